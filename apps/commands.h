@@ -1,0 +1,10 @@
+// Each subcommand of the sinan binary lives in its own file (cmd_<name>.cc) and adds itself to the CLI
+// through one function declared here. A command's callback stores its exit status in *exit_code
+// (0 = success); failures print one line on stderr.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace sinan::apps {
+
+}  // namespace sinan::apps
