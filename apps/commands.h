@@ -7,4 +7,7 @@
 
 namespace sinan::apps {
 
+void add_info_command(CLI::App& app, int* exit_code);
+void add_logits_command(CLI::App& app, int* exit_code);
+
 }  // namespace sinan::apps

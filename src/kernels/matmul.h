@@ -1,0 +1,30 @@
+// Matrix products against weights in any stored type, float32 activations and accumulation.
+#pragma once
+
+#include <cstdint>
+
+#include "core/thread_pool.h"
+#include "kernels/matrix.h"
+
+namespace sinan {
+
+// y[t, r] = sum_c W[r, c] * x[t, c] for t < n_tokens, r < W.rows.
+// x rows are W.cols long with stride x_stride; y rows have stride y_stride. Rows of W are split
+// across the pool so each thread streams its own part of the weights once for all tokens.
+void matmul(const Matrix& w, const float* x, int64_t x_stride, int64_t n_tokens, float* y, int64_t y_stride,
+            ThreadPool* pool);
+
+// The same for a single thread (used inside already-parallel loops), over rows [row_begin, row_end).
+void matmul_rows(const Matrix& w, const float* x, int64_t x_stride, int64_t n_tokens, float* y, int64_t y_stride,
+                 int64_t row_begin, int64_t row_end);
+
+// y[t, c] = sum_r W[r, c] * x[t, r]: the product with W transposed, single-threaded (MLA absorbs
+// W_UK into the query this way when the checkpoint stores kv_b_proj un-split).
+void matmul_transposed(const Matrix& w, const float* x, int64_t x_stride, int64_t n_tokens, float* y,
+                       int64_t y_stride);
+
+// Reference for tests: the same product with every weight decoded first and a double accumulator.
+void matmul_reference(const Matrix& w, const float* x, int64_t x_stride, int64_t n_tokens, float* y,
+                      int64_t y_stride);
+
+}  // namespace sinan

@@ -1,0 +1,51 @@
+// Running a model: the paged KV cache shared by all sequences, preallocated scratch, a thread pool,
+// and the checks that turn a caller's batch into a valid forward pass.
+#pragma once
+
+#include <memory>
+
+#include "core/thread_pool.h"
+#include "model/model.h"
+
+namespace sinan {
+
+struct ContextOptions {
+  int64_t context_tokens = 4096;  // KV cache rows across all sequences
+  int64_t max_batch_tokens = 512;  // larger batches are split into chunks of this size
+  int max_sequences = 1;
+  int n_threads = 0;  // 0: one per hardware thread
+  int64_t kv_block_tokens = 16;
+};
+
+class Context {
+ public:
+  static Result<std::unique_ptr<Context>> create(const Model& model, const ContextOptions& options);
+
+  // Runs a batch. For each sequence in it, its tokens must come in position order, starting at or
+  // before the sequence's current length (starting before it drops the cached tail first).
+  // `logits` receives [batch.n_logits(), vocab] float32, in batch order.
+  Status decode(const Batch& batch, float* logits);
+
+  void clear_sequence(int seq);
+  int64_t sequence_length(int seq) const { return cache_.length(seq); }
+  const PagedKvCache& cache() const { return cache_; }
+  const ContextOptions& options() const { return options_; }
+  const Model& model() const { return model_; }
+  void set_tracer(Tracer* tracer) { tracer_ = tracer; }
+
+ private:
+  Context(const Model& model, const ContextOptions& options, PagedKvCache cache);
+  Status validate(const Batch& batch);
+  Status decode_chunk(const Batch& chunk, float* logits);
+
+  const Model& model_;
+  ContextOptions options_;
+  PagedKvCache cache_;
+  ThreadPool pool_;
+  std::unique_ptr<ForwardScratch> scratch_;
+  Batch chunk_;  // reused for batches longer than max_batch_tokens
+  std::vector<int64_t> next_position_;  // per sequence, while validating
+  Tracer* tracer_ = nullptr;
+};
+
+}  // namespace sinan

@@ -1,0 +1,37 @@
+#include "model/forward_common.h"
+
+#include "kernels/elementwise.h"
+#include "kernels/matmul.h"
+
+namespace sinan {
+
+void embed_tokens(const Matrix& embedding, const Batch& batch, float* x) {
+  for (int64_t t = 0; t < batch.size(); ++t) {
+    dequantize_matrix_row(embedding, batch.tokens[t], x + t * embedding.cols);  // [hidden]
+  }
+}
+
+void gated_ffn(const FfnWeights& w, const float* h, int64_t n_tokens, float* gate, float* up, float* out,
+               ThreadPool& pool) {
+  const int64_t hidden = w.gate.cols, ffn = w.gate.rows;
+  matmul(w.gate, h, hidden, n_tokens, gate, ffn, &pool);  // [n_tokens, ffn]
+  matmul(w.up, h, hidden, n_tokens, up, ffn, &pool);      // [n_tokens, ffn]
+  silu_mul(gate, up, n_tokens * ffn, gate);               // [n_tokens, ffn]
+  matmul(w.down, gate, ffn, n_tokens, out, hidden, &pool);  // [n_tokens, hidden]
+}
+
+void final_norm_and_logits(const ModelConfig& config, const ModelWeights& weights, const Batch& batch, const float* x,
+                           float* normed, float* gathered, float* logits, ThreadPool& pool, Tracer* tracer) {
+  const int64_t hidden = config.hidden_size, n = batch.size();
+  rms_norm(x, hidden, weights.output_norm.data(), config.rms_norm_eps, n, hidden, normed, hidden);  // [n, hidden]
+  trace(tracer, "final_norm", normed, n, hidden);
+  int64_t wanted = 0;
+  for (int64_t t = 0; t < n; ++t) {
+    if (!batch.want_logits[t]) continue;
+    std::copy(normed + t * hidden, normed + (t + 1) * hidden, gathered + wanted * hidden);  // [wanted, hidden]
+    ++wanted;
+  }
+  matmul(weights.output, gathered, hidden, wanted, logits, config.vocab_size, &pool);  // [wanted, vocab]
+}
+
+}  // namespace sinan

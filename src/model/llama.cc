@@ -1,0 +1,136 @@
+// Llama and Qwen2 (R1-Distill-Llama, R1-Distill-Qwen): grouped-query attention with rotary
+// embeddings (Qwen2 adds q/k/v biases) and a SiLU-gated FFN.
+#include <algorithm>
+
+#include "kernels/attention.h"
+#include "kernels/elementwise.h"
+#include "kernels/matmul.h"
+#include "model/forward_common.h"
+#include "model/model.h"
+#include "model/tensor_names.h"
+
+namespace sinan {
+namespace {
+
+struct LlamaScratch : ForwardScratch {
+  std::vector<float> x, h, q, k, v, attn, gate, up, normed, gathered;
+};
+
+class LlamaModel : public Model {
+ public:
+  std::unique_ptr<ForwardScratch> make_scratch(int64_t max_tokens) const override {
+    const ModelConfig& c = config_;
+    auto s = std::make_unique<LlamaScratch>();
+    s->max_tokens = max_tokens;
+    const auto T = static_cast<size_t>(max_tokens);
+    s->x.resize(T * c.hidden_size);                    // [T, hidden]
+    s->h.resize(T * c.hidden_size);                    // [T, hidden]
+    s->q.resize(T * c.n_heads * c.head_dim);           // [T, n_heads * head_dim]
+    s->k.resize(T * c.n_kv_heads * c.head_dim);        // [T, n_kv_heads * head_dim]
+    s->v.resize(T * c.n_kv_heads * c.head_dim);        // [T, n_kv_heads * head_dim]
+    s->attn.resize(T * c.n_heads * c.head_dim);        // [T, n_heads * head_dim]
+    s->gate.resize(T * c.intermediate_size);           // [T, ffn]
+    s->up.resize(T * c.intermediate_size);             // [T, ffn]
+    s->normed.resize(T * c.hidden_size);               // [T, hidden]
+    s->gathered.resize(T * c.hidden_size);             // [T, hidden]
+    return s;
+  }
+
+  void forward(const Batch& batch, PagedKvCache& cache, ForwardScratch& scratch_base, ThreadPool& pool, float* logits,
+               Tracer* tracer) const override {
+    const ModelConfig& c = config_;
+    auto& s = static_cast<LlamaScratch&>(scratch_base);
+    const int64_t T = batch.size(), hidden = c.hidden_size, hd = c.head_dim;
+    const int64_t q_width = c.n_heads * hd, kv_width = c.n_kv_heads * hd;
+    const int group = c.n_heads / c.n_kv_heads;
+
+    embed_tokens(weights_.token_embedding, batch, s.x.data());  // [T, hidden]
+    trace(tracer, "embed", s.x.data(), T, hidden);
+
+    for (int l = 0; l < c.n_layers; ++l) {
+      const LayerWeights& w = weights_.layers[l];
+      rms_norm(s.x.data(), hidden, w.attn_norm.data(), c.rms_norm_eps, T, hidden, s.h.data(), hidden);  // [T, hidden]
+      if (tracer) trace(tracer, layer_trace_name(l, "attn_norm"), s.h.data(), T, hidden);
+
+      matmul(w.gqa.q, s.h.data(), hidden, T, s.q.data(), q_width, &pool);  // [T, n_heads * hd]
+      matmul(w.gqa.k, s.h.data(), hidden, T, s.k.data(), kv_width, &pool);  // [T, n_kv_heads * hd]
+      matmul(w.gqa.v, s.h.data(), hidden, T, s.v.data(), kv_width, &pool);  // [T, n_kv_heads * hd]
+      for (int64_t t = 0; t < T; ++t) {
+        if (!w.gqa.q_bias.empty()) add_scaled(w.gqa.q_bias.data(), 1.0f, q_width, s.q.data() + t * q_width);
+        if (!w.gqa.k_bias.empty()) add_scaled(w.gqa.k_bias.data(), 1.0f, kv_width, s.k.data() + t * kv_width);
+        if (!w.gqa.v_bias.empty()) add_scaled(w.gqa.v_bias.data(), 1.0f, kv_width, s.v.data() + t * kv_width);
+        const auto attention_factor = static_cast<float>(c.rope.attention_factor);
+        apply_rope(s.q.data() + t * q_width, c.n_heads, hd, 0, inv_freq_, c.rope.layout, attention_factor,
+                   batch.positions[t]);
+        apply_rope(s.k.data() + t * kv_width, c.n_kv_heads, hd, 0, inv_freq_, c.rope.layout, attention_factor,
+                   batch.positions[t]);
+        float* row = cache.row(l, batch.seq_ids[t], batch.positions[t]);  // [2 * kv_width]: K then V
+        std::copy(s.k.data() + t * kv_width, s.k.data() + (t + 1) * kv_width, row);
+        std::copy(s.v.data() + t * kv_width, s.v.data() + (t + 1) * kv_width, row + kv_width);
+      }
+      // Every (token, head) pair attends over its own sequence's cached rows up to its position.
+      pool.parallel_for(T * c.n_heads, [&](int64_t begin, int64_t end) {
+        for (int64_t i = begin; i < end; ++i) {
+          const int64_t t = i / c.n_heads, head = i % c.n_heads, kv_head = head / group;
+          const KvRows rows = cache.rows(l, batch.seq_ids[t]);
+          attend(s.q.data() + t * q_width + head * hd, kv_head * hd, hd, kv_width + kv_head * hd, hd, rows,
+                 batch.positions[t] + 1, c.softmax_scale, s.attn.data() + t * q_width + head * hd);
+        }
+      });
+      matmul(w.gqa.o, s.attn.data(), q_width, T, s.h.data(), hidden, &pool);  // [T, hidden]
+      if (tracer) trace(tracer, layer_trace_name(l, "attn_out"), s.h.data(), T, hidden);
+      add_scaled(s.h.data(), 1.0f, T * hidden, s.x.data());
+
+      rms_norm(s.x.data(), hidden, w.ffn_norm.data(), c.rms_norm_eps, T, hidden, s.h.data(), hidden);  // [T, hidden]
+      if (tracer) trace(tracer, layer_trace_name(l, "ffn_norm"), s.h.data(), T, hidden);
+      gated_ffn(w.ffn, s.h.data(), T, s.gate.data(), s.up.data(), s.h.data(), pool);  // [T, hidden]
+      if (tracer) trace(tracer, layer_trace_name(l, "ffn_out"), s.h.data(), T, hidden);
+      add_scaled(s.h.data(), 1.0f, T * hidden, s.x.data());
+      if (tracer) trace(tracer, layer_trace_name(l, "out"), s.x.data(), T, hidden);
+    }
+    final_norm_and_logits(c, weights_, batch, s.x.data(), s.normed.data(), s.gathered.data(), logits, pool, tracer);
+  }
+
+ private:
+  void prepare() override { inv_freq_ = rope_inverse_frequencies(config_.rope); }
+
+  std::vector<float> inv_freq_;
+};
+
+}  // namespace
+
+std::unique_ptr<Model> make_llama_model() { return std::make_unique<LlamaModel>(); }
+
+Status bind_llama_weights(const ModelConfig& c, WeightBinder& b, ModelWeights* w) {
+  const int64_t hidden = c.hidden_size, hd = c.head_dim;
+  b.matrix("token_embd", c.vocab_size, hidden, &w->token_embedding);
+  b.vector("output_norm", hidden, &w->output_norm);
+  if (b.has("output")) {
+    b.matrix("output", c.vocab_size, hidden, &w->output);
+  } else if (c.tie_embeddings || c.source == SourceFormat::kGguf) {
+    w->output = w->token_embedding;  // tied embeddings
+  } else {
+    b.matrix("output", c.vocab_size, hidden, &w->output);  // reports it missing
+  }
+  w->layers.resize(static_cast<size_t>(c.n_layers));
+  for (int l = 0; l < c.n_layers; ++l) {
+    LayerWeights& lw = w->layers[l];
+    b.vector(layer_name(l, "attn_norm"), hidden, &lw.attn_norm);
+    b.vector(layer_name(l, "ffn_norm"), hidden, &lw.ffn_norm);
+    b.matrix(layer_name(l, "attn_q"), c.n_heads * hd, hidden, &lw.gqa.q);
+    b.matrix(layer_name(l, "attn_k"), c.n_kv_heads * hd, hidden, &lw.gqa.k);
+    b.matrix(layer_name(l, "attn_v"), c.n_kv_heads * hd, hidden, &lw.gqa.v);
+    b.matrix(layer_name(l, "attn_output"), hidden, c.n_heads * hd, &lw.gqa.o);
+    if (c.attention_bias) {
+      b.vector(layer_name(l, "attn_q"), c.n_heads * hd, &lw.gqa.q_bias, "bias");
+      b.vector(layer_name(l, "attn_k"), c.n_kv_heads * hd, &lw.gqa.k_bias, "bias");
+      b.vector(layer_name(l, "attn_v"), c.n_kv_heads * hd, &lw.gqa.v_bias, "bias");
+    }
+    b.matrix(layer_name(l, "ffn_gate"), c.intermediate_size, hidden, &lw.ffn.gate);
+    b.matrix(layer_name(l, "ffn_up"), c.intermediate_size, hidden, &lw.ffn.up);
+    b.matrix(layer_name(l, "ffn_down"), hidden, c.intermediate_size, &lw.ffn.down);
+  }
+  return Status();
+}
+
+}  // namespace sinan

@@ -1,0 +1,94 @@
+#include "runtime/kv_cache.h"
+
+#include <new>
+
+#include "core/check.h"
+
+namespace sinan {
+
+Result<PagedKvCache> PagedKvCache::create(const KvCacheOptions& options) {
+  if (options.n_layers <= 0 || options.row_width <= 0 || options.block_tokens <= 0 || options.max_sequences <= 0) {
+    return Status::error("KV cache: layers, row width, block size and sequence count must be positive");
+  }
+  if (options.capacity_tokens <= 0) return Status::error("KV cache: the context size must be positive");
+  PagedKvCache cache;
+  cache.options_ = options;
+  cache.n_blocks_ = (options.capacity_tokens + options.block_tokens - 1) / options.block_tokens;
+  cache.block_stride_ = options.block_tokens * options.row_width;
+  cache.layer_stride_ = cache.n_blocks_ * cache.block_stride_;
+  const double bytes = static_cast<double>(cache.layer_stride_) * options.n_layers * sizeof(float);
+  try {
+    cache.storage_.assign(static_cast<size_t>(cache.layer_stride_ * options.n_layers), 0.0f);
+  } catch (const std::bad_alloc&) {
+    return Status::errorf("KV cache: cannot allocate {:.1f} MiB for {} tokens; use a smaller context size",
+                          bytes / (1 << 20), cache.capacity_tokens());
+  }
+  cache.free_blocks_.reserve(static_cast<size_t>(cache.n_blocks_));
+  for (int64_t b = cache.n_blocks_ - 1; b >= 0; --b) cache.free_blocks_.push_back(static_cast<int32_t>(b));
+  cache.sequences_.resize(static_cast<size_t>(options.max_sequences));
+  for (auto& seq : cache.sequences_) seq.blocks.reserve(static_cast<size_t>(cache.n_blocks_));
+  return cache;
+}
+
+int64_t PagedKvCache::length(int seq) const {
+  SINAN_CHECK(seq >= 0 && seq < options_.max_sequences);
+  return sequences_[seq].length;
+}
+
+Status PagedKvCache::grow(int seq, int64_t new_length) {
+  SINAN_CHECK(seq >= 0 && seq < options_.max_sequences);
+  Sequence& s = sequences_[seq];
+  const int64_t needed_blocks = (new_length + options_.block_tokens - 1) / options_.block_tokens;
+  const int64_t missing = needed_blocks - static_cast<int64_t>(s.blocks.size());
+  if (missing > free_blocks()) {
+    return Status::errorf("KV cache full: sequence {} needs {} more tokens of room but only {} are free of {}", seq,
+                          new_length - s.length, free_blocks() * options_.block_tokens, capacity_tokens());
+  }
+  for (int64_t i = 0; i < missing; ++i) {
+    s.blocks.push_back(free_blocks_.back());
+    free_blocks_.pop_back();
+  }
+  if (new_length > s.length) s.length = new_length;
+  return Status();
+}
+
+void PagedKvCache::clear(int seq) {
+  SINAN_CHECK(seq >= 0 && seq < options_.max_sequences);
+  Sequence& s = sequences_[seq];
+  for (auto it = s.blocks.rbegin(); it != s.blocks.rend(); ++it) free_blocks_.push_back(*it);
+  s.blocks.clear();
+  s.length = 0;
+}
+
+void PagedKvCache::truncate(int seq, int64_t length) {
+  SINAN_CHECK(seq >= 0 && seq < options_.max_sequences && length >= 0);
+  Sequence& s = sequences_[seq];
+  if (length >= s.length) return;
+  const auto keep_blocks = static_cast<size_t>((length + options_.block_tokens - 1) / options_.block_tokens);
+  while (s.blocks.size() > keep_blocks) {
+    free_blocks_.push_back(s.blocks.back());
+    s.blocks.pop_back();
+  }
+  s.length = length;
+}
+
+float* PagedKvCache::row(int layer, int seq, int64_t position) {
+  SINAN_CHECK(layer >= 0 && layer < options_.n_layers && seq >= 0 && seq < options_.max_sequences);
+  const Sequence& s = sequences_[seq];
+  SINAN_CHECK(position >= 0 && position < static_cast<int64_t>(s.blocks.size()) * options_.block_tokens);
+  return storage_.data() + layer * layer_stride_ + s.blocks[position / options_.block_tokens] * block_stride_ +
+         (position % options_.block_tokens) * options_.row_width;
+}
+
+KvRows PagedKvCache::rows(int layer, int seq) const {
+  SINAN_CHECK(layer >= 0 && layer < options_.n_layers && seq >= 0 && seq < options_.max_sequences);
+  KvRows r;
+  r.base = storage_.data() + layer * layer_stride_;
+  r.block_table = sequences_[seq].blocks.data();
+  r.block_tokens = options_.block_tokens;
+  r.block_stride = block_stride_;
+  r.row_stride = options_.row_width;
+  return r;
+}
+
+}  // namespace sinan

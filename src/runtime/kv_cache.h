@@ -1,0 +1,62 @@
+// The paged KV cache shared by every sequence of a context. Memory is a pool of fixed-size blocks of
+// `block_tokens` rows per layer; each sequence owns a table of block ids, so sequences of any length
+// grow without copying and return their blocks when cleared.
+//
+// What a row holds is up to the architecture: K and V of every KV head for grouped-query attention,
+// or for MLA only the compressed latent (kv_lora_rank values) and the rope key (qk_rope_head_dim):
+// DeepSeek's memory saving is real here, nothing is decompressed into the cache.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/status.h"
+#include "kernels/attention.h"
+
+namespace sinan {
+
+struct KvCacheOptions {
+  int n_layers = 0;
+  int64_t row_width = 0;      // floats per token per layer
+  int64_t block_tokens = 16;  // rows per block
+  int64_t capacity_tokens = 0;  // total rows across sequences (rounded up to whole blocks)
+  int max_sequences = 1;
+};
+
+class PagedKvCache {
+ public:
+  static Result<PagedKvCache> create(const KvCacheOptions& options);
+
+  const KvCacheOptions& options() const { return options_; }
+  int64_t capacity_tokens() const { return n_blocks_ * options_.block_tokens; }
+  int64_t free_blocks() const { return static_cast<int64_t>(free_blocks_.size()); }
+  size_t bytes_per_token() const { return static_cast<size_t>(options_.n_layers * options_.row_width) * sizeof(float); }
+
+  // Tokens stored for a sequence (its next position).
+  int64_t length(int seq) const;
+  // Makes room for positions [0, new_length) of `seq` and records the new length.
+  Status grow(int seq, int64_t new_length);
+  // Forgets a sequence and returns its blocks.
+  void clear(int seq);
+  // Keeps positions [0, length) of a sequence and returns the blocks past them.
+  void truncate(int seq, int64_t length);
+
+  float* row(int layer, int seq, int64_t position);
+  KvRows rows(int layer, int seq) const;
+
+ private:
+  struct Sequence {
+    std::vector<int32_t> blocks;
+    int64_t length = 0;
+  };
+
+  KvCacheOptions options_;
+  int64_t n_blocks_ = 0;
+  int64_t layer_stride_ = 0;  // floats per layer pool
+  int64_t block_stride_ = 0;  // floats per block within a layer pool
+  std::vector<float> storage_;
+  std::vector<int32_t> free_blocks_;
+  std::vector<Sequence> sequences_;
+};
+
+}  // namespace sinan
