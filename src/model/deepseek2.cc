@@ -176,6 +176,7 @@ class Deepseek2Model : public Model {
     const ModelConfig& c = config_;
     const int64_t hidden = c.hidden_size, n_experts = c.n_routed_experts, k = c.experts_per_token;
     matmul(w.router, s.h.data(), hidden, T, s.router_logits.data(), n_experts, &pool);  // [T, n_experts]
+    if (tracer) trace(tracer, layer_trace_name(l, "router_logits"), s.router_logits.data(), T, n_experts);
     const RouterParams params = c.router_params(w.selection_bias.empty() ? nullptr : w.selection_bias.data());
     for (int64_t t = 0; t < T; ++t) {
       route_token(s.router_logits.data() + t * n_experts, params, s.route_scratch.data(), s.expert_ids.data() + t * k,
