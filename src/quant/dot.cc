@@ -1,8 +1,9 @@
-// Integer-sum dot products follow the structure of ggml's generic kernels (ggml-cpu/quants.c,
+// Integer-sum dot products with the structure of ggml's generic kernels (ggml-cpu/quants.c,
 // ggml_vec_dot_*_generic): per block the weight levels times the int8 activation quants summed in int32,
 // then scaled by both block scales in float. Sub-block scales multiply the integer partial sums, and the
-// k-quant mins use the activation's per-16 sums (bsums) or, for q4_1 / q5_1, q8_1's d * sum(q).
-// Worst-case int32 magnitude: q6_K, 256 * 127 * 32 * 128 < 2^31.
+// k-quant mins use the activation's per-16 sums (bsums) or, for q4_1 / q5_1, q8_1's d * sum(q). The
+// float operations keep ggml's order, so the results equal ggml's generic kernels bit for bit.
+// Worst-case int32 magnitude: q6_K, 256 * 128 * 32 * 128 < 2^31.
 #include "quant/dot.h"
 
 #include <algorithm>
@@ -24,7 +25,8 @@ int dot_levels(const int8_t* levels, const int8_t* q8, int n) {
   return sum;
 }
 
-// ---- 32-value weight blocks with q8_0 / q8_1 activations.
+// ---- 32-value weight blocks with q8_0 / q8_1 activations. The float expressions keep ggml's operand
+// order per kernel, so results are bit-identical to ggml_vec_dot_*_generic.
 
 float dot_q4_0(const void* w, const void* a, int64_t nb) {
   const auto* x = static_cast<const BlockQ4_0*>(w);
@@ -35,7 +37,7 @@ float dot_q4_0(const void* w, const void* a, int64_t nb) {
     unpack_nibbles(x[b].qs, 16, q);
     int8_t levels[32];
     for (int i = 0; i < 32; ++i) levels[i] = static_cast<int8_t>(q[i] - 8);
-    sum += (f16_to_f32(x[b].d) * f16_to_f32(y[b].d)) * static_cast<float>(dot_levels(levels, y[b].qs, 32));
+    sum += static_cast<float>(dot_levels(levels, y[b].qs, 32)) * f16_to_f32(x[b].d) * f16_to_f32(y[b].d);
   }
   return sum;
 }
@@ -90,7 +92,7 @@ float dot_q8_0(const void* w, const void* a, int64_t nb) {
   const auto* y = static_cast<const BlockQ8_0*>(a);
   float sum = 0.0f;
   for (int64_t b = 0; b < nb; ++b) {
-    sum += (f16_to_f32(x[b].d) * f16_to_f32(y[b].d)) * static_cast<float>(dot_levels(x[b].qs, y[b].qs, 32));
+    sum += static_cast<float>(dot_levels(x[b].qs, y[b].qs, 32)) * (f16_to_f32(x[b].d) * f16_to_f32(y[b].d));
   }
   return sum;
 }
@@ -109,7 +111,7 @@ float dot_iq4_nl(const void* w, const void* a, int64_t nb) {
   const auto* y = static_cast<const BlockQ8_0*>(a);
   float sum = 0.0f;
   for (int64_t b = 0; b < nb; ++b) {
-    sum += (f16_to_f32(x[b].d) * f16_to_f32(y[b].d)) * dot_table_32(x[b].qs, kIq4nlValues, y[b].qs);
+    sum += (f16_to_f32(y[b].d) * f16_to_f32(x[b].d)) * dot_table_32(x[b].qs, kIq4nlValues, y[b].qs);
   }
   return sum;
 }
@@ -119,13 +121,34 @@ float dot_mxfp4(const void* w, const void* a, int64_t nb) {
   const auto* y = static_cast<const BlockQ8_0*>(a);
   float sum = 0.0f;
   for (int64_t b = 0; b < nb; ++b) {
-    sum += (quant_detail::e8m0_to_f32_half(x[b].e) * f16_to_f32(y[b].d)) *
+    sum += (f16_to_f32(y[b].d) * quant_detail::e8m0_to_f32_half(x[b].e)) *
            dot_table_32(x[b].qs, kMxfp4Values, y[b].qs);
   }
   return sum;
 }
 
 // ---- k-quant super-blocks with q8_K activations.
+
+// ggml's generic q3_K..q6_K kernels sum each super-block's scale * level * q8 products into eight int32
+// lanes (value index mod 8), scale each lane by the block's d into eight float sums, and add the eight
+// sums last. The integer parts are exact in any order; keeping the lanes makes the float rounding, and so
+// the result, bit-identical to ggml's.
+struct EightLanes {
+  float sums[8] = {};
+
+  // Adds scale * sum(levels * q8) of one sub-block (count a multiple of 8, starting at a multiple of 8).
+  static void accumulate(const int8_t* levels, const int8_t* q8, int count, int scale, int32_t* lanes) {
+    for (int i = 0; i < count; ++i)
+      lanes[i % 8] += scale * (static_cast<int>(levels[i]) * static_cast<int>(q8[i]));
+  }
+  void add_block(float d, const int32_t* lanes) {
+    for (int l = 0; l < 8; ++l) sums[l] += d * static_cast<float>(lanes[l]);
+  }
+  float total(float start) const {
+    for (int l = 0; l < 8; ++l) start += sums[l];
+    return start;
+  }
+};
 
 float dot_q2_K(const void* w, const void* a, int64_t nb) {
   const auto* x = static_cast<const BlockQ2_K*>(w);
@@ -139,8 +162,9 @@ float dot_q2_K(const void* w, const void* a, int64_t nb) {
       scaled += (x[b].scales[j] & 0x0f) * dot_levels(levels + 16 * j, y[b].qs + 16 * j, 16);
       mins += (x[b].scales[j] >> 4) * y[b].bsums[j];
     }
-    sum += y[b].d * f16_to_f32(x[b].d) * static_cast<float>(scaled) -
-           y[b].d * f16_to_f32(x[b].dmin) * static_cast<float>(mins);
+    const float d = y[b].d * f16_to_f32(x[b].d);
+    const float dmin = y[b].d * f16_to_f32(x[b].dmin);
+    sum += d * static_cast<float>(scaled) - dmin * static_cast<float>(mins);
   }
   return sum;
 }
@@ -148,17 +172,18 @@ float dot_q2_K(const void* w, const void* a, int64_t nb) {
 float dot_q3_K(const void* w, const void* a, int64_t nb) {
   const auto* x = static_cast<const BlockQ3_K*>(w);
   const auto* y = static_cast<const BlockQ8_K*>(a);
-  float sum = 0.0f;
+  EightLanes lanes;
   for (int64_t b = 0; b < nb; ++b) {
     int8_t levels[kQK_K];
     quant_detail::unpack_q3_K(x[b], levels);
-    int scaled = 0;
+    int32_t block_lanes[8] = {};
     for (int j = 0; j < kQK_K / 16; ++j) {
-      scaled += quant_detail::q3_K_scale(x[b].scales, j) * dot_levels(levels + 16 * j, y[b].qs + 16 * j, 16);
+      EightLanes::accumulate(levels + 16 * j, y[b].qs + 16 * j, 16, quant_detail::q3_K_scale(x[b].scales, j),
+                             block_lanes);
     }
-    sum += f16_to_f32(x[b].d) * y[b].d * static_cast<float>(scaled);
+    lanes.add_block(f16_to_f32(x[b].d) * y[b].d, block_lanes);
   }
-  return sum;
+  return lanes.total(0.0f);
 }
 
 // q4_K and q5_K share the scale/min layout; only the level unpacking differs.
@@ -166,38 +191,42 @@ template <typename Block, void (*Unpack)(const Block&, int8_t*)>
 float dot_k4_scale_min(const void* w, const void* a, int64_t nb) {
   const auto* x = static_cast<const Block*>(w);
   const auto* y = static_cast<const BlockQ8_K*>(a);
-  float sum = 0.0f;
+  EightLanes lanes;
+  float min_terms = 0.0f;
   for (int64_t b = 0; b < nb; ++b) {
     int8_t levels[kQK_K];
     Unpack(x[b], levels);
-    int scaled = 0, mins = 0;
+    int32_t block_lanes[8] = {};
+    int mins = 0;
     for (int j = 0; j < kQK_K / 32; ++j) {
       uint8_t sc, m;
       quant_detail::k4_scale_min(j, x[b].scales, &sc, &m);
-      scaled += sc * dot_levels(levels + 32 * j, y[b].qs + 32 * j, 32);
+      EightLanes::accumulate(levels + 32 * j, y[b].qs + 32 * j, 32, sc, block_lanes);
       mins += m * (y[b].bsums[2 * j] + y[b].bsums[2 * j + 1]);
     }
-    sum += f16_to_f32(x[b].d) * y[b].d * static_cast<float>(scaled) -
-           f16_to_f32(x[b].dmin) * y[b].d * static_cast<float>(mins);
+    lanes.add_block(f16_to_f32(x[b].d) * y[b].d, block_lanes);
+    min_terms -= f16_to_f32(x[b].dmin) * y[b].d * static_cast<float>(mins);
   }
-  return sum;
+  return lanes.total(min_terms);
 }
 
 float dot_q6_K(const void* w, const void* a, int64_t nb) {
   const auto* x = static_cast<const BlockQ6_K*>(w);
   const auto* y = static_cast<const BlockQ8_K*>(a);
-  float sum = 0.0f;
+  EightLanes lanes;
   for (int64_t b = 0; b < nb; ++b) {
     int8_t levels[kQK_K];
     quant_detail::unpack_q6_K(x[b], levels);
-    int scaled = 0;
-    for (int j = 0; j < kQK_K / 16; ++j)
-      scaled += x[b].scales[j] * dot_levels(levels + 16 * j, y[b].qs + 16 * j, 16);
-    sum += f16_to_f32(x[b].d) * y[b].d * static_cast<float>(scaled);
+    int32_t block_lanes[8] = {};
+    for (int j = 0; j < kQK_K / 16; ++j) {
+      EightLanes::accumulate(levels + 16 * j, y[b].qs + 16 * j, 16, x[b].scales[j], block_lanes);
+    }
+    lanes.add_block(f16_to_f32(x[b].d) * y[b].d, block_lanes);
   }
-  return sum;
+  return lanes.total(0.0f);
 }
 
+// iq4_xs: ggml scales each 32-value sub-block in float (d * d8 * (scale - 32)) and accumulates those.
 float dot_iq4_xs(const void* w, const void* a, int64_t nb) {
   const auto* x = static_cast<const BlockIQ4_XS*>(w);
   const auto* y = static_cast<const BlockQ8_K*>(a);
@@ -205,11 +234,11 @@ float dot_iq4_xs(const void* w, const void* a, int64_t nb) {
   for (int64_t b = 0; b < nb; ++b) {
     int8_t levels[kQK_K];
     quant_detail::unpack_iq4_xs(x[b], levels);
-    int scaled = 0;
+    const float d = f16_to_f32(x[b].d) * y[b].d;
     for (int ib = 0; ib < kQK_K / 32; ++ib) {
-      scaled += quant_detail::iq4_xs_scale(x[b], ib) * dot_levels(levels + 32 * ib, y[b].qs + 32 * ib, 32);
+      const float sub_scale = d * static_cast<float>(quant_detail::iq4_xs_scale(x[b], ib));
+      sum += sub_scale * static_cast<float>(dot_levels(levels + 32 * ib, y[b].qs + 32 * ib, 32));
     }
-    sum += f16_to_f32(x[b].d) * y[b].d * static_cast<float>(scaled);
   }
   return sum;
 }

@@ -2,8 +2,10 @@
 // kernels are tested against. Two forms:
 //  - dot_row: dequantize the weights and dot with float activations, accumulating in float;
 //  - vec_dot: ggml's quantized-activation form (ggml_vec_dot_<w>_<a>), the activations first quantized to
-//    the 8-bit format ggml pairs with the weight type, integer sums inside each block, one float
-//    multiply-add per block.
+//    the 8-bit format ggml pairs with the weight type, integer sums inside each block, then float scaling.
+//    Its float operations keep the order of ggml's generic C kernels, so the results are bit-identical
+//    to ggml_vec_dot_*_generic (tests/data/quant/vec_dot_ggml.tsv). SIMD kernels, which sum in other
+//    orders (as ggml's own do), are compared with a tolerance.
 #pragma once
 
 #include <cstdint>

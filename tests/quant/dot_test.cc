@@ -7,10 +7,13 @@
 
 #include <cmath>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <vector>
 
 #include "quant/block_layouts.h"
 #include "quant/dequantize.h"
+#include "quant/quant_fixtures.h"
 #include "quant/quantize.h"
 #include "quant/scalar_convert.h"
 
@@ -93,6 +96,35 @@ TEST(Dot, QuantizedActivationsMatchDequantizedReference) {
       EXPECT_NEAR(integer_form, float_form, activation_error + 2 * rounding);
     }
   }
+}
+
+// ggml's own generic kernels on the fixture blocks (tests/data/quant/vec_dot_ggml.tsv): vec_dot, with
+// activations from sinan's q8 quantizers, must give the same float bits.
+TEST(Dot, MatchesGgmlGenericKernelsOnFixtures) {
+  const std::vector<float> src = read_quant_source();
+  std::ifstream in(test_data("quant/vec_dot_ggml.tsv"));
+  std::string line;
+  int checked = 0;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream fields(line);
+    std::string type_name, bits_hex;
+    int row = 0;
+    fields >> type_name >> row >> bits_hex;
+    SCOPED_TRACE(type_name + " row " + std::to_string(row));
+    const DType wtype = *dtype_from_name(type_name);
+    const DType atype = *vec_dot_activation_type(wtype);
+    const int64_t n = 1024;
+    const std::vector<char> blocks = read_binary(test_data("quant/" + type_name + ".blocks"));
+    const size_t row_bytes = *dtype_row_bytes(wtype, n);
+    std::vector<uint8_t> activations(*dtype_row_bytes(atype, n));
+    quantize_row(atype, src.data() + ((row + 3) % 8) * n, activations.data(), n);
+    const float got = vec_dot(wtype, blocks.data() + row * row_bytes, activations.data(), n);
+    const auto want_bits = static_cast<uint32_t>(std::stoul(bits_hex, nullptr, 16));
+    EXPECT_EQ(f32_to_bits(got), want_bits) << got << " vs " << bits_to_f32(want_bits);
+    ++checked;
+  }
+  EXPECT_EQ(checked, 12 * 8);
 }
 
 TEST(Dot, KnownSmallCase) {
