@@ -71,6 +71,29 @@ TEST(Quantize, NoWorseThanGgmlOnFixtures) {
   }
 }
 
+// ggml's importance-weighted quantization of the fixture rows (tests/data/quant/imatrix, see its README):
+// sinan must write the same bytes.
+TEST(Quantize, ImportanceMatchesGgmlOnFixtures) {
+  const std::vector<float> src = read_quant_source();
+  std::vector<float> importance(1024);
+  for (int i = 0; i < 1024; ++i) importance[i] = 1.0f + static_cast<float>((37 * i) % 101) / 10.0f;
+  int checked = 0;
+  for (const auto& f : read_quant_index()) {
+    if (dtype_info(f.type).is_float_plain || f.type == DType::kQ8_0) continue;  // q8_0 ignores importance
+    SCOPED_TRACE(f.type_name);
+    ASSERT_EQ(f.cols, 1024);
+    const std::vector<char> ggml_blocks = read_binary(test_data("quant/imatrix/" + f.type_name + ".blocks"));
+    const std::vector<uint8_t> blocks = quantize_rows(f.type, src.data(), f.rows, f.cols, importance.data());
+    ASSERT_EQ(ggml_blocks.size(), blocks.size());
+    EXPECT_EQ(0, std::memcmp(ggml_blocks.data(), blocks.data(), blocks.size()));
+    const std::vector<float> deq = dequantize_rows(f.type, blocks.data(), f.rows, f.cols);
+    std::printf("%-8s with importance: rmse %.6f\n", f.type_name.c_str(),
+                relative_rmse(deq.data(), src.data(), src.size()));
+    ++checked;
+  }
+  EXPECT_EQ(checked, 11);
+}
+
 const DType kQuantTypes[] = {DType::kQ4_0, DType::kQ4_1, DType::kQ5_0,   DType::kQ5_1,   DType::kQ8_0,
                              DType::kQ8_1, DType::kQ2_K, DType::kQ3_K,   DType::kQ4_K,   DType::kQ5_K,
                              DType::kQ6_K, DType::kQ8_K, DType::kIQ4_NL, DType::kIQ4_XS, DType::kMXFP4};
