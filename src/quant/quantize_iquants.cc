@@ -37,14 +37,8 @@ TableFit fit_table(const float* x, const float* weights, float inv) {
 
 // The best scale for one 32-value block (0 for an all-zero block). Callers derive the levels from it.
 float iq4_block_scale(const float* x, const float* weights) {
-  float amax = 0.0f, max = 0.0f;
-  for (int j = 0; j < 32; ++j) {
-    if (std::fabs(x[j]) > amax) {
-      amax = std::fabs(x[j]);
-      max = x[j];
-    }
-  }
-  if (amax < kGroupMaxEps) return 0.0f;
+  const float max = signed_abs_max(x, 32);
+  if (std::fabs(max) < kGroupMaxEps) return 0.0f;
   // The extreme value goes to the table's extreme level, -127, whatever its sign.
   const float d0 = -max / static_cast<float>(kIq4nlValues[0]);
   TableFit fit = fit_table(x, weights, 1.0f / d0);
@@ -110,13 +104,7 @@ void quantize_iq4_xs(const float* src, void* dst, int64_t n, const float* import
       iq4_weights(x + 32 * ib, imp ? imp + 32 * ib : nullptr, sigma2, weights);
       scales[ib] = iq4_block_scale(x + 32 * ib, weights);
     }
-    float amax = 0.0f, max_scale = 0.0f;
-    for (int ib = 0; ib < kQK_K / 32; ++ib) {
-      if (std::fabs(scales[ib]) > amax) {
-        amax = std::fabs(scales[ib]);
-        max_scale = scales[ib];
-      }
-    }
+    const float max_scale = signed_abs_max(scales, kQK_K / 32);
     // The block scales become 6-bit multiples of d; the largest magnitude maps to -32.
     const float d = -max_scale / 32.0f;
     block.d = f32_to_f16(d);

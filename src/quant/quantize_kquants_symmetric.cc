@@ -23,18 +23,6 @@ void requantize_symmetric(const float* x, int n, float d, int nmax, uint8_t* lev
   }
 }
 
-// The scale of largest magnitude, with its sign (the first one on ties).
-float signed_abs_max(const float* values, int n) {
-  float amax = 0.0f, max = 0.0f;
-  for (int i = 0; i < n; ++i) {
-    if (std::fabs(values[i]) > amax) {
-      amax = std::fabs(values[i]);
-      max = values[i];
-    }
-  }
-  return max;
-}
-
 // ---- q3_K: 16 sub-blocks of 16, levels -4..3, 6-bit signed scales.
 
 void q3_K_block(const float* x, const float* importance, BlockQ3_K* block) {

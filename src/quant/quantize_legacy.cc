@@ -16,18 +16,6 @@
 namespace sinan::quant_detail {
 namespace {
 
-// The value of largest magnitude, with its sign (the first one on ties).
-float signed_abs_max(const float* x, int n) {
-  float amax = 0.0f, max = 0.0f;
-  for (int i = 0; i < n; ++i) {
-    if (amax < std::fabs(x[i])) {
-      amax = std::fabs(x[i]);
-      max = x[i];
-    }
-  }
-  return max;
-}
-
 float mean_square(const float* x, int64_t n) {
   float sum = 0.0f;
   for (int64_t i = 0; i < n; ++i) sum += x[i] * x[i];

@@ -6,20 +6,6 @@
 namespace sinan::quant_detail {
 namespace {
 
-// The value of largest magnitude (the first one on ties), with its sign.
-float signed_abs_max(int n, const float* x, float* amax_out) {
-  float amax = 0.0f, max = 0.0f;
-  for (int i = 0; i < n; ++i) {
-    const float ax = std::fabs(x[i]);
-    if (ax > amax) {
-      amax = ax;
-      max = x[i];
-    }
-  }
-  *amax_out = amax;
-  return max;
-}
-
 int clamp_level(int l, int lo, int hi) {
   return std::max(lo, std::min(hi, l));
 }
@@ -49,9 +35,8 @@ void store_symmetric_levels(int n, int nmax, const float* x, float inv_scale, in
 }  // namespace
 
 float search_symmetric_scale(int n, int nmax, const float* x, const float* weights, int8_t* levels) {
-  float amax;
-  const float max = signed_abs_max(n, x, &amax);
-  if (amax < kGroupMaxEps) {
+  const float max = signed_abs_max(x, n);
+  if (std::fabs(max) < kGroupMaxEps) {
     std::memset(levels, 0, static_cast<size_t>(n));
     return 0.0f;
   }
@@ -76,9 +61,8 @@ float search_symmetric_scale(int n, int nmax, const float* x, const float* weigh
 }
 
 float search_symmetric_scale_iterative(int n, int nmax, const float* x, int8_t* levels) {
-  float amax;
-  const float max = signed_abs_max(n, x, &amax);
-  if (amax < kGroupMaxEps) {
+  const float max = signed_abs_max(x, n);
+  if (std::fabs(max) < kGroupMaxEps) {
     std::memset(levels, 0, static_cast<size_t>(n));
     return 0.0f;
   }

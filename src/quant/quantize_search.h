@@ -21,6 +21,18 @@ inline int nearest_int(float x) {
   return static_cast<int>(std::nearbyint(x));
 }
 
+// The value of largest magnitude, with its sign; the first one on ties, 0 for an empty or all-zero group.
+inline float signed_abs_max(const float* x, int n) {
+  float amax = 0.0f, max = 0.0f;
+  for (int i = 0; i < n; ++i) {
+    if (std::fabs(x[i]) > amax) {
+      amax = std::fabs(x[i]);
+      max = x[i];
+    }
+  }
+  return max;
+}
+
 // 1 / d, or 0 when d is 0 or so small (a subnormal) that the inverse overflows.
 inline float inverse_or_zero(float d) {
   const float inv = d != 0.0f ? 1.0f / d : 0.0f;
