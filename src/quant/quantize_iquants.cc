@@ -39,7 +39,8 @@ TableFit fit_table(const float* x, const float* weights, float inv) {
 float iq4_block_scale(const float* x, const float* weights) {
   const float max = signed_abs_max(x, 32);
   if (std::fabs(max) < kGroupMaxEps) return 0.0f;
-  // The extreme value goes to the table's extreme level, -127, whatever its sign.
+  // The table is asymmetric (-127 .. 113). The first guess maps the extreme value to +127 (so it lands on
+  // the top level, 113); the 15 candidates after it map it near the bottom level, -127 + step.
   const float d0 = -max / static_cast<float>(kIq4nlValues[0]);
   TableFit fit = fit_table(x, weights, 1.0f / d0);
   float d = fit.sum_q2 > 0.0f ? fit.sum_qx / fit.sum_q2 : 0.0f;
@@ -121,8 +122,9 @@ void quantize_iq4_xs(const float* src, void* dst, int64_t n, const float* import
   }
 }
 
-// Shared exponent e = floor(log2(amax)) - 2 + 127, so amax / 2^(e-127) lies in [4, 8) and the largest
-// e2m1 level (6) covers it; each value then takes the nearest table level (first on ties).
+// Shared exponent e = floor(log2(amax)) - 2 + 127, so amax / 2^(e-127) lies in [4, 8), around the top
+// e2m1 level 6 (larger values clamp to it); each value then takes the nearest table level (first on
+// ties). The exponent is clamped to the representable 0..254 (ggml's cast is undefined outside it).
 void quantize_mxfp4(const float* src, void* dst, int64_t n, const float* /*importance*/) {
   auto* blocks = static_cast<BlockMXFP4*>(dst);
   for (int64_t b = 0; b < n / kQKMxfp4; ++b) {
