@@ -18,7 +18,9 @@ inline uint32_t f32_to_bits(float f) {
   return bits;
 }
 
-inline float bf16_to_f32(uint16_t h) { return bits_to_f32(static_cast<uint32_t>(h) << 16); }
+inline float bf16_to_f32(uint16_t h) {
+  return bits_to_f32(static_cast<uint32_t>(h) << 16);
+}
 
 // Round to nearest even, NaN stays NaN (as torch and ggml do).
 inline uint16_t f32_to_bf16(float f) {
@@ -47,12 +49,12 @@ inline uint16_t f32_to_f16(float f) {
   const uint32_t bits = f32_to_bits(f);
   const uint16_t sign = static_cast<uint16_t>((bits >> 16) & 0x8000u);
   const uint32_t abs_bits = bits & 0x7fffffffu;
-  if (abs_bits > 0x7f800000u) return sign | 0x7e00u;  // NaN
+  if (abs_bits > 0x7f800000u) return sign | 0x7e00u;   // NaN
   if (abs_bits >= 0x477ff000u) return sign | 0x7c00u;  // rounds to >= 65520: infinity
-  if (abs_bits < 0x38800000u) {                         // below the smallest normal half, 2^-14
+  if (abs_bits < 0x38800000u) {                        // below the smallest normal half, 2^-14
     // Subnormal half: scale to units of 2^-24 and round to nearest even.
     const float magnitude = bits_to_f32(abs_bits) * 16777216.0f;  // exact: power-of-two scale
-    const float rounded = __builtin_nearbyintf(magnitude);         // default mode: ties to even
+    const float rounded = __builtin_nearbyintf(magnitude);        // default mode: ties to even
     return sign | static_cast<uint16_t>(rounded);
   }
   uint32_t mantissa = abs_bits & 0x7fffffu;
@@ -77,6 +79,8 @@ inline float f8e4m3_to_f32(uint8_t v) {
 }
 
 // OCP float8 e5m2: bias 15, IEEE-like (the top byte of a binary16).
-inline float f8e5m2_to_f32(uint8_t v) { return f16_to_f32(static_cast<uint16_t>(v) << 8); }
+inline float f8e5m2_to_f32(uint8_t v) {
+  return f16_to_f32(static_cast<uint16_t>(v) << 8);
+}
 
 }  // namespace sinan
