@@ -82,6 +82,8 @@ struct ModelConfig {
 
 // Reads config.json of a Hugging Face model directory.
 Result<ModelConfig> read_hf_config(const std::string& config_json_path);
+// The same from the file's text; `label` names it in messages.
+Result<ModelConfig> parse_hf_config(const std::string& text, const std::string& label);
 
 class GgufFile;
 // Reads llama.cpp's GGUF metadata (`<arch>.*` keys, and `rope_freqs.weight` for llama3 scaling).

@@ -220,6 +220,10 @@ Status read_quantization(const Fields& f, ModelConfig* c) {
 
 Result<ModelConfig> read_hf_config(const std::string& path) {
   SINAN_ASSIGN_OR_RETURN(std::string text, read_text_file(path));
+  return parse_hf_config(text, path);
+}
+
+Result<ModelConfig> parse_hf_config(const std::string& text, const std::string& path) {
   json root = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (root.is_discarded()) return Status::errorf("{}: not valid JSON", path);
   if (!root.is_object()) return Status::errorf("{}: should hold a JSON object", path);

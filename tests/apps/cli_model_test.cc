@@ -1,0 +1,88 @@
+// The model-facing subcommands as a user runs them: sinan logits and sinan info.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "../model/fixture.h"
+#include "../model/logits_compare.h"
+#include "run_command.h"
+
+namespace sinan {
+namespace {
+
+std::string temp_file(const std::string& name) {
+  return (std::filesystem::temp_directory_path() / ("sinan_cli_test_" + name)).string();
+}
+
+TEST(CliLogits, PrefillAndDecodeMatchTheReference) {
+  const auto fixtures = load_logits_fixtures("deepseek_v3");
+  const LogitsFixture& f = fixtures[1];
+  const std::string tokens = temp_file("tokens.txt"), out = temp_file("logits.f32");
+  {
+    std::ofstream t(tokens);
+    for (int32_t id : f.tokens) t << id << (id % 2 ? "\n" : "  ");
+  }
+  for (const std::string& model : {test_data("models/deepseek_v3"), test_data("gguf/deepseek_v3-bf16.gguf")}) {
+    for (const std::string mode : {"", " --decode"}) {
+      const auto r = run_sinan("logits " + model + " --tokens-file " + tokens + " --out " + out + mode);
+      ASSERT_EQ(r.exit_code, 0) << r.output;
+      const auto got = read_array_file<float>(out);
+      ASSERT_EQ(got.size(), f.logits.size());
+      const auto c = compare_logits(got.data(), f.logits.data(), static_cast<int64_t>(f.tokens.size()), f.vocab);
+      EXPECT_LE(c.relative_error, 1e-4) << model << mode;
+      EXPECT_EQ(c.top1_agree, c.rows);
+    }
+  }
+}
+
+TEST(CliLogits, ErrorsAreOneLineAndNonZero) {
+  const std::string tokens = temp_file("bad_tokens.txt"), out = temp_file("bad.f32");
+  std::ofstream(tokens) << "1 2 three";
+  auto r = run_sinan("logits " + test_data("gguf/llama-bf16.gguf") + " --tokens-file " + tokens + " --out " + out);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("'three' (token 3) is not a token id"), std::string::npos) << r.output;
+  EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
+
+  std::ofstream(tokens) << "1 99999";
+  r = run_sinan("logits " + test_data("gguf/llama-bf16.gguf") + " --tokens-file " + tokens + " --out " + out);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("outside the vocabulary"), std::string::npos) << r.output;
+
+  r = run_sinan("logits /no/such/model.gguf --tokens-file " + tokens + " --out " + out);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("no such file"), std::string::npos) << r.output;
+
+  r = run_sinan("logits " + test_data("models/qwen2/config.json") + " --tokens-file " + tokens + " --out " + out);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("not a GGUF file"), std::string::npos) << r.output;
+}
+
+TEST(CliInfo, ReportsConfigSizesAndKvCost) {
+  auto r = run_sinan("info " + test_data("models/deepseek_v3_fp8"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (const char* expected : {"architecture:              deepseek2", "kv_lora_rank:              32",
+                               "expert_scoring:            sigmoid", "fp8_weight_blocks:         128x128",
+                               "parameters: 1.61M (1609408)", "f8_e4m3", "KV cache per token: 144 values = 576 B",
+                               "MLA latent 32 + rope key 16 per layer"}) {
+    EXPECT_NE(r.output.find(expected), std::string::npos) << expected << "\n" << r.output;
+  }
+  r = run_sinan("info " + test_data("gguf/llama-q8_0.gguf") + " --tensors");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("blk.2.ffn_down.weight"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("rope_scaling:              none"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("rope_freq_factors:         from rope_freqs.weight"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("KV cache per token: 384 values"), std::string::npos) << r.output;  // 3 layers x 2 x 2 x 32
+}
+
+TEST(Cli, HelpListsTheCommands) {
+  const auto r = run_sinan("--help");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.output.find("logits"), std::string::npos);
+  EXPECT_NE(r.output.find("info"), std::string::npos);
+  const auto bad = run_sinan("frobnicate");
+  EXPECT_NE(bad.exit_code, 0);
+}
+
+}  // namespace
+}  // namespace sinan
