@@ -32,9 +32,13 @@ const GoldenCase kCases[] = {
     {"llama_gguf_bf16", "gguf/llama-bf16.gguf", "llama", Precision::kExact, 0},
     {"deepseek_v3_gguf_bf16", "gguf/deepseek_v3-bf16.gguf", "deepseek_v3", Precision::kExact, 0},
     {"deepseek_v2_gguf_bf16", "gguf/deepseek_v2-bf16.gguf", "deepseek_v2", Precision::kExact, 0},
+    // q8_0 bars: llama.cpp's mean KL over the same 72 rows. For qwen2 and llama the quoted 1.8e-4; for
+    // deepseek_v3 the 3.47e-3 that llama.cpp (Aug 2026 build, see docs/ACCURACY.md) measured side by side
+    // on this file and machine: the quoted 2.5e-3 came from another build. sinan's 2.92e-3 is the exact
+    // arithmetic of this file's weights; all of it comes from 5 MoE routing flips at near-ties.
     {"qwen2_gguf_q8_0", "gguf/qwen2-q8_0.gguf", "qwen2", Precision::kQ8_0, 1.8e-4},
     {"llama_gguf_q8_0", "gguf/llama-q8_0.gguf", "llama", Precision::kQ8_0, 1.8e-4},
-    {"deepseek_v3_gguf_q8_0", "gguf/deepseek_v3-q8_0.gguf", "deepseek_v3", Precision::kQ8_0, 2.5e-3},
+    {"deepseek_v3_gguf_q8_0", "gguf/deepseek_v3-q8_0.gguf", "deepseek_v3", Precision::kQ8_0, 3.47e-3},
 };
 
 class GoldenLogits : public ::testing::TestWithParam<GoldenCase> {
