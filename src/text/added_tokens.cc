@@ -39,7 +39,8 @@ size_t white_space_length_starting_at(std::string_view text, size_t pos) {
 
 bool is_white_space(uint32_t c) {
   return (c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0x85 || c == 0xA0 || c == 0x1680 ||
-         (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
+         (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F ||
+         c == 0x3000;
 }
 
 AddedVocabulary::Matcher::Matcher() : nodes_(1) {}
@@ -127,8 +128,8 @@ bool AddedVocabulary::is_word_char_after(std::string_view text, size_t pos, Rege
   return status.ok() && !matches.empty();
 }
 
-void AddedVocabulary::split(std::string_view text, bool normalized_pass, bool parse_special, RegexScratch& scratch,
-                            std::vector<Segment>& out) const {
+void AddedVocabulary::split(std::string_view text, bool normalized_pass, bool parse_special,
+                            RegexScratch& scratch, std::vector<Segment>& out) const {
   const Matcher& matcher = normalized_pass ? normalized_matcher_ : raw_matcher_;
   if (text.empty()) return;
   if (matcher.empty()) {

@@ -42,7 +42,9 @@ const BpeModel::PairTable::Entry* BpeModel::PairTable::find(int32_t left, int32_
   }
 }
 
-BpeModel::BpeModel() { std::fill(std::begin(byte_token_), std::end(byte_token_), -1); }
+BpeModel::BpeModel() {
+  std::fill(std::begin(byte_token_), std::end(byte_token_), -1);
+}
 
 bool BpeModel::add_token(std::string bytes, int32_t id) {
   if (bytes.size() == 1) byte_token_[static_cast<uint8_t>(bytes[0])] = id;

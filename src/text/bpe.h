@@ -74,7 +74,9 @@ class BpeModel {
     static uint64_t key_of(int32_t left, int32_t right) {
       return uint64_t{static_cast<uint32_t>(left)} << 32 | static_cast<uint32_t>(right);
     }
-    size_t slot_of(uint64_t key) const { return static_cast<size_t>((key * 0x9E3779B97F4A7C15ull) >> shift_); }
+    size_t slot_of(uint64_t key) const {
+      return static_cast<size_t>((key * 0x9E3779B97F4A7C15ull) >> shift_);
+    }
     void grow();
     std::vector<Entry> slots_;
     size_t size_ = 0;

@@ -15,7 +15,8 @@ constexpr std::array<uint16_t, 256> make_byte_to_code_point() {
   std::array<uint16_t, 256> table{};
   int next_shifted = 0;
   for (int b = 0; b < 256; ++b) {
-    table[b] = keeps_own_code_point(b) ? static_cast<uint16_t>(b) : static_cast<uint16_t>(256 + next_shifted++);
+    table[b] =
+        keeps_own_code_point(b) ? static_cast<uint16_t>(b) : static_cast<uint16_t>(256 + next_shifted++);
   }
   return table;
 }
@@ -36,7 +37,9 @@ constexpr std::array<int16_t, kMaxCodePoint> kCodePointToByte = make_code_point_
 
 }  // namespace
 
-uint32_t byte_level_code_point(uint8_t byte) { return kByteToCodePoint[byte]; }
+uint32_t byte_level_code_point(uint8_t byte) {
+  return kByteToCodePoint[byte];
+}
 
 std::optional<uint8_t> byte_level_byte(uint32_t code_point) {
   if (code_point >= kMaxCodePoint || kCodePointToByte[code_point] < 0) return std::nullopt;

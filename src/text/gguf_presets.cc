@@ -28,7 +28,8 @@ constexpr const char* kDeepSeekLlmLetters =
     "\\x{2C00}-\\x{2C7B}\\x{2C7E}-\\x{2CE4}\\x{2CEB}-\\x{2CEE}\\x{2CF2}\\x{2CF3}\\x{A640}-\\x{A66D}"
     "\\x{A680}-\\x{A69B}\\x{A722}-\\x{A76F}\\x{A771}-\\x{A787}\\x{A78B}-\\x{A78E}\\x{AB70}-\\x{ABBF}"
     "\\x{FB00}-\\x{FB06}\\x{FB13}-\\x{FB17}\\x{FF21}-\\x{FF3A}\\x{FF41}-\\x{FF5A}\\x{10400}-\\x{1044F}"
-    "\\x{104B0}-\\x{104D3}\\x{104D8}-\\x{104FB}\\x{10C80}-\\x{10CB2}\\x{10CC0}-\\x{10CF2}\\x{118A0}-\\x{118DF}"
+    "\\x{104B0}-\\x{104D3}\\x{104D8}-\\x{104FB}\\x{10C80}-\\x{10CB2}\\x{10CC0}-\\x{10CF2}\\x{118A0}-\\x{"
+    "118DF}"
     "\\x{1E900}-\\x{1E943}]+";
 constexpr const char* kDeepSeekLlmPunctuation =
     "\\s?[!-/:-~\\x{FF01}-\\x{FF0F}\\x{FF1A}-\\x{FF5E}\\x{2018}-\\x{201F}\\x{3000}-\\x{3002}]+";
@@ -61,7 +62,8 @@ Result<PreTokenizerPreset> pre_tokenizer_preset(std::string_view pre) {
     preset.isolated_splits = {kNewline,       kDeepSeekLlmLetters, kDeepSeekLlmPunctuation,
                               kTrailingSpace, kCjkHangul,          kSingleDigit};
   } else if (pre == "deepseek-coder") {
-    preset.isolated_splits = {kNewline, kDeepSeekCoderLetters, kDeepSeekCoderPunctuation, kCjkHangul, kSingleDigit};
+    preset.isolated_splits = {kNewline, kDeepSeekCoderLetters, kDeepSeekCoderPunctuation, kCjkHangul,
+                              kSingleDigit};
   } else if (pre == "qwen2" || pre == "deepseek-r1-qwen") {
     preset.isolated_splits = {kQwen2};
     preset.normalizer = {NormalForm::kNFC};  // Qwen2's tokenizer.json normalizes to NFC

@@ -17,7 +17,9 @@ constexpr int64_t kTokenTypeUserDefined = 4;
 
 // llama.cpp's converter fills ids that the tokenizer does not define with "[PAD<id>]"; older versions
 // marked them user-defined, but they are not tokens HF would recognise in text.
-bool is_padding_placeholder(const std::string& text, size_t id) { return text == fmt::format("[PAD{}]", id); }
+bool is_padding_placeholder(const std::string& text, size_t id) {
+  return text == fmt::format("[PAD{}]", id);
+}
 
 Result<std::optional<int32_t>> optional_token_id(const GgufFile& gguf, const char* key, size_t n_vocab) {
   SINAN_ASSIGN_OR_RETURN(std::optional<int64_t> id, gguf.get_int(key));
@@ -35,7 +37,8 @@ Result<Tokenizer> Tokenizer::from_gguf(const GgufFile& gguf) {
   SINAN_ASSIGN_OR_RETURN(std::optional<std::string> model, gguf.get_string("tokenizer.ggml.model"));
   if (!model) return Status::errorf("{}: no tokenizer (metadata 'tokenizer.ggml.model' is missing)", label);
   if (*model != "gpt2") {
-    return Status::errorf("{}: tokenizer.ggml.model is '{}'; sinan supports byte-level BPE ('gpt2')", label, *model);
+    return Status::errorf("{}: tokenizer.ggml.model is '{}'; sinan supports byte-level BPE ('gpt2')", label,
+                          *model);
   }
   SINAN_ASSIGN_OR_RETURN(std::optional<std::string> pre, gguf.get_string("tokenizer.ggml.pre"));
   if (!pre) return Status::errorf("{}: metadata 'tokenizer.ggml.pre' is missing", label);
@@ -44,7 +47,8 @@ Result<Tokenizer> Tokenizer::from_gguf(const GgufFile& gguf) {
 
   const GgufArray* tokens = gguf.get_array("tokenizer.ggml.tokens");
   if (tokens == nullptr || tokens->element_type != GgufType::kString) {
-    return Status::errorf("{}: metadata 'tokenizer.ggml.tokens' is missing or not an array of strings", label);
+    return Status::errorf("{}: metadata 'tokenizer.ggml.tokens' is missing or not an array of strings",
+                          label);
   }
   const size_t n_vocab = tokens->strings.size();
   if (n_vocab == 0) return Status::errorf("{}: tokenizer.ggml.tokens is empty", label);
@@ -56,13 +60,14 @@ Result<Tokenizer> Tokenizer::from_gguf(const GgufFile& gguf) {
       return Status::errorf("{}: tokenizer.ggml.token_type should be an array of integers", label);
     }
     if (types->ints.size() != n_vocab) {
-      return Status::errorf("{}: tokenizer.ggml.token_type has {} entries but tokenizer.ggml.tokens has {}", label,
-                            types->ints.size(), n_vocab);
+      return Status::errorf("{}: tokenizer.ggml.token_type has {} entries but tokenizer.ggml.tokens has {}",
+                            label, types->ints.size(), n_vocab);
     }
   }
   const GgufArray* merges = gguf.get_array("tokenizer.ggml.merges");
   if (merges == nullptr || merges->element_type != GgufType::kString) {
-    return Status::errorf("{}: metadata 'tokenizer.ggml.merges' is missing or not an array of strings", label);
+    return Status::errorf("{}: metadata 'tokenizer.ggml.merges' is missing or not an array of strings",
+                          label);
   }
 
   auto d = std::make_shared<TokenizerData>();
@@ -104,8 +109,8 @@ Result<Tokenizer> Tokenizer::from_gguf(const GgufFile& gguf) {
     const std::string& line = merges->strings[rank];
     const size_t space = line.find(' ', 1);  // a merge side is never empty, so a leading ' ' is part of it
     if (space == std::string::npos) {
-      return Status::errorf("{}: tokenizer.ggml.merges[{}] '{}' is not two tokens separated by a space", label, rank,
-                            line);
+      return Status::errorf("{}: tokenizer.ggml.merges[{}] '{}' is not two tokens separated by a space",
+                            label, rank, line);
     }
     const std::string left_text = line.substr(0, space);
     const std::string right_text = line.substr(space + 1);

@@ -42,7 +42,8 @@ class JsonReader {
     return v;
   }
 
-  Result<bool> get_bool(const json& object, const char* key, const std::string& where, bool default_value) const {
+  Result<bool> get_bool(const json& object, const char* key, const std::string& where,
+                        bool default_value) const {
     const json* v = member(object, key);
     if (v == nullptr) return default_value;
     if (!v->is_boolean()) return type_error(where + "." + key, "a boolean", *v);
@@ -100,7 +101,8 @@ Status parse_normalizer(const JsonReader& r, const json& n, const std::string& w
     SINAN_ASSIGN_OR_RETURN(const json* list, r.object_member(n, "normalizers", where));
     if (!list->is_array()) return r.type_error(where + ".normalizers", "an array", *list);
     for (size_t i = 0; i < list->size(); ++i) {
-      SINAN_RETURN_IF_ERROR(parse_normalizer(r, (*list)[i], fmt::format("{}.normalizers[{}]", where, i), steps));
+      SINAN_RETURN_IF_ERROR(
+          parse_normalizer(r, (*list)[i], fmt::format("{}.normalizers[{}]", where, i), steps));
     }
   } else {
     return r.error(where, fmt::format("normalizer type '{}' is not supported (sinan supports NFC, NFD, NFKC, "
@@ -131,8 +133,8 @@ struct PreTokenizerState {
   bool byte_level = false;  // a ByteLevel step was seen; it must be the last step
 };
 
-Status parse_pre_tokenizer(const JsonReader& r, const json& p, const std::string& where, text::PreTokenizer& out,
-                           PreTokenizerState& state) {
+Status parse_pre_tokenizer(const JsonReader& r, const json& p, const std::string& where,
+                           text::PreTokenizer& out, PreTokenizerState& state) {
   if (!p.is_object()) return r.type_error(where, "an object", p);
   SINAN_ASSIGN_OR_RETURN(std::string type, r.get_string(p, "type", where));
   if (type == "Sequence") {
@@ -162,7 +164,8 @@ Status parse_pre_tokenizer(const JsonReader& r, const json& p, const std::string
     } else if (kind == "String") {
       regex = text::Regex::literal(value.get<std::string>());
     } else {
-      return r.error(where + ".pattern", fmt::format("unknown pattern kind '{}' (expected Regex or String)", kind));
+      return r.error(where + ".pattern",
+                     fmt::format("unknown pattern kind '{}' (expected Regex or String)", kind));
     }
     if (!regex.ok()) return regex.status();
     SINAN_ASSIGN_OR_RETURN(text::SplitBehavior behavior,
@@ -181,8 +184,8 @@ Status parse_pre_tokenizer(const JsonReader& r, const json& p, const std::string
   } else if (type == "Digits") {
     SINAN_ASSIGN_OR_RETURN(bool individual, r.get_bool(p, "individual_digits", where, false));
     SINAN_ASSIGN_OR_RETURN(text::Regex regex, compile_regex(r, kDigitPattern, where));
-    out.add_split(std::move(regex), individual ? text::SplitBehavior::kIsolated : text::SplitBehavior::kContiguous,
-                  false);
+    out.add_split(std::move(regex),
+                  individual ? text::SplitBehavior::kIsolated : text::SplitBehavior::kContiguous, false);
   } else if (type == "Whitespace") {
     const std::string pattern = fmt::format("[{0}]+|[^{0}\\s]+", kRustWordChar);
     SINAN_ASSIGN_OR_RETURN(text::Regex regex, compile_regex(r, pattern, where));
@@ -196,9 +199,10 @@ Status parse_pre_tokenizer(const JsonReader& r, const json& p, const std::string
     SINAN_ASSIGN_OR_RETURN(text::Regex regex, compile_regex(r, kPunctuationPattern, where));
     out.add_split(std::move(regex), behavior, false);
   } else {
-    return r.error(where, fmt::format("pre-tokenizer type '{}' is not supported (sinan supports Sequence, Split, "
-                                      "ByteLevel, Digits, Whitespace, WhitespaceSplit and Punctuation)",
-                                      type));
+    return r.error(where,
+                   fmt::format("pre-tokenizer type '{}' is not supported (sinan supports Sequence, Split, "
+                               "ByteLevel, Digits, Whitespace, WhitespaceSplit and Punctuation)",
+                               type));
   }
   return Status();
 }
@@ -212,7 +216,8 @@ Status check_decoder(const JsonReader& r, const json* decoder, const std::string
   if (type == "ByteLevel") return Status();
   if (type == "Sequence") {
     SINAN_ASSIGN_OR_RETURN(const json* list, r.object_member(*decoder, "decoders", where));
-    if (!list->is_array() || list->empty()) return r.type_error(where + ".decoders", "a non-empty array", *list);
+    if (!list->is_array() || list->empty())
+      return r.type_error(where + ".decoders", "a non-empty array", *list);
     for (size_t i = 0; i < list->size(); ++i) {
       SINAN_RETURN_IF_ERROR(check_decoder(r, &(*list)[i], fmt::format("{}.decoders[{}]", where, i)));
     }
@@ -226,7 +231,8 @@ struct MergePair {
   std::string right;
 };
 
-Result<std::vector<MergePair>> parse_merges(const JsonReader& r, const json& merges, const std::string& where) {
+Result<std::vector<MergePair>> parse_merges(const JsonReader& r, const json& merges,
+                                            const std::string& where) {
   if (!merges.is_array()) return r.type_error(where, "an array", merges);
   std::vector<MergePair> out;
   out.reserve(merges.size());
@@ -238,9 +244,10 @@ Result<std::vector<MergePair>> parse_merges(const JsonReader& r, const json& mer
       if (line.rfind("#version", 0) == 0) continue;
       const size_t space = line.find(' ');
       if (space == std::string::npos || line.find(' ', space + 1) != std::string::npos) {
-        return r.error(fmt::format("{}[{}]", where, i), fmt::format("merge '{}' is not two tokens separated by "
-                                                                    "one space",
-                                                                    line));
+        return r.error(fmt::format("{}[{}]", where, i),
+                       fmt::format("merge '{}' is not two tokens separated by "
+                                   "one space",
+                                   line));
       }
       out.push_back({line.substr(0, space), line.substr(space + 1)});
     } else if (m.is_array() && m.size() == 2 && m[0].is_string() && m[1].is_string()) {
@@ -258,7 +265,8 @@ Status parse_model(const JsonReader& r, const json& model, TokenizerData& d,
   if (!model.is_object()) return r.type_error(where, "an object", model);
   SINAN_ASSIGN_OR_RETURN(std::optional<std::string> type, r.get_optional_string(model, "type", where));
   if (type && *type != "BPE") {
-    return r.error(where + ".type", fmt::format("model type '{}' is not supported (sinan supports BPE)", *type));
+    return r.error(where + ".type",
+                   fmt::format("model type '{}' is not supported (sinan supports BPE)", *type));
   }
   if (const json* dropout = JsonReader::member(model, "dropout")) {
     if (!dropout->is_number()) return r.type_error(where + ".dropout", "a number or null", *dropout);
@@ -271,7 +279,8 @@ Status parse_model(const JsonReader& r, const json& model, TokenizerData& d,
   SINAN_ASSIGN_OR_RETURN(bool ignore_merges, r.get_bool(model, "ignore_merges", where, false));
   SINAN_ASSIGN_OR_RETURN(bool fuse_unk, r.get_bool(model, "fuse_unk", where, false));
   SINAN_RETURN_IF_ERROR(r.get_bool(model, "byte_fallback", where, false).status());
-  SINAN_ASSIGN_OR_RETURN(std::optional<std::string> unk_token, r.get_optional_string(model, "unk_token", where));
+  SINAN_ASSIGN_OR_RETURN(std::optional<std::string> unk_token,
+                         r.get_optional_string(model, "unk_token", where));
 
   SINAN_ASSIGN_OR_RETURN(const json* vocab_json, r.object_member(model, "vocab", where));
   if (!vocab_json->is_object()) return r.type_error(where + ".vocab", "an object", *vocab_json);
@@ -284,13 +293,15 @@ Status parse_model(const JsonReader& r, const json& model, TokenizerData& d,
   d.resize(static_cast<size_t>(max_id + 1));
   for (const auto& [text, id] : vocab) {
     if (d.token_flags[id] & TokenizerData::kPresent) {
-      return r.error(where + ".vocab", fmt::format("id {} is used by both '{}' and '{}'", id, d.token_text[id], text));
+      return r.error(where + ".vocab",
+                     fmt::format("id {} is used by both '{}' and '{}'", id, d.token_text[id], text));
     }
     d.token_text[id] = text;
     d.decode_text[id] = text;
     d.token_flags[id] = TokenizerData::kPresent;
     // Tokens outside the byte alphabet cannot come out of byte-level BPE; they stay decodable only.
-    if (std::optional<std::string> bytes = text::from_byte_level(text)) d.bpe.add_token(std::move(*bytes), id);
+    if (std::optional<std::string> bytes = text::from_byte_level(text))
+      d.bpe.add_token(std::move(*bytes), id);
   }
 
   SINAN_ASSIGN_OR_RETURN(const json* merges_json, r.object_member(model, "merges", where));
@@ -299,8 +310,9 @@ Status parse_model(const JsonReader& r, const json& model, TokenizerData& d,
     const MergePair& m = merges[rank];
     for (const std::string* side : {&m.left, &m.right}) {
       if (!vocab.count(*side)) {
-        return r.error(fmt::format("{}.merges[{}]", where, rank),
-                       fmt::format("merge '{} {}' uses '{}', which is not in the vocabulary", m.left, m.right, *side));
+        return r.error(
+            fmt::format("{}.merges[{}]", where, rank),
+            fmt::format("merge '{} {}' uses '{}', which is not in the vocabulary", m.left, m.right, *side));
       }
     }
     std::optional<std::string> left = text::from_byte_level(m.left);
@@ -402,8 +414,8 @@ bool post_processor_adds_first(const json* processor, const TokenizerData& d, st
 
 }  // namespace
 
-Result<Tokenizer> Tokenizer::from_hf_json(std::string_view tokenizer_json, std::string_view tokenizer_config_json,
-                                          const std::string& label) {
+Result<Tokenizer> Tokenizer::from_hf_json(std::string_view tokenizer_json,
+                                          std::string_view tokenizer_config_json, const std::string& label) {
   const JsonReader r(label);
   SINAN_ASSIGN_OR_RETURN(json root, parse_json(tokenizer_json, label));
   if (!root.is_object()) return r.type_error("top level", "an object", root);
@@ -422,7 +434,8 @@ Result<Tokenizer> Tokenizer::from_hf_json(std::string_view tokenizer_json, std::
     SINAN_RETURN_IF_ERROR(parse_pre_tokenizer(r, *pre, "pre_tokenizer", d->pre_tokenizer, pre_state));
   }
   if (!pre_state.byte_level) {
-    return r.error("pre_tokenizer", "no ByteLevel pre-tokenizer: sinan supports byte-level BPE tokenizers only");
+    return r.error("pre_tokenizer",
+                   "no ByteLevel pre-tokenizer: sinan supports byte-level BPE tokenizers only");
   }
   SINAN_RETURN_IF_ERROR(check_decoder(r, JsonReader::member(root, "decoder"), "decoder"));
 
@@ -432,9 +445,11 @@ Result<Tokenizer> Tokenizer::from_hf_json(std::string_view tokenizer_json, std::
   SINAN_RETURN_IF_ERROR(parse_added_tokens(r, JsonReader::member(root, "added_tokens"), *d, vocab));
 
   for (size_t id = 0; id < d->token_text.size(); ++id) {
-    if (d->token_flags[id] & TokenizerData::kPresent) d->text_to_id[d->token_text[id]] = static_cast<int32_t>(id);
+    if (d->token_flags[id] & TokenizerData::kPresent)
+      d->text_to_id[d->token_text[id]] = static_cast<int32_t>(id);
   }
-  for (const text::AddedToken& t : d->added.tokens()) d->text_to_id[t.content] = t.id;  // added tokens win, as in HF
+  for (const text::AddedToken& t : d->added.tokens())
+    d->text_to_id[t.content] = t.id;  // added tokens win, as in HF
 
   if (!tokenizer_config_json.empty()) {
     const JsonReader c(label + " (tokenizer_config.json)");
@@ -443,7 +458,8 @@ Result<Tokenizer> Tokenizer::from_hf_json(std::string_view tokenizer_json, std::
     SINAN_ASSIGN_OR_RETURN(d->bos, config_token(c, config, "bos_token", *d));
     SINAN_ASSIGN_OR_RETURN(d->eos, config_token(c, config, "eos_token", *d));
     SINAN_ASSIGN_OR_RETURN(d->pad, config_token(c, config, "pad_token", *d));
-    const bool template_adds_bos = post_processor_adds_first(JsonReader::member(root, "post_processor"), *d, d->bos);
+    const bool template_adds_bos =
+        post_processor_adds_first(JsonReader::member(root, "post_processor"), *d, d->bos);
     SINAN_ASSIGN_OR_RETURN(d->add_bos, c.get_bool(config, "add_bos_token", "top level", template_adds_bos));
     SINAN_ASSIGN_OR_RETURN(d->add_eos, c.get_bool(config, "add_eos_token", "top level", false));
     if (!d->bos) d->add_bos = false;

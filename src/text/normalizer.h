@@ -20,6 +20,9 @@ class Normalizer {
   bool empty() const { return steps_.empty(); }
   const std::vector<NormalForm>& steps() const { return steps_; }
 
+  // "NFC", "NFKC then NFC", or "none".
+  std::string describe() const;
+
   // Normalizes valid UTF-8 `text`. Precondition: is_valid_utf8(text).
   std::string apply(std::string_view text) const;
 

@@ -10,11 +10,16 @@ namespace sinan::text {
 
 std::string_view split_behavior_name(SplitBehavior behavior) {
   switch (behavior) {
-    case SplitBehavior::kRemoved: return "Removed";
-    case SplitBehavior::kIsolated: return "Isolated";
-    case SplitBehavior::kMergedWithPrevious: return "MergedWithPrevious";
-    case SplitBehavior::kMergedWithNext: return "MergedWithNext";
-    case SplitBehavior::kContiguous: return "Contiguous";
+    case SplitBehavior::kRemoved:
+      return "Removed";
+    case SplitBehavior::kIsolated:
+      return "Isolated";
+    case SplitBehavior::kMergedWithPrevious:
+      return "MergedWithPrevious";
+    case SplitBehavior::kMergedWithNext:
+      return "MergedWithNext";
+    case SplitBehavior::kContiguous:
+      return "Contiguous";
   }
   return "?";
 }
@@ -23,7 +28,9 @@ void PreTokenizer::add_split(Regex regex, SplitBehavior behavior, bool invert) {
   steps_.push_back(Step{false, std::move(regex), behavior, invert});
 }
 
-void PreTokenizer::add_prefix_space() { steps_.push_back(Step{true, std::nullopt, SplitBehavior::kIsolated, false}); }
+void PreTokenizer::add_prefix_space() {
+  steps_.push_back(Step{true, std::nullopt, SplitBehavior::kIsolated, false});
+}
 
 std::string PreTokenizer::describe() const {
   std::string out;
@@ -31,8 +38,8 @@ std::string PreTokenizer::describe() const {
     if (step.prefix_space) {
       out += "prefix-space\n";
     } else {
-      out += fmt::format("split {}{} /{}/\n", split_behavior_name(step.behavior), step.invert ? " inverted" : "",
-                         step.regex->pattern());
+      out += fmt::format("split {}{} /{}/\n", split_behavior_name(step.behavior),
+                         step.invert ? " inverted" : "", step.regex->pattern());
     }
   }
   return out;

@@ -139,8 +139,8 @@ Result<Regex> Regex::compile(std::string_view oniguruma_pattern) {
                              &error_offset, context);
   pcre2_compile_context_free(context);
   if (code->code == nullptr) {
-    return Status::errorf("invalid regex '{}': {} (at offset {} of the translated pattern)", oniguruma_pattern,
-                          pcre2_error_text(error_code), error_offset);
+    return Status::errorf("invalid regex '{}': {} (at offset {} of the translated pattern)",
+                          oniguruma_pattern, pcre2_error_text(error_code), error_offset);
   }
   // Without JIT (e.g. an unsupported CPU) the interpreter gives the same results, only slower.
   code->jit = pcre2_jit_compile(code->code, PCRE2_JIT_COMPLETE) == 0;
@@ -165,7 +165,9 @@ Result<Regex> Regex::literal(std::string_view text) {
   return regex;
 }
 
-const std::string& Regex::pattern() const { return code_->pattern; }
+const std::string& Regex::pattern() const {
+  return code_->pattern;
+}
 
 Status Regex::find_all(std::string_view text, RegexScratch& scratch, std::vector<Span>& out) const {
   RegexScratchState& state = *scratch.state_;
@@ -176,7 +178,8 @@ Status Regex::find_all(std::string_view text, RegexScratch& scratch, std::vector
   while (search_from <= text.size()) {
     int rc;
     if (code_->jit) {
-      rc = pcre2_jit_match(code_->code, subject, text.size(), search_from, 0, state.match_data, state.context);
+      rc =
+          pcre2_jit_match(code_->code, subject, text.size(), search_from, 0, state.match_data, state.context);
       if (rc == PCRE2_ERROR_JIT_STACKLIMIT && state.jit_stack == nullptr) {
         state.jit_stack = pcre2_jit_stack_create(kJitStackStart, kJitStackMax, nullptr);
         state.context = pcre2_match_context_create(nullptr);

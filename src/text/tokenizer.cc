@@ -55,9 +55,11 @@ Result<Tokenizer> make_tokenizer(std::shared_ptr<TokenizerData> data) {
   SINAN_CHECK(d.token_text.size() == d.token_flags.size() && d.decode_text.size() == d.token_flags.size());
   d.token_bytes.resize(d.token_text.size());
   for (size_t id = 0; id < d.token_text.size(); ++id) {
-    // HF's ByteLevel decoder maps a token through the byte alphabet when every character belongs to it,
-    // and otherwise emits the token's text as it is (e.g. "<｜begin▁of▁sentence｜>").
-    std::optional<std::string> bytes = text::from_byte_level(d.decode_text[id]);
+    // Added tokens are text: they decode to their content (see tokenizer.h on why this differs from HF for
+    // a few DeepSeek-V2 tokens). Model tokens go through the byte alphabet when every character belongs to
+    // it and are emitted as they are otherwise, like HF's ByteLevel decoder.
+    std::optional<std::string> bytes;
+    if (!(d.token_flags[id] & TokenizerData::kAdded)) bytes = text::from_byte_level(d.decode_text[id]);
     d.token_bytes[id] = bytes ? std::move(*bytes) : d.decode_text[id];
   }
   for (auto [name, id] : {std::pair{"bos", d.bos}, std::pair{"eos", d.eos}, std::pair{"pad", d.pad}}) {
@@ -66,8 +68,10 @@ Result<Tokenizer> make_tokenizer(std::shared_ptr<TokenizerData> data) {
                             d.token_text.size());
     }
   }
-  if (d.add_bos && !d.bos) return Status::errorf("{}: add_bos_token is true but there is no BOS token", d.source);
-  if (d.add_eos && !d.eos) return Status::errorf("{}: add_eos_token is true but there is no EOS token", d.source);
+  if (d.add_bos && !d.bos)
+    return Status::errorf("{}: add_bos_token is true but there is no BOS token", d.source);
+  if (d.add_eos && !d.eos)
+    return Status::errorf("{}: add_eos_token is true but there is no EOS token", d.source);
   return Tokenizer(std::move(data));
 }
 
@@ -124,7 +128,9 @@ std::string Tokenizer::decode(std::span<const int32_t> ids, const DecodeOptions&
   return out;
 }
 
-int32_t Tokenizer::n_vocab() const { return static_cast<int32_t>(data_->token_text.size()); }
+int32_t Tokenizer::n_vocab() const {
+  return static_cast<int32_t>(data_->token_text.size());
+}
 
 std::string_view Tokenizer::token_text(int32_t id) const {
   return is_valid_id(id) ? std::string_view(data_->token_text[id]) : std::string_view();
@@ -144,12 +150,24 @@ std::optional<int32_t> Tokenizer::find_token(std::string_view text) const {
   return it->second;
 }
 
-std::optional<int32_t> Tokenizer::bos_id() const { return data_->bos; }
-std::optional<int32_t> Tokenizer::eos_id() const { return data_->eos; }
-std::optional<int32_t> Tokenizer::pad_id() const { return data_->pad; }
-bool Tokenizer::add_bos_by_default() const { return data_->add_bos; }
-bool Tokenizer::add_eos_by_default() const { return data_->add_eos; }
-const std::string& Tokenizer::source() const { return data_->source; }
+std::optional<int32_t> Tokenizer::bos_id() const {
+  return data_->bos;
+}
+std::optional<int32_t> Tokenizer::eos_id() const {
+  return data_->eos;
+}
+std::optional<int32_t> Tokenizer::pad_id() const {
+  return data_->pad;
+}
+bool Tokenizer::add_bos_by_default() const {
+  return data_->add_bos;
+}
+bool Tokenizer::add_eos_by_default() const {
+  return data_->add_eos;
+}
+const std::string& Tokenizer::source() const {
+  return data_->source;
+}
 
 std::string Tokenizer::describe() const {
   const TokenizerData& d = *data_;
@@ -160,11 +178,10 @@ std::string Tokenizer::describe() const {
   for (uint8_t flags : d.token_flags) n_special += (flags & TokenizerData::kSpecial) != 0;
   std::string out = fmt::format(
       "tokenizer: {} ({})\nvocabulary: {} ids, {} BPE tokens, {} merges{}, {} added tokens ({} special)\n"
-      "bos: {}\neos: {}\npad: {}\nadd_bos: {}\nnormalizer: {}\npre-tokenizer:\n{}",
+      "bos: {}\neos: {}\npad: {}\nadd_bos: {}\nnormalizer: {}\npre-tokenizer:\n{}byte-level BPE\n",
       d.source, d.origin, d.token_text.size(), d.bpe.n_tokens(), d.bpe.n_merges(),
       d.bpe.ignore_merges() ? " (ignore_merges)" : "", d.added.tokens().size(), n_special, name(d.bos),
-      name(d.eos), name(d.pad), d.add_bos, d.normalizer.empty() ? "none" : "NFC/NFD/NFKC/NFKD steps",
-      d.pre_tokenizer.describe());
+      name(d.eos), name(d.pad), d.add_bos, d.normalizer.describe(), d.pre_tokenizer.describe());
   return out;
 }
 

@@ -8,7 +8,8 @@
 //
 // Invalid UTF-8 in the input (which HF cannot receive, since it takes Unicode strings) is not an error:
 // each byte of an ill-formed sequence is encoded as its single-byte token, outside any pre-token, so
-// decode_bytes() gives the input back byte for byte.
+// decode_bytes() gives the input back byte for byte. A byte the vocabulary has no token for is dropped,
+// as HF drops characters missing from the vocabulary (DeepSeek LLM/Coder lack C0, C1 and F5..FF).
 //
 // A Tokenizer is immutable after loading; copies share the same tables, and all methods are thread-safe.
 #pragma once
@@ -47,8 +48,8 @@ class Tokenizer {
   static Result<Tokenizer> from_gguf(const GgufFile& gguf);
   // From tokenizer.json text and, optionally, tokenizer_config.json text (for bos/eos/add_bos).
   // `label` names the source in error messages.
-  static Result<Tokenizer> from_hf_json(std::string_view tokenizer_json, std::string_view tokenizer_config_json,
-                                        const std::string& label);
+  static Result<Tokenizer> from_hf_json(std::string_view tokenizer_json,
+                                        std::string_view tokenizer_config_json, const std::string& label);
   // From a tokenizer.json path or a directory holding one; reads tokenizer_config.json beside it if present.
   static Result<Tokenizer> from_hf_file(const std::string& path);
 
@@ -56,7 +57,10 @@ class Tokenizer {
   Result<std::vector<int32_t>> encode(std::string_view text, const EncodeOptions& options = {}) const;
 
   // Ids -> text, as HF's decode: token bytes concatenated, then invalid UTF-8 replaced by U+FFFD.
-  // Ids outside [0, n_vocab) are skipped, as HF does.
+  // Ids outside [0, n_vocab) are skipped, as HF does. One deliberate difference: an added token decodes
+  // to its content. HF passes added tokens through the ByteLevel decoder too, which turns the 13 added
+  // tokens of DeepSeek LLM / V2 that are single Latin-1 letters ("ö", "ü", "÷", ...) into one invalid
+  // byte each, so HF decodes "Ångström" to "Ångstr\uFFFDm"; sinan, llama.cpp and vLLM give "Ångström".
   std::string decode(std::span<const int32_t> ids, const DecodeOptions& options = {}) const;
   // Ids -> raw bytes, without the U+FFFD replacement.
   std::string decode_bytes(std::span<const int32_t> ids, const DecodeOptions& options = {}) const;

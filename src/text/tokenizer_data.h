@@ -19,8 +19,8 @@
 namespace sinan {
 
 struct TokenizerData {
-  std::string source;       // path or label, for messages
-  std::string origin;       // "gguf pre=deepseek-v3" / "tokenizer.json", for describe()
+  std::string source;  // path or label, for messages
+  std::string origin;  // "gguf pre=deepseek-v3" / "tokenizer.json", for describe()
   text::BpeModel bpe;
   text::AddedVocabulary added;
   text::Normalizer normalizer;
@@ -28,7 +28,8 @@ struct TokenizerData {
 
   // Indexed by id; ids no token uses have an empty text and are not present.
   std::vector<std::string> token_text;
-  std::vector<std::string> decode_text;  // what HF's decoder sees: normalized content for normalized added tokens
+  std::vector<std::string>
+      decode_text;  // what HF's decoder sees: normalized content for normalized added tokens
   std::vector<std::string> token_bytes;  // filled by make_tokenizer from decode_text
   std::vector<uint8_t> token_flags;
   std::unordered_map<std::string, int32_t> text_to_id;

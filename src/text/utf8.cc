@@ -57,7 +57,9 @@ size_t valid_utf8_prefix(std::string_view bytes) {
   return pos;
 }
 
-bool is_valid_utf8(std::string_view bytes) { return valid_utf8_prefix(bytes) == bytes.size(); }
+bool is_valid_utf8(std::string_view bytes) {
+  return valid_utf8_prefix(bytes) == bytes.size();
+}
 
 void append_utf8_lossy(std::string_view bytes, std::string& out) {
   size_t pos = 0;
@@ -97,9 +99,12 @@ uint32_t decode_code_point(std::string_view bytes, size_t* length) {
   const auto* p = reinterpret_cast<const uint8_t*>(bytes.data());
   *length = step.length;
   switch (step.length) {
-    case 1: return p[0];
-    case 2: return (uint32_t{p[0]} & 0x1F) << 6 | (p[1] & 0x3F);
-    case 3: return (uint32_t{p[0]} & 0x0F) << 12 | (uint32_t{p[1]} & 0x3F) << 6 | (p[2] & 0x3F);
+    case 1:
+      return p[0];
+    case 2:
+      return (uint32_t{p[0]} & 0x1F) << 6 | (p[1] & 0x3F);
+    case 3:
+      return (uint32_t{p[0]} & 0x0F) << 12 | (uint32_t{p[1]} & 0x3F) << 6 | (p[2] & 0x3F);
     default:
       return (uint32_t{p[0]} & 0x07) << 18 | (uint32_t{p[1]} & 0x3F) << 12 | (uint32_t{p[2]} & 0x3F) << 6 |
              (p[3] & 0x3F);
