@@ -7,4 +7,7 @@
 
 namespace sinan::apps {
 
+// `sinan tokenize` and `sinan detokenize` (cmd_tokenize.cc).
+void add_tokenize_commands(CLI::App& app, int* exit_code);
+
 }  // namespace sinan::apps
