@@ -28,8 +28,9 @@ void expect_corpus_matches(const CorpusCase& c) {
     if (*ids == expected[i]) {
       ++matched;
     } else {
-      ADD_FAILURE() << c.name << " line " << i + 1 << " " << nlohmann::json(corpus[i]).dump() << "\n  got      "
-                    << ids_to_string(*ids) << "\n  expected " << ids_to_string(expected[i]);
+      ADD_FAILURE() << c.name << " line " << i + 1 << " " << nlohmann::json(corpus[i]).dump()
+                    << "\n  got      " << ids_to_string(*ids) << "\n  expected "
+                    << ids_to_string(expected[i]);
     }
   }
   EXPECT_EQ(matched, corpus.size()) << c.name;

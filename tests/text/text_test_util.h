@@ -31,7 +31,8 @@ inline std::vector<std::string> read_lines(const std::string& path) {
 
 inline std::vector<std::string> read_jsonl_strings(const std::string& path) {
   std::vector<std::string> out;
-  for (const std::string& line : read_lines(path)) out.push_back(nlohmann::json::parse(line).get<std::string>());
+  for (const std::string& line : read_lines(path))
+    out.push_back(nlohmann::json::parse(line).get<std::string>());
   return out;
 }
 
