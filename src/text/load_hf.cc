@@ -18,6 +18,10 @@ constexpr std::string_view kRustWordChar = "\\p{Alphabetic}\\p{M}\\p{Nd}\\p{Pc}\
 constexpr std::string_view kDigitPattern = "\\p{N}";
 constexpr std::string_view kPunctuationPattern = "[\\p{P}!-/:-@\\[-`{-~]";
 
+// Ids may leave a few holes, but an id far beyond the number of tokens is a broken file (and would make
+// the id-indexed tables huge).
+constexpr size_t kMaxUnusedIds = 4096;
+
 class JsonReader {
  public:
   explicit JsonReader(std::string label) : label_(std::move(label)) {}
@@ -259,7 +263,7 @@ Result<std::vector<MergePair>> parse_merges(const JsonReader& r, const json& mer
   return out;
 }
 
-Status parse_model(const JsonReader& r, const json& model, TokenizerData& d,
+Status parse_model(const JsonReader& r, const json& model, size_t n_added_tokens, TokenizerData& d,
                    std::unordered_map<std::string, int32_t>& vocab) {
   const std::string where = "model";
   if (!model.is_object()) return r.type_error(where, "an object", model);
@@ -289,6 +293,10 @@ Status parse_model(const JsonReader& r, const json& model, TokenizerData& d,
     SINAN_ASSIGN_OR_RETURN(int32_t id, r.get_id(id_json, fmt::format("{}.vocab[\"{}\"]", where, text)));
     vocab.emplace(text, id);
     max_id = std::max(max_id, id);
+  }
+  if (static_cast<size_t>(max_id) >= vocab.size() + n_added_tokens + kMaxUnusedIds) {
+    return r.error(where + ".vocab", fmt::format("id {} is far beyond the {} tokens of the file", max_id,
+                                                 vocab.size() + n_added_tokens));
   }
   d.resize(static_cast<size_t>(max_id + 1));
   for (const auto& [text, id] : vocab) {
@@ -355,6 +363,10 @@ Status parse_added_tokens(const JsonReader& r, const json* list, TokenizerData& 
     if (token.content.empty()) continue;  // HF ignores empty added tokens
     // HF gives an added token the model's id when the model already has its text.
     if (auto it = vocab.find(token.content); it != vocab.end()) token.id = it->second;
+    if (static_cast<size_t>(token.id) >= vocab.size() + list->size() + kMaxUnusedIds) {
+      return r.error(where + ".id", fmt::format("id {} is far beyond the {} tokens of the file", token.id,
+                                                vocab.size() + list->size()));
+    }
     if (static_cast<size_t>(token.id) >= d.token_text.size()) d.resize(static_cast<size_t>(token.id) + 1);
     uint8_t& flags = d.token_flags[token.id];
     if ((flags & TokenizerData::kPresent) && d.token_text[token.id] != token.content) {
@@ -441,8 +453,10 @@ Result<Tokenizer> Tokenizer::from_hf_json(std::string_view tokenizer_json,
 
   SINAN_ASSIGN_OR_RETURN(const json* model, r.object_member(root, "model", "top level"));
   std::unordered_map<std::string, int32_t> vocab;
-  SINAN_RETURN_IF_ERROR(parse_model(r, *model, *d, vocab));
-  SINAN_RETURN_IF_ERROR(parse_added_tokens(r, JsonReader::member(root, "added_tokens"), *d, vocab));
+  const json* added_tokens = JsonReader::member(root, "added_tokens");
+  const size_t n_added = added_tokens != nullptr && added_tokens->is_array() ? added_tokens->size() : 0;
+  SINAN_RETURN_IF_ERROR(parse_model(r, *model, n_added, *d, vocab));
+  SINAN_RETURN_IF_ERROR(parse_added_tokens(r, added_tokens, *d, vocab));
 
   for (size_t id = 0; id < d->token_text.size(); ++id) {
     if (d->token_flags[id] & TokenizerData::kPresent)

@@ -67,6 +67,12 @@ TEST(BadTokenizerJson, ModelFields) {
   j["model"]["ignore_merges"] = "yes";
   expect_json_error(j.dump(), {"model.ignore_merges", "expected a boolean"});
   j = tiny();
+  j["model"]["vocab"]["far"] = 1 << 29;
+  expect_json_error(j.dump(), {"model.vocab", "far beyond"});
+  j = tiny();
+  j["added_tokens"] = {added_token(1 << 29, "<far>", true)};
+  expect_json_error(j.dump(), {"added_tokens[0].id", "far beyond"});
+  j = tiny();
   j["model"]["vocab"]["dup"] = 5;
   expect_json_error(j.dump(), {"id 5 is used by both"});
 }
