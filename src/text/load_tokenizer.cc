@@ -49,7 +49,9 @@ Result<Tokenizer> Tokenizer::from_hf_file(const std::string& path_text) {
 Result<Tokenizer> load_tokenizer(const std::string& path) {
   std::error_code ec;
   if (!fs::exists(path, ec)) return Status::errorf("{}: no such file or directory", path);
-  if (!fs::is_directory(path, ec) && starts_with_gguf_magic(path)) {
+  // A .gguf name goes to the GGUF reader even without the magic, so a damaged file gets a GGUF error.
+  if (!fs::is_directory(path, ec) &&
+      (starts_with_gguf_magic(path) || fs::path(path).extension() == ".gguf")) {
     SINAN_ASSIGN_OR_RETURN(GgufFile gguf, GgufFile::open(path));
     return Tokenizer::from_gguf(gguf);
   }

@@ -143,6 +143,9 @@ TEST(BadTokenizerFiles, MissingPathsAndDirectories) {
   Result<Tokenizer> tok = load_tokenizer("/nonexistent/tokenizer.json");
   ASSERT_FALSE(tok.ok());
   EXPECT_NE(tok.message().find("/nonexistent/tokenizer.json"), std::string::npos);
+  tok = load_tokenizer(test_data("tokenizers/corpus_public.jsonl"));  // neither GGUF nor tokenizer.json
+  ASSERT_FALSE(tok.ok());
+  EXPECT_NE(tok.message().find("not valid JSON"), std::string::npos) << tok.message();
   tok = load_tokenizer(test_data("gguf"));  // a directory without tokenizer.json
   ASSERT_FALSE(tok.ok());
   EXPECT_NE(tok.message().find("no tokenizer.json"), std::string::npos) << tok.message();

@@ -2,6 +2,8 @@
 // corpus strings, for the three real tokenizers and for the truncated tokenizers of the fixture models.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "text/tokenizer.h"
 #include "text_test_util.h"
 
@@ -69,6 +71,42 @@ TEST(HfTinyCorpus, Qwen2ModelTokenizer) {
 TEST(HfTinyCorpus, LlamaModelTokenizer) {
   expect_corpus_matches({"tiny llama", test_data("tokenizers/tiny/llama/tokenizer.json"),
                          test_data("tokenizers/llama3_1/tiny_corpus_public.ids.jsonl")});
+}
+
+// The check behind the comment above: the demo model's tokenizer (the same BPE plus <think>, </think>)
+// agrees with the tiny deepseek_v3 ids except on the lines that contain those two strings.
+TEST(HfTinyCorpus, DemoTokenizerDiffersOnlyOnThinkTags) {
+  const Tokenizer& demo = shared_tokenizer(test_data("tokenizers/tiny/demo"));
+  const std::vector<std::string> corpus = read_jsonl_strings(test_data("tokenizers/corpus_public.jsonl"));
+  const std::vector<std::vector<int32_t>> expected =
+      read_jsonl_ids(test_data("tokenizers/deepseek_v3/tiny_corpus_public.ids.jsonl"));
+  size_t differing = 0;
+  for (size_t i = 0; i < corpus.size(); ++i) {
+    const bool has_think = corpus[i].find("think>") != std::string::npos;
+    const bool same = *demo.encode(corpus[i]) == expected[i];
+    EXPECT_EQ(same, !has_think) << "line " << i + 1;
+    differing += !same;
+  }
+  EXPECT_EQ(differing, 5u);
+}
+
+// A Tokenizer is immutable: concurrent encodes give the same ids as sequential ones.
+TEST(HfCorpus, ConcurrentEncodingIsDeterministic) {
+  const Tokenizer& tok = shared_tokenizer(test_data("tokenizers/tiny/qwen2/tokenizer.json"));
+  const std::vector<std::string> corpus = read_jsonl_strings(test_data("tokenizers/corpus_public.jsonl"));
+  std::vector<std::vector<int32_t>> sequential;
+  for (const std::string& s : corpus) sequential.push_back(*tok.encode(s));
+  std::vector<std::thread> threads;
+  std::vector<int> mismatches(4, 0);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 20; ++round) {
+        for (size_t i = 0; i < corpus.size(); ++i) mismatches[t] += *tok.encode(corpus[i]) != sequential[i];
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (int m : mismatches) EXPECT_EQ(m, 0);
 }
 
 }  // namespace
