@@ -13,5 +13,7 @@ void add_run_command(CLI::App& app, int* exit_code);
 
 // The bundled demo model: $SINAN_DEMO_MODEL, else models/demo/sinan-demo-bf16.gguf of the source tree.
 std::string default_model_path();
+// `sinan tokenize` and `sinan detokenize` (cmd_tokenize.cc).
+void add_tokenize_commands(CLI::App& app, int* exit_code);
 
 }  // namespace sinan::apps
