@@ -43,7 +43,8 @@ Result<int> compare_values(const Value& a, const Value& b, bool case_sensitive) 
   if (!case_sensitive) {
     auto lx = js::to_lower(x);
     auto ly = js::to_lower(y);
-    if (!lx || !ly) return Status::error("case-insensitive comparison of non-ASCII letters is not supported");
+    if (!lx || !ly)
+      return Status::error("case-insensitive comparison of text with a capital sigma is not supported");
     x = std::move(*lx);
     y = std::move(*ly);
   }

@@ -407,7 +407,7 @@ Result<bool> apply_test(const std::string& name, const Value& v, const Value* ar
   if (name == "lower" || name == "upper") {
     if (k != Kind::kString) return false;
     auto mapped = name == "lower" ? js::to_lower(v.as_string()) : js::to_upper(v.as_string());
-    if (!mapped) return Status::errorf("test '{}' on non-ASCII letters is not supported", name);
+    if (!mapped) return Status::errorf("test '{}' on text with a capital sigma is not supported", name);
     return *mapped == v.as_string();
   }
   if (name == "equalto" || name == "eq") return strict_equals(v, argument ? *argument : Value());

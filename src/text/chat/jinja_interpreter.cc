@@ -387,7 +387,7 @@ Result<Value> Interpreter::eval(const Expr& expr, const ScopePtr& scope) {
         SINAN_ASSIGN_OR_RETURN(Value v, eval(*item, scope));
         items.push_back(std::move(v));
       }
-      return Value::list(std::move(items));
+      return expr.kind == Expr::Kind::kTuple ? Value::tuple(std::move(items)) : Value::list(std::move(items));
     }
     case Expr::Kind::kDict: {
       Dict d;
@@ -577,25 +577,16 @@ Result<Value> Interpreter::eval_binary(const Expr& expr, const ScopePtr& scope) 
   if (left.is_number() && right.is_number()) {
     double a = left.as_number(), b = right.as_number();
     bool is_float = left.kind() == Kind::kFloat || right.kind() == Kind::kFloat;
+    // JavaScript arithmetic: division by zero gives Infinity or NaN, which print as such.
     auto number = [&](double r) -> Result<Value> {
-      if (!std::isfinite(r)) return fail(fmt::format("{} gives a result that is not a finite number", op));
       return is_float ? Value::floating(r) : Value::integer(r);
     };
     if (op == "+") return number(a + b);
     if (op == "-") return number(a - b);
     if (op == "*") return number(a * b);
-    if (op == "/") {
-      if (b == 0) return fail("division by zero");
-      return Value::floating(a / b);
-    }
-    if (op == "//") {
-      if (b == 0) return fail("division by zero");
-      return number(std::floor(a / b));
-    }
-    if (op == "%") {
-      if (b == 0) return fail("modulo by zero");
-      return number(std::fmod(a, b));
-    }
+    if (op == "/") return Value::floating(a / b);
+    if (op == "//") return number(std::floor(a / b));
+    if (op == "%") return number(std::fmod(a, b));
     if (op == "<") return Value::boolean(a < b);
     if (op == ">") return Value::boolean(a > b);
     if (op == "<=") return Value::boolean(a <= b);

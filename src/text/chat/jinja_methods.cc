@@ -26,7 +26,8 @@ Value method(const std::string& name, NativeFunction call) {
 
 Result<std::string> case_mapped(const std::string& s, bool upper, std::string_view what) {
   auto mapped = upper ? js::to_upper(s) : js::to_lower(s);
-  if (!mapped) return Status::errorf("{} of text with non-ASCII letters is not supported", what);
+  if (!mapped)
+    return Status::errorf("{} of text with a capital sigma (final-sigma rule) is not supported", what);
   return *mapped;
 }
 
@@ -107,7 +108,8 @@ Value string_method(const Value& self, const std::string& name) {
       const std::string& text = self.as_string();
       if (text.empty()) return self;
       size_t first_end = 0;
-      js::next_code_point(text, &first_end);
+      // charAt(0) is one UTF-16 unit: a character outside the BMP is half of one and stays as it is.
+      if (js::next_code_point(text, &first_end) >= 0x10000) return self;
       SINAN_ASSIGN_OR_RETURN(std::string first, case_mapped(text.substr(0, first_end), true, "capitalize"));
       return Value::string(first + text.substr(first_end));
     });

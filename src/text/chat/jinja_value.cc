@@ -91,6 +91,11 @@ Value Value::list(List items) {
   v.list_ = std::make_shared<List>(std::move(items));
   return v;
 }
+Value Value::tuple(List items) {
+  Value v = list(std::move(items));
+  v.tuple_ = true;
+  return v;
+}
 Value Value::dict(Dict d) {
   Value v;
   v.kind_ = Kind::kDict;
@@ -278,6 +283,7 @@ class JsonWriter {
       case Kind::kFunction:
         return Status::errorf("cannot convert {} to JSON", value.as_function().name);
       case Kind::kList: {
+        if (value.is_tuple()) return Status::error("cannot convert a tuple to JSON or print it");
         const List& items = value.as_list();
         *out += "[";
         for (size_t i = 0; i < items.size(); ++i) {

@@ -73,6 +73,8 @@ class Value {
   static Value floating(double v);
   static Value string(std::string s);
   static Value list(List items);
+  static Value tuple(
+      List items);  // a list written (a, b): the reference cannot print it or convert it to JSON
   static Value dict(Dict d);
   static Value namespace_object(Dict d);
   static Value function(std::string name, NativeFunction call);
@@ -86,6 +88,7 @@ class Value {
   bool is_string() const { return kind_ == Kind::kString; }
   bool is_number() const { return kind_ == Kind::kInt || kind_ == Kind::kFloat; }
   bool is_list() const { return kind_ == Kind::kList; }
+  bool is_tuple() const { return kind_ == Kind::kList && tuple_; }
   bool is_dict() const { return kind_ == Kind::kDict; }
   bool is_attribute_container() const { return kind_ == Kind::kDict || kind_ == Kind::kNamespace; }
 
@@ -106,6 +109,7 @@ class Value {
  private:
   Kind kind_ = Kind::kUndefined;
   bool boolean_ = false;
+  bool tuple_ = false;
   double number_ = 0;
   std::shared_ptr<const std::string> string_;
   std::shared_ptr<List> list_;

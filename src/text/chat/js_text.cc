@@ -2,10 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 
 namespace sinan::jinja::js {
 
@@ -166,38 +168,56 @@ std::vector<std::string> split_whitespace(std::string_view s, int64_t maxsplit) 
 }
 
 namespace {
-std::optional<std::string> map_ascii_case(std::string_view s, bool upper) {
-  std::string out(s);
-  for (char& ch : out) {
-    unsigned char c = static_cast<unsigned char>(ch);
-    if (c >= 0x80) {
-      // Multi-byte sequences: only scripts without case are safe to pass through unchanged.
-      continue;
-    }
-    if (upper && c >= 'a' && c <= 'z') ch = static_cast<char>(c - 32);
-    if (!upper && c >= 'A' && c <= 'Z') ch = static_cast<char>(c + 32);
-  }
+
+struct CaseRange {
+  char32_t first, last;  // code points first, first + step, ... last map to code point + delta
+  int step;
+  int delta;
+};
+struct CaseSpecial {
+  char32_t from;
+  char32_t to[3];  // unused entries are 0
+};
+#include "text/chat/js_case_table.inc"
+
+template <size_t R, size_t S>
+std::optional<std::string> map_case(std::string_view s, const CaseRange (&ranges)[R],
+                                    const CaseSpecial (&specials)[S], bool lower) {
+  std::string out;
+  out.reserve(s.size());
   for (size_t i = 0; i < s.size();) {
     char32_t c = next_code_point(s, &i);
-    // Latin-1 Supplement letters through Armenian, Latin Extended Additional, Greek Extended, letterlike
-    // symbols, Roman numerals, circled letters, Glagolitic, Coptic, Cyrillic extensions, fullwidth Latin and
-    // Deseret and beyond all have case mappings that sinan does not carry.
-    bool cased = (c >= 0xB5 && c < 0x590) || (c >= 0x10A0 && c < 0x1100) || (c >= 0x13A0 && c < 0x1400) ||
-                 (c >= 0x1C80 && c < 0x1CC0) || (c >= 0x1D00 && c < 0x2000) || (c >= 0x2100 && c < 0x2200) ||
-                 (c >= 0x24B6 && c < 0x24EA) || (c >= 0x2C00 && c < 0x2E00) || (c >= 0xA640 && c < 0xA800) ||
-                 (c >= 0xAB30 && c < 0xABC0) || (c >= 0xFB00 && c < 0xFB20) || (c >= 0xFF21 && c < 0xFF5B) ||
-                 c >= 0x10400;
-    if (cased) return std::nullopt;
+    // Final sigma depends on the surrounding letters; sinan does not carry the properties that decide it.
+    if (lower && c == 0x03A3) return std::nullopt;
+    const CaseSpecial* special = nullptr;
+    for (const CaseSpecial& sp : specials) {
+      if (sp.from == c && sp.from != 0) special = &sp;
+    }
+    if (special) {
+      for (char32_t t : special->to) {
+        if (t) append_utf8(&out, t);
+      }
+      continue;
+    }
+    auto it = std::upper_bound(std::begin(ranges), std::end(ranges), c,
+                               [](char32_t v, const CaseRange& r) { return v < r.first; });
+    if (it != std::begin(ranges)) {
+      const CaseRange& r = *(it - 1);
+      if (c <= r.last && (c - r.first) % r.step == 0)
+        c = static_cast<char32_t>(static_cast<int64_t>(c) + r.delta);
+    }
+    append_utf8(&out, c);
   }
   return out;
 }
+
 }  // namespace
 
 std::optional<std::string> to_upper(std::string_view s) {
-  return map_ascii_case(s, true);
+  return map_case(s, kUpperRanges, kUpperSpecials, false);
 }
 std::optional<std::string> to_lower(std::string_view s) {
-  return map_ascii_case(s, false);
+  return map_case(s, kLowerRanges, kLowerSpecials, true);
 }
 
 std::string number_to_string(double v) {

@@ -17,3 +17,4 @@ for c in "$here"/tokenizer_configs/*.json; do
   node "$tool" "$c" "$here/conversations.json" "${c%.json}.chat.jsonl"
   node "$tool" "$c" "$here/conversations_extra.json" "${c%.json}.extra.chat.jsonl"
 done
+node "$here/../../chat/tools/render_snippets.mjs" "$here/snippets.json" "$here/snippets.expected.jsonl"
