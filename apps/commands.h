@@ -7,4 +7,7 @@
 
 namespace sinan::apps {
 
+// sinan template: render a chat template over conversations (cmd_template.cc).
+void add_template_command(CLI::App& app, int* exit_code);
+
 }  // namespace sinan::apps

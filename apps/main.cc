@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "sinan 0.1.0");
   app.require_subcommand(1);
   int exit_code = 0;
+  sinan::apps::add_template_command(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -238,6 +238,7 @@ Result<Interpreter::Flow> Interpreter::exec_for(const Stmt& stmt, const ScopePtr
   bool no_iteration = true;
   const double n = static_cast<double>(items.size());
   for (size_t i = 0; i < items.size(); ++i) {
+    SINAN_RETURN_IF_ERROR(step(stmt.pos));
     const double k = static_cast<double>(i);
     Dict loop;
     loop.set("index", Value::integer(k + 1));
