@@ -19,33 +19,15 @@
 namespace sinan::jinja {
 
 class Value;
+class Dict;
 class Interpreter;
-
-// Positional and keyword arguments of a call, keywords in the order written.
-struct CallArgs {
-  std::vector<Value> positional;
-  std::vector<std::pair<std::string, Value>> keyword;
-  const Value* find_keyword(std::string_view name) const;
-};
+struct CallArgs;
 
 using NativeFunction = std::function<Result<Value>(Interpreter& interpreter, const CallArgs& args)>;
 
 struct Function {
   std::string name;  // for messages: "macro 'foo'", "method 'split'"
   NativeFunction call;
-};
-
-// Insertion-ordered string-keyed map; setting an existing key keeps its position.
-class Dict {
- public:
-  const Value* find(std::string_view key) const;
-  void set(const std::string& key, Value value);
-  size_t size() const { return items_.size(); }
-  const std::vector<std::pair<std::string, Value>>& items() const { return items_; }
-
- private:
-  std::vector<std::pair<std::string, Value>> items_;
-  std::unordered_map<std::string, size_t> index_;
 };
 
 using List = std::vector<Value>;
@@ -115,6 +97,26 @@ class Value {
   std::shared_ptr<List> list_;
   std::shared_ptr<Dict> dict_;
   std::shared_ptr<const Function> function_;
+};
+
+// Insertion-ordered string-keyed map; setting an existing key keeps its position.
+class Dict {
+ public:
+  const Value* find(std::string_view key) const;
+  void set(const std::string& key, Value value);
+  size_t size() const { return items_.size(); }
+  const std::vector<std::pair<std::string, Value>>& items() const { return items_; }
+
+ private:
+  std::vector<std::pair<std::string, Value>> items_;
+  std::unordered_map<std::string, size_t> index_;
+};
+
+// Positional and keyword arguments of a call, keywords in the order written.
+struct CallArgs {
+  std::vector<Value> positional;
+  std::vector<std::pair<std::string, Value>> keyword;
+  const Value* find_keyword(std::string_view name) const;
 };
 
 // How `{{ value }}` prints: strings as is, floats with a decimal point, booleans "true"/"false", containers
