@@ -239,14 +239,22 @@ std::string number_to_string(double v) {
   int n = exponent + 1;  // value = 0.digits * 10^n
   std::string out = sign;
   if (k <= n && n <= 21) {
-    out += digits + std::string(n - k, '0');
+    out += digits;
+    out.append(static_cast<size_t>(n - k), '0');
   } else if (0 < n && n <= 21) {
-    out += digits.substr(0, n) + "." + digits.substr(n);
+    out.append(digits, 0, n);
+    out += '.';
+    out.append(digits, n, std::string::npos);
   } else if (-6 < n && n <= 0) {
-    out += "0." + std::string(-n, '0') + digits;
+    out += "0.";
+    out.append(static_cast<size_t>(-n), '0');
+    out += digits;
   } else {
-    out += digits.substr(0, 1);
-    if (k > 1) out += "." + digits.substr(1);
+    out += digits[0];
+    if (k > 1) {
+      out += '.';
+      out.append(digits, 1, std::string::npos);
+    }
     out += fmt::format("e{}{}", n - 1 >= 0 ? "+" : "-", std::abs(n - 1));
   }
   return out;
