@@ -43,10 +43,11 @@ struct Expr {
   ExprPtr a, b, c;  // member: object, index / slice start, stop (+ step in items[0]); binary: left, right;
                     // ternary: condition, then, otherwise; unary, filter, test: operand in a
   bool is_slice = false;
-  bool computed = false;  // member: written with [] rather than a dot
-  bool negate = false;    // test: `is not`
-  bool has_args = false;  // filter: written with parentheses
-  std::vector<Arg> args;  // call and filter arguments
+  bool computed = false;         // member: written with [] rather than a dot
+  bool negate = false;           // test: `is not`
+  bool has_args = false;         // filter: written with parentheses
+  bool trailing_access = false;  // filter: `x | f(a).b`, which the reference parses but cannot run
+  std::vector<Arg> args;         // call and filter arguments
 };
 
 struct Stmt;

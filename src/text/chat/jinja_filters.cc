@@ -243,8 +243,11 @@ Result<Value> list_filter(Interpreter& interpreter, const Value& operand, const 
       }
       return Value::string(std::move(out));
     }
-    if (name == "first") return items.empty() ? Value() : items.front();
-    if (name == "last") return items.empty() ? Value() : items.back();
+    // The reference fails on an empty list here (it has no value to return), so sinan reports it.
+    if ((name == "first" || name == "last") && items.empty())
+      return Status::errorf("{} of an empty list", name);
+    if (name == "first") return items.front();
+    if (name == "last") return items.back();
     if (name == "length") return Value::integer(static_cast<double>(items.size()));
     if (name == "reverse") return Value::list(List(items.rbegin(), items.rend()));
     if (name == "sort") return sort_list(items, false, false, nullptr);
@@ -396,7 +399,8 @@ Result<bool> apply_test(const std::string& name, const Value& v, const Value* ar
   if (name == "number") return v.is_number();
   if (name == "integer") return k == Kind::kInt;
   if (name == "callable") return k == Kind::kFunction;
-  if (name == "iterable") return k == Kind::kList || k == Kind::kString;
+  if (name == "iterable")
+    return (k == Kind::kList && !v.is_tuple()) || k == Kind::kString;  // as the reference
   if (name == "mapping") return k == Kind::kDict;
   if (name == "sequence") return k == Kind::kList || k == Kind::kDict || k == Kind::kString;
   if (name == "odd" || name == "even") {

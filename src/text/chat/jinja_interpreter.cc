@@ -422,6 +422,9 @@ Result<Value> Interpreter::eval(const Expr& expr, const ScopePtr& scope) {
     case Expr::Kind::kBinary:
       return eval_binary(expr, scope);
     case Expr::Kind::kFilter: {
+      if (expr.trailing_access) {
+        return error_at(expr.pos, "member access or call directly after filter arguments is not supported");
+      }
       SINAN_ASSIGN_OR_RETURN(Value operand, eval(*expr.a, scope));
       SINAN_ASSIGN_OR_RETURN(CallArgs args, eval_args(expr.args, scope));
       auto result = apply_filter(*this, operand, expr, args);

@@ -411,7 +411,12 @@ class Parser {
       e->has_args = true;
       SINAN_ASSIGN_OR_RETURN(e->args, parse_args(false));
       if (is(TokenType::kDot) || is(TokenType::kOpenBracket) || is(TokenType::kOpenParen)) {
-        return error("member access or call directly after filter arguments is not supported");
+        // Parsed (and dropped) so that the template still parses; evaluating it is an error.
+        SINAN_ASSIGN_OR_RETURN(ExprPtr chain, parse_member(make_expr(Expr::Kind::kLiteral, here())));
+        if (is(TokenType::kOpenParen)) {
+          SINAN_ASSIGN_OR_RETURN(chain, parse_call(std::move(chain)));
+        }
+        e->trailing_access = true;
       }
     }
     return e;

@@ -201,8 +201,8 @@ Result<std::string> to_output_string(const Value& value) {
   switch (value.kind()) {
     case Kind::kUndefined:
       return std::string("undefined");
-    case Kind::kNone:
-      return std::string("null");
+    case Kind::kNone:  // the reference's none holds JavaScript's undefined, which prints so
+      return std::string("undefined");
     case Kind::kBool:
       return std::string(value.as_bool() ? "true" : "false");
     case Kind::kInt:
@@ -247,6 +247,36 @@ Result<std::string> to_concat_string(const Value& value) {
 }
 
 namespace {
+// The reference sorts keys with localeCompare (ICU's root collation). On printable ASCII that is:
+// punctuation, then digits, then letters, each letter's case ignored at first (a, A, b, B...); ties are
+// broken left to right with the lowercase letter first. The order below was read from Node's localeCompare.
+constexpr std::string_view kCollationOrder =
+    " _-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$0123456789abcdefghijklmnopqrstuvwxyz";
+
+bool collation_supported(const std::string& s) {
+  for (char c : s) {
+    if (c < 0x20 || c > 0x7E) return false;
+  }
+  return true;
+}
+
+int collation_compare(const std::string& a, const std::string& b) {
+  auto primary = [](char c) {
+    char lower = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+    return kCollationOrder.find(lower);
+  };
+  for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
+    size_t pa = primary(a[i]), pb = primary(b[i]);
+    if (pa != pb) return pa < pb ? -1 : 1;
+  }
+  if (a.size() != b.size()) return a.size() < b.size() ? -1 : 1;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i] != b[i])
+      return a[i] > b[i] ? -1 : 1;  // same letter, different case: lowercase (the larger byte) first
+  }
+  return 0;
+}
+
 class JsonWriter {
  public:
   JsonWriter(const JsonOptions& options, size_t max_bytes) : options_(options), max_bytes_(max_bytes) {
@@ -301,18 +331,15 @@ class JsonWriter {
         for (const auto& item : value.as_dict().items()) items.push_back(&item);
         if (options_.sort_keys) {
           for (const auto* item : items) {
-            for (char c : item->first) {
-              // The reference sorts with localeCompare (ICU collation); on [a-z0-9] that is byte order.
-              if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
-                return Status::errorf(
-                    "tojson(sort_keys=true): key \"{}\" has characters outside [a-z0-9], whose locale "
-                    "collation "
-                    "order sinan does not reproduce",
-                    item->first);
-              }
+            if (!collation_supported(item->first)) {
+              return Status::errorf(
+                  "tojson(sort_keys=true): key \"{}\" has characters outside printable ASCII, whose locale "
+                  "collation order sinan does not reproduce",
+                  item->first);
             }
           }
-          std::stable_sort(items.begin(), items.end(), [](auto* a, auto* b) { return a->first < b->first; });
+          std::stable_sort(items.begin(), items.end(),
+                           [](auto* a, auto* b) { return collation_compare(a->first, b->first) < 0; });
         }
         *out += "{";
         for (size_t i = 0; i < items.size(); ++i) {

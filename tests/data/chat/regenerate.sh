@@ -18,3 +18,16 @@ for c in "$here"/tokenizer_configs/*.json; do
   node "$tool" "$c" "$here/conversations_extra.json" "${c%.json}.extra.chat.jsonl"
 done
 node "$here/../../chat/tools/render_snippets.mjs" "$here/snippets.json" "$here/snippets.expected.jsonl"
+# The random set: seed 11, the first 800 renders that succeed in the reference and 200 that fail.
+node_out=$(mktemp)
+python3 "$here/../../chat/tools/gen_random_snippets.py" 11 4000 "$node_out.json"
+node "$here/../../chat/tools/render_snippets.mjs" "$node_out.json" "$node_out.jsonl" "$here/snippets_random_context.json"
+python3 - "$node_out.jsonl" "$here/snippets_random.expected.jsonl" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+keep = [l for l in lines if "text" in l][:800] + [l for l in lines if "error" in l][:200]
+with open(sys.argv[2], "w") as f:
+    for l in keep:
+        f.write(json.dumps(l, ensure_ascii=False, separators=(",", ":")) + "\n")
+PY
+rm -f "$node_out" "$node_out.json" "$node_out.jsonl"
