@@ -92,6 +92,34 @@ TEST(ApplyChatTemplate, RunawayTemplatesStop) {
                              ordered_json::array(), options);
   ASSERT_FALSE(text.ok());
   EXPECT_NE(text.message().find("budget"), std::string::npos) << text.message();
+  // Values nested a million deep (destroying them would overflow the stack): stopped by the depth limit.
+  options.limits.max_steps = 50'000'000;
+  text = apply_chat_template(
+      "{% set ns = namespace(l=[]) %}{% for i in range(100000) %}{% set ns.l = [ns.l] %}{% endfor %}",
+      ordered_json::array(), options);
+  ASSERT_FALSE(text.ok());
+  EXPECT_NE(text.message().find("nested deeper"), std::string::npos) << text.message();
+  text = apply_chat_template(
+      "{% set ns = namespace(c=none) %}{% for i in range(100000) %}{% set t = namespace() %}{% set t.x = "
+      "ns.c %}"
+      "{% set ns.c = t %}{% endfor %}",
+      ordered_json::array(), options);
+  ASSERT_FALSE(text.ok());
+  EXPECT_NE(text.message().find("nested deeper"), std::string::npos) << text.message();
+  // Shared sublists printed: exponential text, stopped by the size limit.
+  text = apply_chat_template(
+      "{% set ns = namespace(l=[1]) %}{% for i in range(60) %}{% set ns.l = [ns.l, ns.l] %}{% endfor %}{{ "
+      "'x' ~ ns.l }}",
+      ordered_json::array(), options);
+  ASSERT_FALSE(text.ok());
+  EXPECT_NE(text.message().find("limit"), std::string::npos) << text.message();
+  // A context nested too deeply is refused before it is converted.
+  ordered_json deep = ordered_json::array();
+  for (int i = 0; i < 5000; ++i) deep = ordered_json::array({deep});
+  text = apply_chat_template("{{ messages | length }}", deep, options);
+  ASSERT_FALSE(text.ok());
+  EXPECT_NE(text.message().find("nested deeper"), std::string::npos) << text.message();
+  options.limits.max_steps = 100000;
   // Deep nesting in the source: rejected by the parser.
   text = apply_chat_template("{{ " + std::string(5000, '(') + "1" + std::string(5000, ')') + " }}",
                              ordered_json::array(), options);

@@ -31,9 +31,9 @@ Result<bool> bool_argument(const CallArgs& args, size_t i, std::string_view name
 }
 
 // How join writes one element: strings as they are, none and undefined as nothing.
-Result<std::string> join_element(const Value& v) {
+Result<std::string> join_element(const Value& v, size_t max_bytes) {
   if (v.is_none() || v.is_undefined()) return std::string();
-  return to_concat_string(v);
+  return to_concat_string(v, max_bytes);
 }
 
 // JavaScript parseInt(s, 10) / parseFloat(s); nullopt for NaN.
@@ -237,7 +237,7 @@ Result<Value> list_filter(Interpreter& interpreter, const Value& operand, const 
     if (name == "join") {
       std::string out;
       for (const Value& item : items) {
-        SINAN_ASSIGN_OR_RETURN(std::string part, join_element(item));
+        SINAN_ASSIGN_OR_RETURN(std::string part, join_element(item, interpreter.limits().max_output_bytes));
         out += part;
         SINAN_RETURN_IF_ERROR(interpreter.check_size(out.size()));
       }
@@ -304,6 +304,8 @@ Result<Value> string_filter(Interpreter& interpreter, const Value& operand, cons
       if (w < 0 || w > 1024) return Status::error("indent: width out of range");
       const Value* first = argument(args, 1, "first");
       const Value* blank = argument(args, 2, "blank");
+      size_t lines = static_cast<size_t>(std::count(s.begin(), s.end(), '\n')) + 1;
+      SINAN_RETURN_IF_ERROR(interpreter.check_size(s.size() + lines * static_cast<size_t>(w)));
       return Value::string(
           indent_lines(s, static_cast<size_t>(w), first && first->truthy(), blank && blank->truthy()));
     }
@@ -332,7 +334,7 @@ Result<Value> apply_filter(Interpreter& interpreter, const Value& operand, const
         parts = js::code_points(operand.as_string());
       } else if (operand.is_list()) {
         for (const Value& item : operand.as_list()) {
-          SINAN_ASSIGN_OR_RETURN(std::string part, join_element(item));
+          SINAN_ASSIGN_OR_RETURN(std::string part, join_element(item, interpreter.limits().max_output_bytes));
           parts.push_back(std::move(part));
         }
       } else {
@@ -371,7 +373,7 @@ Result<Value> apply_filter(Interpreter& interpreter, const Value& operand, const
       return operand.kind() == Kind::kInt ? Value::integer(std::fabs(v)) : Value::floating(std::fabs(v));
     if (name == "int") return Value::integer(std::floor(v));
     if (name == "float") return Value::floating(v);
-    if (name == "string") return Value::string(to_output_string(operand).value());
+    if (name == "string") return Value::string(to_output_string(operand).value());  // a number: short
   } else if (operand.is_dict()) {
     if (name == "items" || name == "keys" || name == "values" || name == "dictsort") {
       return builtin_attribute(operand, name).as_function().call(interpreter, CallArgs{});

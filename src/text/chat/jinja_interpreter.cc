@@ -72,6 +72,13 @@ Status Interpreter::check_size(size_t size) const {
   return Status();
 }
 
+Status Interpreter::check_depth(const Value& value) const {
+  if (value.depth() > kMaxValueDepth) {
+    return Status::errorf("values nested deeper than {} levels (runaway template?)", kMaxValueDepth);
+  }
+  return Status();
+}
+
 Status Interpreter::append(std::string* out, const std::string& text) const {
   SINAN_RETURN_IF_ERROR(check_size(out->size() + text.size()));
   *out += text;
@@ -103,7 +110,7 @@ Result<Interpreter::Flow> Interpreter::exec(const Stmt& stmt, const ScopePtr& sc
     case Stmt::Kind::kOutput: {
       SINAN_ASSIGN_OR_RETURN(Value value, eval(*stmt.expr, scope));
       if (value.is_none() || value.is_undefined()) return Flow::kNormal;
-      auto text = to_output_string(value);
+      auto text = to_output_string(value, limits_.max_output_bytes);
       if (!text.ok()) return error_at(stmt.pos, text.message());
       SINAN_RETURN_IF_ERROR(append(out, *text));
       return Flow::kNormal;
@@ -139,7 +146,7 @@ Result<Interpreter::Flow> Interpreter::exec(const Stmt& stmt, const ScopePtr& sc
       with_caller->set("caller", caller);
       SINAN_ASSIGN_OR_RETURN(Value result, this->call(callee, args, with_caller, stmt.pos));
       if (result.is_none() || result.is_undefined()) return Flow::kNormal;
-      SINAN_ASSIGN_OR_RETURN(std::string text, to_output_string(result));
+      SINAN_ASSIGN_OR_RETURN(std::string text, to_output_string(result, limits_.max_output_bytes));
       SINAN_RETURN_IF_ERROR(append(out, text));
       return Flow::kNormal;
     }
@@ -151,7 +158,7 @@ Result<Interpreter::Flow> Interpreter::exec(const Stmt& stmt, const ScopePtr& sc
       auto filtered = apply_filter(*this, Value::string(std::move(body)), *stmt.expr, args);
       if (!filtered.ok()) return error_at(stmt.pos, filtered.message());
       if (filtered->is_none() || filtered->is_undefined()) return Flow::kNormal;
-      SINAN_ASSIGN_OR_RETURN(std::string text, to_output_string(*filtered));
+      SINAN_ASSIGN_OR_RETURN(std::string text, to_output_string(*filtered, limits_.max_output_bytes));
       SINAN_RETURN_IF_ERROR(append(out, text));
       return Flow::kNormal;
     }
@@ -208,6 +215,8 @@ Status Interpreter::exec_set(const Stmt& stmt, const ScopePtr& scope) {
     return error_at(target.pos, "namespace attributes are set with ns.name = value");
   }
   object.mutable_dict().set(target.b->literal.as_string(), value);
+  SINAN_RETURN_IF_ERROR(
+      check_depth(object).with_context(fmt::format("template error at {}", describe(stmt.pos))));
   return Status();
 }
 
@@ -388,7 +397,10 @@ Result<Value> Interpreter::eval(const Expr& expr, const ScopePtr& scope) {
         SINAN_ASSIGN_OR_RETURN(Value v, eval(*item, scope));
         items.push_back(std::move(v));
       }
-      return expr.kind == Expr::Kind::kTuple ? Value::tuple(std::move(items)) : Value::list(std::move(items));
+      Value list =
+          expr.kind == Expr::Kind::kTuple ? Value::tuple(std::move(items)) : Value::list(std::move(items));
+      if (Status s = check_depth(list); !s.ok()) return error_at(expr.pos, s.message());
+      return list;
     }
     case Expr::Kind::kDict: {
       Dict d;
@@ -401,7 +413,9 @@ Result<Value> Interpreter::eval(const Expr& expr, const ScopePtr& scope) {
         SINAN_ASSIGN_OR_RETURN(Value value, eval(*expr.items[i + 1], scope));
         d.set(key.as_string(), std::move(value));
       }
-      return Value::dict(std::move(d));
+      Value dict = Value::dict(std::move(d));
+      if (Status s = check_depth(dict); !s.ok()) return error_at(expr.pos, s.message());
+      return dict;
     }
     case Expr::Kind::kMember:
       return eval_member(expr, scope);
@@ -562,9 +576,9 @@ Result<Value> Interpreter::eval_binary(const Expr& expr, const ScopePtr& scope) 
   }
   if (left.is_none() || right.is_none()) return fail(fmt::format("cannot apply {} to none", op));
   auto concat = [&]() -> Result<Value> {
-    auto a = to_concat_string(left);
+    auto a = to_concat_string(left, limits_.max_output_bytes);
     if (!a.ok()) return fail(a.message());
-    auto b = to_concat_string(right);
+    auto b = to_concat_string(right, limits_.max_output_bytes);
     if (!b.ok()) return fail(b.message());
     SINAN_RETURN_IF_ERROR(check_size(a->size() + b->size()));
     return Value::string(*a + *b);
@@ -600,7 +614,9 @@ Result<Value> Interpreter::eval_binary(const Expr& expr, const ScopePtr& scope) 
       SINAN_RETURN_IF_ERROR(check_size(left.as_list().size() + right.as_list().size()));
       List items = left.as_list();
       items.insert(items.end(), right.as_list().begin(), right.as_list().end());
-      return Value::list(std::move(items));
+      Value list = Value::list(std::move(items));
+      if (Status s = check_depth(list); !s.ok()) return fail(s.message());
+      return list;
     }
   } else if (right.is_list() && (op == "in" || op == "not in")) {
     bool found = false;

@@ -47,6 +47,9 @@ class Interpreter {
   const RenderLimits& limits() const { return limits_; }
   // An error when a string or list of `size` would pass the output limit.
   Status check_size(size_t size) const;
+  // An error when `value` nests containers deeper than kMaxValueDepth.
+  Status check_depth(const Value& value) const;
+  static constexpr uint32_t kMaxValueDepth = 1000;
 
   // Runs a macro body: binds arguments into a scope under `caller_scope`, returns the rendered text.
   Result<Value> run_macro(const Stmt& macro, const std::vector<Arg>& params, const Block& body,

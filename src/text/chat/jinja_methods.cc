@@ -318,7 +318,7 @@ void install_globals(Scope* scope) {
   scope->set("False", Value::boolean(false));
   scope->set("None", Value::none());
   scope->set("namespace",
-             Value::function("namespace", [](Interpreter&, const CallArgs& args) -> Result<Value> {
+             Value::function("namespace", [](Interpreter& in, const CallArgs& args) -> Result<Value> {
                if (args.positional.size() > 1)
                  return Status::error("namespace() takes at most one positional argument");
                Dict entries;
@@ -338,14 +338,16 @@ void install_globals(Scope* scope) {
                  }
                }
                for (const auto& [key, value] : args.keyword) entries.set(key, value);
-               return Value::namespace_object(std::move(entries));
+               Value ns = Value::namespace_object(std::move(entries));
+               SINAN_RETURN_IF_ERROR(in.check_depth(ns));
+               return ns;
              }));
   scope->set("raise_exception",
-             Value::function("raise_exception", [](Interpreter&, const CallArgs& args) -> Result<Value> {
+             Value::function("raise_exception", [](Interpreter& in, const CallArgs& args) -> Result<Value> {
                std::string message;
                for (size_t i = 0; i < args.positional.size(); ++i) {
                  if (i > 0) message += ",";
-                 auto part = to_concat_string(args.positional[i]);
+                 auto part = to_concat_string(args.positional[i], in.limits().max_output_bytes);
                  message += part.ok() ? *part : "?";
                }
                return Status::errorf("raise_exception: {}", message);

@@ -21,6 +21,7 @@ const Value* Dict::find(std::string_view key) const {
 }
 
 void Dict::set(const std::string& key, Value value) {
+  depth_ = std::max(depth_, value.depth() + 1);
   auto it = index_.find(key);
   if (it != index_.end()) {
     items_[it->second].second = std::move(value);
@@ -88,6 +89,9 @@ Value Value::string(std::string s) {
 Value Value::list(List items) {
   Value v;
   v.kind_ = Kind::kList;
+  uint32_t depth = 0;
+  for (const Value& item : items) depth = std::max(depth, item.depth());
+  v.list_depth_ = depth + 1;
   v.list_ = std::make_shared<List>(std::move(items));
   return v;
 }
@@ -167,6 +171,12 @@ Value Value::from_json(const nlohmann::ordered_json& json) {
   }
 }
 
+uint32_t Value::depth() const {
+  if (kind_ == Kind::kList) return list_depth_;
+  if (kind_ == Kind::kDict || kind_ == Kind::kNamespace) return dict_->depth();
+  return 0;
+}
+
 const void* Value::identity() const {
   if (list_) return list_.get();
   if (dict_) return dict_.get();
@@ -197,7 +207,7 @@ bool Value::truthy() const {
   return false;
 }
 
-Result<std::string> to_output_string(const Value& value) {
+Result<std::string> to_output_string(const Value& value, size_t max_bytes) {
   switch (value.kind()) {
     case Kind::kUndefined:
       return std::string("undefined");
@@ -216,7 +226,7 @@ Result<std::string> to_output_string(const Value& value) {
     case Kind::kNamespace: {
       JsonOptions options;
       options.undefined_as_null = false;
-      return to_json(value, options, SIZE_MAX);
+      return to_json(value, options, max_bytes);
     }
     case Kind::kFunction:
       break;
@@ -224,7 +234,7 @@ Result<std::string> to_output_string(const Value& value) {
   return Status::errorf("cannot print {}", value.as_function().name);
 }
 
-Result<std::string> to_concat_string(const Value& value) {
+Result<std::string> to_concat_string(const Value& value, size_t max_bytes) {
   switch (value.kind()) {
     case Kind::kInt:
     case Kind::kFloat:
@@ -233,8 +243,9 @@ Result<std::string> to_concat_string(const Value& value) {
       std::string out;
       for (size_t i = 0; i < value.as_list().size(); ++i) {
         if (i > 0) out += ",";
-        SINAN_ASSIGN_OR_RETURN(std::string item, to_output_string(value.as_list()[i]));
+        SINAN_ASSIGN_OR_RETURN(std::string item, to_output_string(value.as_list()[i], max_bytes));
         out += item;
+        if (out.size() > max_bytes) return Status::errorf("text exceeds the {} byte limit", max_bytes);
       }
       return out;
     }
@@ -242,7 +253,7 @@ Result<std::string> to_concat_string(const Value& value) {
     case Kind::kNamespace:
       return std::string("[object Map]");
     default:
-      return to_output_string(value);
+      return to_output_string(value, max_bytes);
   }
 }
 

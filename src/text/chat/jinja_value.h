@@ -78,11 +78,13 @@ class Value {
   double as_number() const { return number_; }
   const std::string& as_string() const { return *string_; }
   const List& as_list() const { return *list_; }
-  List& mutable_list() { return *list_; }
   const Dict& as_dict() const { return *dict_; }  // dict or namespace
   Dict& mutable_dict() { return *dict_; }
   const Function& as_function() const { return *function_; }
   const void* identity() const;  // the shared object behind a container, for ==
+  // How deeply containers nest inside this value (0 for scalars). Renders bound it, since destroying or
+  // printing a value recurses through its nesting.
+  uint32_t depth() const;
 
   // Python-style truthiness as the reference computes it (empty containers are false, namespaces true).
   bool truthy() const;
@@ -92,6 +94,7 @@ class Value {
   Kind kind_ = Kind::kUndefined;
   bool boolean_ = false;
   bool tuple_ = false;
+  uint32_t list_depth_ = 0;
   double number_ = 0;
   std::shared_ptr<const std::string> string_;
   std::shared_ptr<List> list_;
@@ -105,11 +108,13 @@ class Dict {
   const Value* find(std::string_view key) const;
   void set(const std::string& key, Value value);
   size_t size() const { return items_.size(); }
+  uint32_t depth() const { return depth_; }  // 1 + the deepest value ever set
   const std::vector<std::pair<std::string, Value>>& items() const { return items_; }
 
  private:
   std::vector<std::pair<std::string, Value>> items_;
   std::unordered_map<std::string, size_t> index_;
+  uint32_t depth_ = 1;
 };
 
 // Positional and keyword arguments of a call, keywords in the order written.
@@ -121,9 +126,9 @@ struct CallArgs {
 
 // How `{{ value }}` prints: strings as is, floats with a decimal point, booleans "true"/"false", containers
 // as JSON; undefined and none print nothing. Functions cannot be printed.
-Result<std::string> to_output_string(const Value& value);
+Result<std::string> to_output_string(const Value& value, size_t max_bytes = SIZE_MAX);
 // How `+` and `~` print an operand (JavaScript's value.toString(): floats without ".0").
-Result<std::string> to_concat_string(const Value& value);
+Result<std::string> to_concat_string(const Value& value, size_t max_bytes = SIZE_MAX);
 
 struct JsonOptions {
   int indent = 0;  // 0: one line
