@@ -57,6 +57,10 @@ double numeric_value(const Value& v) {
 
 }  // namespace
 
+Interpreter::~Interpreter() {
+  for (Value& ns : namespaces_) ns.mutable_dict().clear();
+}
+
 Status Interpreter::step(SourcePos pos) {
   if (++steps_ > limits_.max_steps) {
     return error_at(

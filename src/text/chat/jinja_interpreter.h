@@ -37,6 +37,9 @@ using ScopePtr = std::shared_ptr<Scope>;
 class Interpreter {
  public:
   explicit Interpreter(const RenderLimits& limits) : limits_(limits) {}
+  ~Interpreter();
+  Interpreter(const Interpreter&) = delete;
+  Interpreter& operator=(const Interpreter&) = delete;
 
   Result<std::string> render(const Block& program, const ScopePtr& globals);
 
@@ -50,6 +53,9 @@ class Interpreter {
   // An error when `value` nests containers deeper than kMaxValueDepth.
   Status check_depth(const Value& value) const;
   static constexpr uint32_t kMaxValueDepth = 1000;
+  // Namespaces are the only mutable values, so the only way to build a reference cycle (`ns.self = ns`); the
+  // interpreter empties every namespace it made when it is done, which breaks any cycle.
+  void adopt_namespace(const Value& ns) { namespaces_.push_back(ns); }
 
   // Runs a macro body: binds arguments into a scope under `caller_scope`, returns the rendered text.
   Result<Value> run_macro(const Stmt& macro, const std::vector<Arg>& params, const Block& body,
@@ -75,6 +81,7 @@ class Interpreter {
   uint64_t steps_ = 0;
   int call_depth_ = 0;
   ScopePtr call_scope_;
+  std::vector<Value> namespaces_;
 };
 
 // "at line L, column C: message" for errors while rendering.

@@ -340,6 +340,7 @@ void install_globals(Scope* scope) {
                for (const auto& [key, value] : args.keyword) entries.set(key, value);
                Value ns = Value::namespace_object(std::move(entries));
                SINAN_RETURN_IF_ERROR(in.check_depth(ns));
+               in.adopt_namespace(ns);
                return ns;
              }));
   scope->set("raise_exception",

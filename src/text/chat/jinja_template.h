@@ -6,9 +6,12 @@
 //
 // Where the reference differs from Python's Jinja, sinan follows the reference: booleans print as true/false,
 // strip('x') strips whitespace whatever its argument, string length counts UTF-16 units, `~` and `+` on an
-// undefined value are errors. What sinan does not implement (include/extends/block, most of Python's filter
-// library, case mapping beyond ASCII) fails with a message naming the template line and column instead of
-// rendering differently.
+// undefined value are errors, JSON numbers that are integral (1.0) are integers. What sinan does not
+// implement (include/extends/block, most of Python's filter library) fails with a message naming the template
+// line and column. Where the reference's result cannot be reproduced faithfully sinan also fails rather than
+// guess: lowercasing a capital sigma (final-sigma rule), tojson(sort_keys=true) on keys outside printable
+// ASCII (locale collation), indexing a string that has characters outside the BMP, `first`/`last` of an empty
+// list (the reference leaks a JavaScript undefined that fails later or not depending on its use).
 #pragma once
 
 #include <memory>

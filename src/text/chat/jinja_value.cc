@@ -31,6 +31,11 @@ void Dict::set(const std::string& key, Value value) {
   items_.emplace_back(key, std::move(value));
 }
 
+void Dict::clear() {
+  items_.clear();
+  index_.clear();
+}
+
 const char* kind_name(Kind kind) {
   switch (kind) {
     case Kind::kUndefined:

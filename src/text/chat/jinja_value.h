@@ -109,6 +109,7 @@ class Dict {
   void set(const std::string& key, Value value);
   size_t size() const { return items_.size(); }
   uint32_t depth() const { return depth_; }  // 1 + the deepest value ever set
+  void clear();
   const std::vector<std::pair<std::string, Value>>& items() const { return items_; }
 
  private:
