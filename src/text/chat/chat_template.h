@@ -7,6 +7,9 @@
 //   options.bos_token = found.bos_token;
 //   options.eos_token = found.eos_token;
 //   SINAN_ASSIGN_OR_RETURN(std::string prompt, chat::apply_chat_template(found.source, messages, options));
+//
+// Messages and tools are nlohmann::ordered_json: parse requests into ordered_json (not nlohmann::json, whose objects
+// sort their keys), because templates print tool schemas with tojson in the order the client sent them.
 #pragma once
 
 #include <nlohmann/json.hpp>
