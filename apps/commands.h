@@ -15,5 +15,7 @@ void add_run_command(CLI::App& app, int* exit_code);
 std::string default_model_path();
 // `sinan tokenize` and `sinan detokenize` (cmd_tokenize.cc).
 void add_tokenize_commands(CLI::App& app, int* exit_code);
+// sinan template: render a chat template over conversations (cmd_template.cc).
+void add_template_command(CLI::App& app, int* exit_code);
 
 }  // namespace sinan::apps
