@@ -1,7 +1,9 @@
 // Tokenizer::from_gguf: llama.cpp's tokenizer.ggml.* metadata -> TokenizerData.
 // Token types (tokenizer.ggml.token_type) follow llama.cpp: 1 normal, 2 unknown, 3 control, 4 user-defined,
 // 5 unused, 6 byte. Control tokens are HF's special added tokens; user-defined ones its non-special added
-// tokens; both are recognised inside text, as HF recognises added tokens.
+// tokens; both are recognised inside text, as HF recognises added tokens. llama.cpp's converter also marks
+// non-special added tokens that look special ("<｜tool▁sep｜>") as control, so for those is_special() and
+// parse_special=false differ from the tokenizer.json they came from; the GGUF does not keep the difference.
 #include "core/check.h"
 #include "io/gguf.h"
 #include "text/byte_level.h"

@@ -2,6 +2,8 @@
 // give the same ids as the tokenizer.json they were converted from.
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "io/gguf.h"
 #include "text/tokenizer.h"
 #include "text_test_util.h"
@@ -96,6 +98,35 @@ TEST(GgufTokenizer, MatchesHfLoaderOnBosEosAndVocabulary) {
       if (!looks_special) {
         ASSERT_EQ(g.is_special(id), h.is_special(id)) << name << " id " << id << " " << text;
       }
+    }
+  }
+}
+
+// The built-in pre-tokenizers for GGUF names against the patterns of the tokenizer.json files, on random
+// mixtures of scripts, digits, marks, odd white space and contractions.
+TEST(GgufTokenizer, PresetsAgreeWithTokenizerJsonOnRandomText) {
+  const std::vector<std::string> alphabet = {
+      "a",      "Z",      "é",      "e\u0301", "ß",      "ſ",      "'",      "'s", "'S", "'ll",
+      "'Ve",    "0",      "7",      "١",       "½",      "Ⅻ",      " ",      "  ", "\t", "\n",
+      "\r\n",   "\u00A0", "\u3000", "\u180E",  "\u2028", "\u0085", "\u000B", "中", "的", "ひ",
+      "カ",     "ｶ",      "한",     "ก",       "น",      "ั",       "्",       "म",  "😀",  "👍🏽",
+      "\u200D", "\uFE0F", ".",      ",",       "!",      "?",      "-",      "—",  "$",  "+",
+      "<",      ">",      "|",      "(",       "[",      "{",      "@",      "#",  "_",  "\\",
+      "/",      "~",      "^",      "`",       "\"",     "ℝ",      "𝔸"};
+  const std::vector<std::pair<std::string, std::string>> pairs = {
+      {"gguf/deepseek_v3-bf16.gguf", "tokenizers/tiny/deepseek_v3/tokenizer.json"},
+      {"gguf/qwen2-bf16.gguf", "tokenizers/tiny/qwen2/tokenizer.json"},
+      {"gguf/llama-bf16.gguf", "tokenizers/tiny/llama/tokenizer.json"},
+  };
+  std::mt19937 rng(7);
+  for (const auto& [gguf, json] : pairs) {
+    const Tokenizer& a = shared_tokenizer(test_data(gguf));
+    const Tokenizer& b = shared_tokenizer(test_data(json));
+    for (int trial = 0; trial < 2000; ++trial) {
+      std::string text;
+      const int length = 1 + static_cast<int>(rng() % 24);
+      for (int i = 0; i < length; ++i) text += alphabet[rng() % alphabet.size()];
+      ASSERT_EQ(*a.encode(text), *b.encode(text)) << gguf << " " << nlohmann::json(text).dump();
     }
   }
 }
