@@ -7,6 +7,7 @@
 #include <csignal>
 #include <cstring>
 #include <iostream>
+#include <random>
 
 #include "apps/cli_util.h"
 #include "apps/commands.h"
@@ -31,6 +32,7 @@ struct RunOptions {
   bool no_think = false;
   bool hide_thinking = false;
   bool raw = false;
+  bool ignore_eos = false;
   int64_t max_tokens = -1;
   std::optional<float> temperature, top_p, min_p, repeat_penalty;
   std::optional<int> top_k;
@@ -64,7 +66,10 @@ class ReplyPrinter {
     std::fflush(stdout);
   }
   void finish() {
-    end_reasoning();
+    if (in_reasoning_) {  // stopped while thinking: no answer follows, so no separating blank line
+      if (color_) fmt::print("\x1b[0m");
+      in_reasoning_ = false;
+    }
     if (!ended_with_newline_) fmt::print("\n");
     std::fflush(stdout);
   }
@@ -105,7 +110,7 @@ class ChatRunner {
     };
     GenerationOptions generation;
     generation.max_tokens = options_.max_tokens;
-    generation.end_tokens = cm_.end_tokens;
+    if (!options_.ignore_eos) generation.end_tokens = cm_.end_tokens;
     g_interrupted.store(false);
     auto result = generate(context_, 0, *cm_.tokenizer, tokens, sampler_, generation, &cached_,
                            [&](const std::string& delta) {
@@ -290,6 +295,7 @@ void add_run_command(CLI::App& app, int* exit_code) {
   cmd->add_flag("--hide-thinking", o->hide_thinking, "Print only the answer, not the reasoning");
   cmd->add_flag("--raw", o->raw, "Feed the prompt as raw text, without the chat template");
   cmd->add_option("-n,--max-tokens", o->max_tokens, "Stop after N generated tokens (default: until done)");
+  cmd->add_flag("--ignore-eos", o->ignore_eos, "Keep generating past the end-of-sequence token (for benchmarks)");
   cmd->add_option("--temp,--temperature", o->temperature, "Sampling temperature; 0 is greedy");
   cmd->add_option("--top-p", o->top_p, "Nucleus sampling: keep the most likely tokens up to this probability");
   cmd->add_option("--top-k", o->top_k, "Keep only the K most likely tokens (0: off)");
