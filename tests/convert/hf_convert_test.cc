@@ -11,6 +11,8 @@
 #include "gguf_diff.h"
 #include "model/fixture.h"
 #include "model/logits_compare.h"
+#include "io/safetensors.h"
+#include "safetensors_writer.h"
 #include "text/tokenizer.h"
 
 namespace sinan {
@@ -128,6 +130,77 @@ TEST(HfPlan, TensorsAreTheGgufLayout) {
     EXPECT_EQ(planned, layout) << family;
     EXPECT_TRUE(plan->notes.empty()) << family << ": " << plan->notes.front();
   }
+}
+
+// A DeepSeek-V3 checkpoint with one multi-token-prediction layer (model.layers.3: a decoder block plus enorm,
+// hnorm, eh_proj and shared_head, as DeepSeek ships layer 61): the GGUF holds it as blk.3 with nextn.* tensors,
+// block_count 4 and nextn_predict_layers 1, as llama.cpp's loader expects; the normal forward is unchanged.
+std::string make_mtp_checkpoint(const ScratchDir& dir) {
+  const std::string hf = make_hf_dir(dir, "deepseek_v3");
+  auto archive = SafetensorsArchive::open(test_data("models/deepseek_v3/model.safetensors"));
+  EXPECT_TRUE(archive.ok());
+  std::vector<RawTensor> tensors;
+  for (const TensorInfo& t : archive->tensors()) {
+    tensors.push_back(raw_from(t));
+    const std::string prefix = "model.layers.2.";
+    if (t.name.rfind(prefix, 0) == 0) tensors.push_back(raw_from(t, "model.layers.3." + t.name.substr(prefix.size())));
+  }
+  const TensorInfo* norm = archive->find("model.norm.weight");
+  const TensorInfo* o_proj = archive->find("model.layers.0.self_attn.o_proj.weight");  // [128, 128] bf16
+  for (const char* name : {"enorm", "hnorm", "shared_head.norm"}) {
+    tensors.push_back(raw_from(*norm, std::string("model.layers.3.") + name + ".weight"));
+  }
+  RawTensor eh = raw_from(*o_proj, "model.layers.3.eh_proj.weight");  // [hidden, 2 * hidden]: two o_proj side by side
+  eh.shape = {128, 256};
+  eh.data.clear();
+  for (int r = 0; r < 128; ++r) {
+    for (int copy = 0; copy < 2; ++copy) eh.data.insert(eh.data.end(), o_proj->data + r * 256, o_proj->data + (r + 1) * 256);
+  }
+  tensors.push_back(eh);
+  write_safetensors(hf + "/model.safetensors", tensors);
+  auto config = nlohmann::json::parse(*read_text_file(hf + "/config.json"));
+  config["num_nextn_predict_layers"] = 1;
+  std::ofstream(hf + "/config.json") << config.dump(1);
+  return hf;
+}
+
+TEST(HfMtp, MultiTokenPredictionLayersBecomeNextnBlocks) {
+  ScratchDir dir;
+  const std::string hf = make_mtp_checkpoint(dir);
+  const std::string with = dir.file("mtp.gguf"), without = dir.file("no-mtp.gguf");
+  ASSERT_TRUE(convert(hf, with, FileType::kBF16).ok());
+  HfOptions no_mtp;
+  no_mtp.include_mtp = false;
+  auto plan = plan_from_hf(hf, no_mtp);
+  ASSERT_TRUE(plan.ok());
+  ASSERT_EQ(plan->notes.size(), 2u);  // the MTP layer left out, and its tensors unused
+  EXPECT_NE(plan->notes[0].find("--no-mtp"), std::string::npos) << plan->notes[0];
+  ASSERT_TRUE(write_gguf(*plan, FileType::kBF16, without, {}).ok());
+
+  auto gguf = GgufFile::open(with);
+  ASSERT_TRUE(gguf.ok());
+  EXPECT_EQ(*gguf->get_int("deepseek2.block_count"), 4);
+  EXPECT_EQ(*gguf->get_int("deepseek2.nextn_predict_layers"), 1);
+  for (const char* name : {"blk.3.nextn.eh_proj.weight", "blk.3.nextn.enorm.weight", "blk.3.nextn.hnorm.weight",
+                           "blk.3.nextn.shared_head_norm.weight", "blk.3.attn_k_b.weight", "blk.3.ffn_up_exps.weight"}) {
+    EXPECT_NE(gguf->find_tensor(name), nullptr) << name;
+  }
+  EXPECT_EQ(gguf->find_tensor("blk.3.nextn.eh_proj.weight")->shape, (std::vector<int64_t>{128, 256}));
+  auto plain = GgufFile::open(without);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(*plain->get_int("deepseek2.block_count"), 3);
+  EXPECT_EQ(plain->find("deepseek2.nextn_predict_layers"), nullptr);
+  // Without the MTP layer the file is the plain conversion, byte for byte.
+  EXPECT_EQ(read_binary(without), read_binary(test_data("gguf/deepseek_v3-bf16.gguf")));
+
+  auto model = load_or_fail(with);
+  ASSERT_TRUE(model);
+  EXPECT_EQ(model->config().n_layers, 3);
+  EXPECT_EQ(model->config().n_mtp_layers, 1);
+  EXPECT_EQ(model->weights().mtp.size(), 1u);
+  auto reference = load_or_fail(test_data("gguf/deepseek_v3-bf16.gguf"));
+  const LogitsFixture f = load_logits_fixtures("deepseek_v3")[1];
+  EXPECT_EQ(prefill_logits(*model, f.tokens), prefill_logits(*reference, f.tokens));
 }
 
 std::vector<std::string> read_jsonl_strings(const std::string& path) {
