@@ -405,6 +405,13 @@ Result<ConversionPlan> plan_from_hf(const std::string& dir, const HfOptions& opt
   GgufWriter& m = plan.metadata;
   m.set_string("general.architecture", architecture_name(c.arch));
   m.set_string("general.type", "model");
+  const fs::path generation_config = path / "generation_config.json";
+  if (fs::exists(generation_config)) {
+    // llama.cpp's converter ignores an unreadable generation_config.json; so does this.
+    if (auto text = read_text_file(generation_config.string()); text.ok()) {
+      add_hf_sampling_metadata(json::parse(*text, nullptr, /*allow_exceptions=*/false), &m);
+    }
+  }
   std::string dir_name = path.filename().string();
   if (dir_name.empty()) dir_name = path.parent_path().filename().string();
   m.set_string("general.name", model_name_from_directory(dir_name));

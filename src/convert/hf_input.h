@@ -44,6 +44,10 @@ Result<std::string> recognise_pre_tokenizer(const nlohmann::json& tokenizer_json
 Status add_hf_architecture_metadata(const nlohmann::json& root, const ModelConfig& config, int mtp_layers,
                                     GgufWriter* out);
 
+// general.sampling.* (temperature, top_p, top_k, ...) from generation_config.json, as llama.cpp's converter
+// writes them; sinan run takes its defaults from there.
+void add_hf_sampling_metadata(const nlohmann::json& generation_config, GgufWriter* out);
+
 // general.name as llama.cpp derives it from a directory name ("deepseek_v3" -> "Deepseek_V3").
 std::string model_name_from_directory(std::string_view directory_name);
 // general.size_label from the tensors: "1.0M", "16x872K" (experts x parameters per expert plus shared).

@@ -114,6 +114,36 @@ std::string size_label(const std::vector<PlannedTensor>& tensors) {
   return rounded_count(total);
 }
 
+void add_hf_sampling_metadata(const json& generation_config, GgufWriter* out) {
+  if (!generation_config.is_object()) return;
+  struct Field {
+    const char* from;
+    const char* key;
+    char kind;  // 's' string, 'i' int32, 'f' float32
+  };
+  static const Field kFields[] = {
+      {"sequence", "general.sampling.sequence", 's'},
+      {"top_k", "general.sampling.top_k", 'i'},
+      {"top_p", "general.sampling.top_p", 'f'},
+      {"min_p", "general.sampling.min_p", 'f'},
+      {"xtc_probability", "general.sampling.xtc_probability", 'f'},
+      {"xtc_threshold", "general.sampling.xtc_threshold", 'f'},
+      {"temperature", "general.sampling.temp", 'f'},
+      {"penalty_last_n", "general.sampling.penalty_last_n", 'i'},
+      {"penalty_repeat", "general.sampling.penalty_repeat", 'f'},
+      {"mirostat", "general.sampling.mirostat", 'i'},
+      {"mirostat_tau", "general.sampling.mirostat_tau", 'f'},
+      {"mirostat_eta", "general.sampling.mirostat_eta", 'f'},
+  };
+  for (const Field& f : kFields) {
+    const json* v = member(generation_config, f.from);
+    if (v == nullptr) continue;
+    if (f.kind == 's' && v->is_string()) out->set_string(f.key, v->get<std::string>());
+    if (f.kind == 'i' && v->is_number_integer()) out->set_i32(f.key, static_cast<int32_t>(v->get<int64_t>()));
+    if (f.kind == 'f' && v->is_number()) out->set_f32(f.key, static_cast<float>(v->get<double>()));
+  }
+}
+
 Status add_hf_architecture_metadata(const json& root, const ModelConfig& c, int mtp_layers, GgufWriter* out) {
   const json& hp = member(root, "text_config") != nullptr ? root["text_config"] : root;
   const std::string arch = architecture_name(c.arch);

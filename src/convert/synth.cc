@@ -217,6 +217,8 @@ Result<ConversionPlan> plan_synthetic(const std::string& preset, const SynthOpti
   GgufWriter& m = plan.metadata;
   m.set_string("general.architecture", architecture_name(c.arch));
   m.set_string("general.type", "model");
+  m.set_f32("general.sampling.top_p", 0.95f);  // DeepSeek's recommended R1 sampling
+  m.set_f32("general.sampling.temp", 0.6f);
   m.set_string("general.name", "sinan synth " + preset);
   m.set_string("general.size_label", size_label(plan.tensors));
   m.set_string("general.description",

@@ -2,6 +2,9 @@
 // or with another shape, type or bytes. Empty when the files say the same thing.
 #pragma once
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -34,7 +37,7 @@ inline bool same_value(const GgufValue& a, const GgufValue& b) {
 
 inline std::string describe_value(const GgufValue& v) {
   switch (v.type) {
-    case GgufType::kString: return "'" + v.s.substr(0, 60) + "'";
+    case GgufType::kString: return fmt::format("'{}'", v.s.substr(0, 60));
     case GgufType::kArray: return std::string("array of ") + std::to_string(v.array->size());
     case GgufType::kF32: case GgufType::kF64: return std::to_string(v.f);
     case GgufType::kBool: return v.b ? "true" : "false";

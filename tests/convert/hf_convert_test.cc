@@ -114,6 +114,39 @@ TEST(Fp8Conversion, Bf16AndQ8_0StayCloseToTheReference) {
   }
 }
 
+// Quantizing a Hugging Face directory directly gives what llama.cpp's two steps give (convert to bf16, then
+// llama-quantize): the same metadata, tensor types and bytes; only the tensor order is the converter's.
+TEST(HfQuantize, DirectEqualsConvertThenQuantize) {
+  for (const std::string family : {"deepseek_v3", "qwen2", "llama"}) {
+    for (FileType type : {FileType::kQ4_K_M, FileType::kQ3_K_M, FileType::kIQ4_XS}) {
+      ScratchDir dir;
+      const std::string direct = dir.file("direct.gguf"), two_step = dir.file("two-step.gguf");
+      ASSERT_TRUE(convert(make_hf_dir(dir, family), direct, type).ok());
+      ASSERT_TRUE(convert(test_data("gguf/" + family + "-bf16.gguf"), two_step, type).ok());
+      auto a = GgufFile::open(direct);
+      auto b = GgufFile::open(two_step);
+      ASSERT_TRUE(a.ok() && b.ok());
+      for (const auto& d : gguf_differences(*a, *b)) ADD_FAILURE() << family << " " << file_type_info(type).name << ": " << d;
+    }
+  }
+}
+
+// generation_config.json's sampling settings travel as general.sampling.*, where sinan run finds its defaults.
+TEST(HfMetadata, SamplingDefaultsFromGenerationConfig) {
+  ScratchDir dir;
+  const std::string hf = make_hf_dir(dir, "qwen2");
+  std::ofstream(hf + "/generation_config.json") << R"({"do_sample": true, "temperature": 0.6, "top_p": 0.95, "top_k": 40})";
+  const std::string out = dir.file("q.gguf");
+  ASSERT_TRUE(convert(hf, out, FileType::kBF16).ok());
+  auto gguf = GgufFile::open(out);
+  ASSERT_TRUE(gguf.ok());
+  EXPECT_FLOAT_EQ(static_cast<float>(**gguf->get_float("general.sampling.temp")), 0.6f);
+  EXPECT_FLOAT_EQ(static_cast<float>(**gguf->get_float("general.sampling.top_p")), 0.95f);
+  EXPECT_EQ(**gguf->get_int("general.sampling.top_k"), 40);
+  EXPECT_EQ(gguf->find("general.sampling.min_p"), nullptr);
+  EXPECT_EQ(gguf->metadata()[2].first, "general.sampling.top_k");  // before general.name, as llama.cpp writes them
+}
+
 // The plan of every fixture holds exactly the tensors llama.cpp's layout names for its config.
 TEST(HfPlan, TensorsAreTheGgufLayout) {
   for (const std::string family : {"deepseek_v3", "deepseek_v2", "qwen2", "llama", "deepseek_v3_fp8"}) {
