@@ -40,17 +40,20 @@ int print_dry_run(const ConversionPlan& plan, FileType type, const std::string& 
     bytes += size;
     params += static_cast<uint64_t>(t.numel());
     fmt::print("{:<44} {:<24} {:<7}{}\n", t.name, shape_string(t.shape), dtype_name(c.type),
-               c.fell_back ? fmt::format(" (wanted {}: rows of {} are not whole blocks)", dtype_name(c.wanted), t.cols())
+               c.fell_back ? fmt::format(" (wanted {}: rows of {} are not whole blocks)",
+                                         dtype_name(c.wanted), t.cols())
                            : "");
   }
-  fmt::print("{} tensors, {} parameters, {} ({:.2f} bits/weight)\n", plan.tensors.size(), params, format_bytes(bytes),
+  fmt::print("{} tensors, {} parameters, {} ({:.2f} bits/weight)\n", plan.tensors.size(), params,
+             format_bytes(bytes),
              params ? 8.0 * static_cast<double>(bytes) / static_cast<double>(params) : 0.0);
   return 0;
 }
 
 int run_quantize(const QuantizeOptions& o) {
   const std::optional<FileType> type = file_type_from_name(o.type);
-  if (!type) return fail(o.command, fmt::format("unknown --type '{}' (choose from {})", o.type, file_type_names()));
+  if (!type)
+    return fail(o.command, fmt::format("unknown --type '{}' (choose from {})", o.type, file_type_names()));
   HfOptions hf;
   hf.include_mtp = !o.no_mtp;
   hf.tokenizer_pre = o.tokenizer_pre;
@@ -68,15 +71,18 @@ int run_quantize(const QuantizeOptions& o) {
   int fallbacks = 0;
   for (const auto& t : written->tensors) fallbacks += t.choice.fell_back;
   const double seconds = std::max(written->seconds, 1e-9);
-  fmt::print(stderr, "wrote {}: {} tensors, {}, {} ({:.2f} bits/weight) in {} ({:.1f} MB/s){}\n", o.output,
-             written->tensors.size(), file_type_info(*type).name, format_bytes(written->data_bytes),
-             8.0 * static_cast<double>(written->data_bytes) / static_cast<double>(std::max<uint64_t>(written->parameters, 1)),
-             format_duration(written->seconds), static_cast<double>(written->data_bytes) / seconds / 1e6,
-             fallbacks ? fmt::format("; {} tensor(s) fell back to a type that fits their rows", fallbacks) : "");
+  fmt::print(
+      stderr, "wrote {}: {} tensors, {}, {} ({:.2f} bits/weight) in {} ({:.1f} MB/s){}\n", o.output,
+      written->tensors.size(), file_type_info(*type).name, format_bytes(written->data_bytes),
+      8.0 * static_cast<double>(written->data_bytes) /
+          static_cast<double>(std::max<uint64_t>(written->parameters, 1)),
+      format_duration(written->seconds), static_cast<double>(written->data_bytes) / seconds / 1e6,
+      fallbacks ? fmt::format("; {} tensor(s) fell back to a type that fits their rows", fallbacks) : "");
   return 0;
 }
 
-CLI::App* add_common(CLI::App& app, const char* name, const char* summary, std::shared_ptr<QuantizeOptions> o) {
+CLI::App* add_common(CLI::App& app, const char* name, const char* summary,
+                     std::shared_ptr<QuantizeOptions> o) {
   CLI::App* cmd = app.add_subcommand(name, summary);
   o->command = name;
   cmd->add_option("--threads,-t", o->threads, "Threads that quantize (default: all cores)");
@@ -93,14 +99,18 @@ CLI::App* add_common(CLI::App& app, const char* name, const char* summary, std::
 
 void add_quantize_commands(CLI::App& app, int* exit_code) {
   auto q = std::make_shared<QuantizeOptions>();
-  CLI::App* quantize = add_common(app, "quantize", "Write a GGUF of another type from a GGUF or a Hugging Face model", q);
+  CLI::App* quantize =
+      add_common(app, "quantize", "Write a GGUF of another type from a GGUF or a Hugging Face model", q);
   quantize->footer(
-      "Reads a .gguf file (any type sinan reads) or a Hugging Face directory (bf16, f16, f32, or DeepSeek's FP8\n"
-      "with 128x128 block scales, dequantized tensor by tensor: no bf16 copy is ever written) and writes a GGUF\n"
+      "Reads a .gguf file (any type sinan reads) or a Hugging Face directory (bf16, f16, f32, or DeepSeek's "
+      "FP8\n"
+      "with 128x128 block scales, dequantized tensor by tensor: no bf16 copy is ever written) and writes a "
+      "GGUF\n"
       "that llama.cpp loads. The _S/_M/_L types are llama-quantize's mixes: the same tensors get the same\n"
       "types (output.weight q6_K, half of attn_v and ffn_down q6_K in q4_K_M, ...; rows that are not whole\n"
       "256-value blocks fall back as llama.cpp does). Norms, biases and the MoE router stay float32.\n\n"
-      "Types:\n" + type_table() +
+      "Types:\n" +
+      type_table() +
       "\nExamples:\n"
       "  sinan quantize DeepSeek-R1-Distill-Qwen-7B/ r1-qwen-7b-q4_K_M.gguf --type q4_K_M\n"
       "  sinan quantize r1-qwen-7b-bf16.gguf r1-qwen-7b-q8_0.gguf --type q8_0\n"
@@ -113,12 +123,15 @@ void add_quantize_commands(CLI::App& app, int* exit_code) {
 
   auto c = std::make_shared<QuantizeOptions>();
   c->type = "bf16";
-  CLI::App* convert = add_common(app, "convert", "Convert a Hugging Face model to GGUF (bf16 unless --type)", c);
+  CLI::App* convert =
+      add_common(app, "convert", "Convert a Hugging Face model to GGUF (bf16 unless --type)", c);
   convert->footer(
       "The same as `sinan quantize` with --type bf16 by default: a Hugging Face checkpoint becomes the GGUF\n"
-      "llama.cpp's convert_hf_to_gguf.py writes (its metadata keys, tokenizer, tensor names and layouts: llama's\n"
+      "llama.cpp's convert_hf_to_gguf.py writes (its metadata keys, tokenizer, tensor names and layouts: "
+      "llama's\n"
       "q/k rows permuted for adjacent-pair rope, MLA's kv_b_proj split into attn_k_b and attn_v_b, experts\n"
-      "stacked). bf16 checkpoints convert exactly; DeepSeek's FP8 weights are scaled by their block scales and\n"
+      "stacked). bf16 checkpoints convert exactly; DeepSeek's FP8 weights are scaled by their block scales "
+      "and\n"
       "rounded to bf16 (use --type f32 to keep them exact, or quantize directly).\n\n"
       "Examples:\n"
       "  sinan convert DeepSeek-R1-Distill-Llama-8B/ r1-llama-8b-bf16.gguf\n"

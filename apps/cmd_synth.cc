@@ -33,7 +33,8 @@ int run_synth(const SynthCliOptions& o) {
     return o.list ? 0 : fail("synth", "name a preset");
   }
   const std::optional<FileType> type = file_type_from_name(o.type);
-  if (!type) return fail("synth", fmt::format("unknown --type '{}' (choose from {})", o.type, file_type_names()));
+  if (!type)
+    return fail("synth", fmt::format("unknown --type '{}' (choose from {})", o.type, file_type_names()));
   if (o.output.empty()) return fail("synth", "name the output file with -o FILE.gguf");
   auto plan = plan_synthetic(o.preset, o.synth);
   if (!plan.ok()) return fail("synth", plan.message());
@@ -42,9 +43,9 @@ int run_synth(const SynthCliOptions& o) {
   w.progress = o.progress || isatty(STDERR_FILENO) != 0;
   auto written = write_gguf(*plan, *type, o.output, w);
   if (!written.ok()) return fail("synth", fmt::format("{}: {}", o.output, written.message()));
-  fmt::print(stderr, "wrote {}: {} ({} tensors, {} parameters), {}, {} in {} ({:.1f} MB/s)\n", o.output, o.preset,
-             written->tensors.size(), written->parameters, file_type_info(*type).name, format_bytes(written->data_bytes),
-             format_duration(written->seconds),
+  fmt::print(stderr, "wrote {}: {} ({} tensors, {} parameters), {}, {} in {} ({:.1f} MB/s)\n", o.output,
+             o.preset, written->tensors.size(), written->parameters, file_type_info(*type).name,
+             format_bytes(written->data_bytes), format_duration(written->seconds),
              static_cast<double>(written->data_bytes) / std::max(written->seconds, 1e-9) / 1e6);
   return 0;
 }
@@ -57,10 +58,13 @@ void add_synth_command(CLI::App& app, int* exit_code) {
   cmd->footer(
       "Weights are random (uniform, scaled so activations stay finite; norms 1), generated row by row and\n"
       "written straight into the target type, so a multi-GB model needs no more memory than a few MB. The\n"
-      "tokenizer is a synthetic byte-level vocabulary of the real size with the real special-token ids. Both\n"
+      "tokenizer is a synthetic byte-level vocabulary of the real size with the real special-token ids. "
+      "Both\n"
       "sinan and llama.cpp load the files: use them for speed, not for text.\n"
-      "(llama.cpp recognises DeepSeek-V2-Lite by its 27 layers: deepseek-v2-lite with --layers loads in sinan only.)\n\n"
-      "Presets:\n" + preset_table() +
+      "(llama.cpp recognises DeepSeek-V2-Lite by its 27 layers: deepseek-v2-lite with --layers loads in "
+      "sinan only.)\n\n"
+      "Presets:\n" +
+      preset_table() +
       "\nExamples:\n"
       "  sinan synth r1-distill-qwen-7b -o /work/synth/qwen7b-q4_K_M.gguf --type q4_K_M\n"
       "  sinan synth deepseek-v3-reduced -o v3r-q8_0.gguf --type q8_0 --seed 7\n"

@@ -17,8 +17,9 @@ Result<int> metadata_int(const GgufFile& file, const std::string& key, int fallb
 }  // namespace
 
 void sort_tensors_like_llama_cpp(ConversionPlan& plan) {
-  std::stable_sort(plan.tensors.begin(), plan.tensors.end(),
-                   [](const PlannedTensor& a, const PlannedTensor& b) { return llama_tensor_order(a.name, b.name); });
+  std::stable_sort(
+      plan.tensors.begin(), plan.tensors.end(),
+      [](const PlannedTensor& a, const PlannedTensor& b) { return llama_tensor_order(a.name, b.name); });
 }
 
 Result<ConversionPlan> plan_from_gguf(const std::string& path) {
@@ -41,7 +42,8 @@ Result<ConversionPlan> plan_from_gguf(const std::string& path) {
   bool quantized_input = false;
   for (const TensorInfo& t : file->tensors()) {
     if (!can_dequantize(t.dtype)) {
-      return Status::errorf("{}: tensor '{}' has type {}, which sinan cannot decode", path, t.name, dtype_name(t.dtype));
+      return Status::errorf("{}: tensor '{}' has type {}, which sinan cannot decode", path, t.name,
+                            dtype_name(t.dtype));
     }
     if (t.shape.empty()) return Status::errorf("{}: tensor '{}' has no dimensions", path, t.name);
     PlannedTensor p;
@@ -64,7 +66,8 @@ Result<ConversionPlan> plan_from_gguf(const std::string& path) {
   }
   if (quantized_input) {
     plan.notes.push_back(
-        "the input is already quantized: tensors that change type are requantized from its rounded values, which "
+        "the input is already quantized: tensors that change type are requantized from its rounded values, "
+        "which "
         "loses more than quantizing the original float weights");
   }
   // llama-quantize drops split bookkeeping; a converted file is always one piece.

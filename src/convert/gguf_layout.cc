@@ -63,8 +63,9 @@ std::vector<float> llama3_rope_divisors(const RopeParams& rope, int64_t head_dim
     } else if (wavelen > static_cast<float>(low_wavelen)) {
       divisors.push_back(static_cast<float>(rope.factor));
     } else {
-      const float smooth = (static_cast<float>(rope.original_context) / wavelen - static_cast<float>(rope.low_freq_factor)) /
-                           static_cast<float>(rope.high_freq_factor - rope.low_freq_factor);
+      const float smooth =
+          (static_cast<float>(rope.original_context) / wavelen - static_cast<float>(rope.low_freq_factor)) /
+          static_cast<float>(rope.high_freq_factor - rope.low_freq_factor);
       divisors.push_back(1.0f / ((1.0f - smooth) / static_cast<float>(rope.factor) + smooth));
     }
   }

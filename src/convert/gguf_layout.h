@@ -16,7 +16,8 @@ struct LayoutTensor {
 
 // `mtp_layers` multi-token-prediction blocks follow the decoder's (DeepSeek only). `with_mtp_head` adds
 // their optional copies of the embedding and output head.
-std::vector<LayoutTensor> gguf_tensor_layout(const ModelConfig& config, int mtp_layers = 0, bool with_mtp_head = false);
+std::vector<LayoutTensor> gguf_tensor_layout(const ModelConfig& config, int mtp_layers = 0,
+                                             bool with_mtp_head = false);
 
 // rope_freqs.weight for llama3 rope scaling: per-frequency divisors, computed in float32 as llama.cpp's
 // converter (torch) computes them.

@@ -2,15 +2,14 @@
 // the mapped safetensors shards (FP8 blocks scaled on the way).
 #include "convert/hf_input.h"
 
-#include "convert/gguf_layout.h"
-
 #include <fmt/format.h>
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <set>
 
+#include "convert/gguf_layout.h"
 #include "io/mapped_file.h"
 #include "io/safetensors.h"
 #include "kernels/matrix.h"
@@ -81,17 +80,25 @@ class HfPlanner {
                   int64_t head_dim) {
     SINAN_ASSIGN_OR_RETURN(Matrix m, matrix(hf_name, shape));
     if (shape.size() == 1) {
-      add(gguf_name, shape, m.dtype, [m, head_dim](int64_t, int64_t, float* out) {
-        std::vector<float> values(static_cast<size_t>(m.cols));
-        dequantize_matrix_row(m, 0, values.data());
-        for (int64_t j = 0; j < m.cols; ++j) out[j] = values[static_cast<size_t>(unpermuted_row(j, head_dim))];
-        return Status();
-      }, order_key(hf_name));
+      add(
+          gguf_name, shape, m.dtype,
+          [m, head_dim](int64_t, int64_t, float* out) {
+            std::vector<float> values(static_cast<size_t>(m.cols));
+            dequantize_matrix_row(m, 0, values.data());
+            for (int64_t j = 0; j < m.cols; ++j)
+              out[j] = values[static_cast<size_t>(unpermuted_row(j, head_dim))];
+            return Status();
+          },
+          order_key(hf_name));
     } else {
-      add(gguf_name, shape, m.dtype, [m, head_dim](int64_t first, int64_t count, float* out) {
-        for (int64_t r = 0; r < count; ++r) dequantize_matrix_row(m, unpermuted_row(first + r, head_dim), out + r * m.cols);
-        return Status();
-      }, order_key(hf_name));
+      add(
+          gguf_name, shape, m.dtype,
+          [m, head_dim](int64_t first, int64_t count, float* out) {
+            for (int64_t r = 0; r < count; ++r)
+              dequantize_matrix_row(m, unpermuted_row(first + r, head_dim), out + r * m.cols);
+            return Status();
+          },
+          order_key(hf_name));
     }
     return Status();
   }
@@ -106,13 +113,16 @@ class HfPlanner {
       dtype = m.dtype;
       parts.push_back(m);
     }
-    add(logical + ".weight", {n_experts, rows, cols}, dtype, [parts, rows, cols](int64_t first, int64_t count, float* out) {
-      for (int64_t r = 0; r < count; ++r) {
-        const int64_t row = first + r;
-        dequantize_matrix_row(parts[static_cast<size_t>(row / rows)], row % rows, out + r * cols);
-      }
-      return Status();
-    }, experts_order_key(logical, n_experts));
+    add(
+        logical + ".weight", {n_experts, rows, cols}, dtype,
+        [parts, rows, cols](int64_t first, int64_t count, float* out) {
+          for (int64_t r = 0; r < count; ++r) {
+            const int64_t row = first + r;
+            dequantize_matrix_row(parts[static_cast<size_t>(row / rows)], row % rows, out + r * cols);
+          }
+          return Status();
+        },
+        experts_order_key(logical, n_experts));
     return Status();
   }
 
@@ -122,45 +132,59 @@ class HfPlanner {
     const int64_t nh = c_.n_heads, nope = c_.qk_nope_head_dim, v = c_.v_head_dim, kv_lora = c_.kv_lora_rank;
     const std::string hf = *hf_tensor_name(layer_name(layer, "attn_kv_b"), "weight");
     SINAN_ASSIGN_OR_RETURN(Matrix kv_b, matrix(hf, {nh * (nope + v), kv_lora}));
-    add(layer_name(layer, "attn_k_b") + ".weight", {nh, kv_lora, nope}, kv_b.dtype,
+    add(
+        layer_name(layer, "attn_k_b") + ".weight", {nh, kv_lora, nope}, kv_b.dtype,
         [kv_b, nope, v, kv_lora](int64_t first, int64_t count, float* out) {
           std::vector<float> head(static_cast<size_t>(nope * kv_lora));  // [nope, kv_lora] of one head
           int64_t loaded = -1;
           for (int64_t r = 0; r < count; ++r) {
             const int64_t h = (first + r) / kv_lora, col = (first + r) % kv_lora;
             if (h != loaded) {
-              for (int64_t j = 0; j < nope; ++j) dequantize_matrix_row(kv_b, h * (nope + v) + j, head.data() + j * kv_lora);
+              for (int64_t j = 0; j < nope; ++j)
+                dequantize_matrix_row(kv_b, h * (nope + v) + j, head.data() + j * kv_lora);
               loaded = h;
             }
-            for (int64_t j = 0; j < nope; ++j) out[r * nope + j] = head[static_cast<size_t>(j * kv_lora + col)];
+            for (int64_t j = 0; j < nope; ++j)
+              out[r * nope + j] = head[static_cast<size_t>(j * kv_lora + col)];
           }
           return Status();
-        }, order_key(hf) + "\x01" "0");
-    add(layer_name(layer, "attn_v_b") + ".weight", {nh, v, kv_lora}, kv_b.dtype,
+        },
+        order_key(hf) +
+            "\x01"
+            "0");
+    add(
+        layer_name(layer, "attn_v_b") + ".weight", {nh, v, kv_lora}, kv_b.dtype,
         [kv_b, nope, v](int64_t first, int64_t count, float* out) {
           for (int64_t r = 0; r < count; ++r) {
             const int64_t h = (first + r) / v, i = (first + r) % v;
             dequantize_matrix_row(kv_b, h * (nope + v) + nope + i, out + r * kv_b.cols);
           }
           return Status();
-        }, order_key(hf) + "\x01" "1");
+        },
+        order_key(hf) +
+            "\x01"
+            "1");
     return Status();
   }
 
   void constant(const std::string& gguf_name, std::vector<float> values) {
     const auto n = static_cast<int64_t>(values.size());
-    add(gguf_name, {n}, DType::kF32, [values = std::move(values)](int64_t, int64_t, float* out) {
-      std::copy(values.begin(), values.end(), out);
-      return Status();
-    }, "");  // generated tensors come first, as in llama.cpp's converter
+    add(
+        gguf_name, {n}, DType::kF32,
+        [values = std::move(values)](int64_t, int64_t, float* out) {
+          std::copy(values.begin(), values.end(), out);
+          return Status();
+        },
+        "");  // generated tensors come first, as in llama.cpp's converter
   }
 
-  // Puts the planned tensors in the order llama.cpp's converter writes them: the checkpoint's (shard by shard,
-  // names sorted), experts stacked where the layer's last expert tensor is, k_b before v_b.
+  // Puts the planned tensors in the order llama.cpp's converter writes them: the checkpoint's (shard by
+  // shard, names sorted), experts stacked where the layer's last expert tensor is, k_b before v_b.
   void sort_like_converter() {
     std::vector<size_t> order(plan_->tensors.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return order_keys_[a] < order_keys_[b]; });
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return order_keys_[a] < order_keys_[b]; });
     std::vector<PlannedTensor> sorted;
     for (size_t i : order) sorted.push_back(std::move(plan_->tensors[i]));
     plan_->tensors = std::move(sorted);
@@ -171,7 +195,9 @@ class HfPlanner {
     std::vector<std::string> out;
     for (const auto& t : files_.tensors()) {
       if (used_.count(t.name) != 0) continue;
-      if (t.name.size() > 10 && t.name.ends_with("_scale_inv") && used_.count(t.name.substr(0, t.name.size() - 10))) continue;
+      if (t.name.size() > 10 && t.name.ends_with("_scale_inv") &&
+          used_.count(t.name.substr(0, t.name.size() - 10)))
+        continue;
       if (t.name.ends_with("rotary_emb.inv_freq")) continue;
       out.push_back(t.name);
     }
@@ -179,7 +205,8 @@ class HfPlanner {
   }
 
  private:
-  void add(const std::string& name, std::vector<int64_t> shape, DType stored, RowReader reader, std::string order_key) {
+  void add(const std::string& name, std::vector<int64_t> shape, DType stored, RowReader reader,
+           std::string order_key) {
     order_keys_.push_back(std::move(order_key));
     PlannedTensor t;
     t.name = name;
@@ -193,17 +220,19 @@ class HfPlanner {
 
   Status attach_fp8_scales(const TensorInfo& t, const std::string& name, Matrix* m) {
     if (c_.fp8_block_rows <= 0) {
-      return Status::errorf("{}: tensor '{}' is float8_e4m3 but config.json has no fp8 quantization_config", t.file, name);
+      return Status::errorf("{}: tensor '{}' is float8_e4m3 but config.json has no fp8 quantization_config",
+                            t.file, name);
     }
     const std::string scales_name = name + "_scale_inv";
     const TensorInfo* scales = files_.find(scales_name);
-    if (scales == nullptr) return Status::errorf("{}: FP8 tensor '{}' has no '{}'", t.file, name, scales_name);
+    if (scales == nullptr)
+      return Status::errorf("{}: FP8 tensor '{}' has no '{}'", t.file, name, scales_name);
     const int64_t br = c_.fp8_block_rows, bc = c_.fp8_block_cols;
     const std::vector<int64_t> expected{(m->rows + br - 1) / br, (m->cols + bc - 1) / bc};
     if (t.shape.size() != 2 || scales->shape != expected || !dtype_info(scales->dtype).is_float_plain) {
-      return Status::errorf("{}: tensor '{}' is {} {}, expected float {} (one scale per {}x{} block)", scales->file,
-                            scales_name, dtype_name(scales->dtype), shape_string(scales->shape), shape_string(expected),
-                            br, bc);
+      return Status::errorf("{}: tensor '{}' is {} {}, expected float {} (one scale per {}x{} block)",
+                            scales->file, scales_name, dtype_name(scales->dtype), shape_string(scales->shape),
+                            shape_string(expected), br, bc);
     }
     auto copy = std::make_shared<std::vector<float>>(static_cast<size_t>(scales->numel()));
     dequantize_row(scales->dtype, scales->data, copy->data(), scales->numel());
@@ -225,7 +254,8 @@ class HfPlanner {
     std::string last;
     for (const char* part : {"ffn_gate_exps", "ffn_up_exps", "ffn_down_exps"}) {
       const std::string part_logical = logical.substr(0, logical.rfind('.') + 1) + part;
-      for (int e = 0; e < n_experts; ++e) last = std::max(last, order_key(*hf_tensor_name(part_logical, "weight", e)));
+      for (int e = 0; e < n_experts; ++e)
+        last = std::max(last, order_key(*hf_tensor_name(part_logical, "weight", e)));
     }
     const char* rank = logical.ends_with("down_exps") ? "0" : logical.ends_with("gate_exps") ? "1" : "2";
     return last + "\x01" + rank;
@@ -238,23 +268,30 @@ class HfPlanner {
   std::vector<std::string> order_keys_;  // parallel to plan_->tensors
 };
 
-std::string hf(const std::string& logical, const char* suffix = "weight") { return *hf_tensor_name(logical, suffix); }
-std::string gguf(const std::string& logical, const char* suffix = "weight") { return logical + "." + suffix; }
+std::string hf(const std::string& logical, const char* suffix = "weight") {
+  return *hf_tensor_name(logical, suffix);
+}
+std::string gguf(const std::string& logical, const char* suffix = "weight") {
+  return logical + "." + suffix;
+}
 
 Status plan_llama_tensors(const ModelConfig& c, HfPlanner& p) {
   const int64_t hidden = c.hidden_size, hd = c.head_dim, ffn = c.intermediate_size;
   SINAN_RETURN_IF_ERROR(p.direct(gguf("token_embd"), hf("token_embd"), {c.vocab_size, hidden}));
   SINAN_RETURN_IF_ERROR(p.direct(gguf("output_norm"), hf("output_norm"), {hidden}));
   if (!c.tie_embeddings) {
-    if (!p.has(hf("output"))) return Status::errorf("missing tensor 'lm_head.weight' (and tie_word_embeddings is false)");
+    if (!p.has(hf("output")))
+      return Status::errorf("missing tensor 'lm_head.weight' (and tie_word_embeddings is false)");
     SINAN_RETURN_IF_ERROR(p.direct(gguf("output"), hf("output"), {c.vocab_size, hidden}));
   } else if (p.has(hf("output"))) {
     (void)p.matrix(hf("output"), {});  // a tied checkpoint's copy of the embedding: not written
   }
-  if (c.rope.scaling == RopeScaling::kLlama3) p.constant("rope_freqs.weight", llama3_rope_divisors(c.rope, hd));
+  if (c.rope.scaling == RopeScaling::kLlama3)
+    p.constant("rope_freqs.weight", llama3_rope_divisors(c.rope, hd));
   const bool permute = c.arch == Architecture::kLlama;
   for (int l = 0; l < c.n_layers; ++l) {
-    SINAN_RETURN_IF_ERROR(p.direct(gguf(layer_name(l, "attn_norm")), hf(layer_name(l, "attn_norm")), {hidden}));
+    SINAN_RETURN_IF_ERROR(
+        p.direct(gguf(layer_name(l, "attn_norm")), hf(layer_name(l, "attn_norm")), {hidden}));
     SINAN_RETURN_IF_ERROR(p.direct(gguf(layer_name(l, "ffn_norm")), hf(layer_name(l, "ffn_norm")), {hidden}));
     for (const char* part : {"attn_q", "attn_k", "attn_v"}) {
       const int64_t rows = (std::string_view(part) == "attn_q" ? c.n_heads : c.n_kv_heads) * hd;
@@ -275,9 +312,12 @@ Status plan_llama_tensors(const ModelConfig& c, HfPlanner& p) {
     }
     SINAN_RETURN_IF_ERROR(p.direct(gguf(layer_name(l, "attn_output")), hf(layer_name(l, "attn_output")),
                                    {hidden, c.n_heads * hd}));
-    SINAN_RETURN_IF_ERROR(p.direct(gguf(layer_name(l, "ffn_gate")), hf(layer_name(l, "ffn_gate")), {ffn, hidden}));
-    SINAN_RETURN_IF_ERROR(p.direct(gguf(layer_name(l, "ffn_up")), hf(layer_name(l, "ffn_up")), {ffn, hidden}));
-    SINAN_RETURN_IF_ERROR(p.direct(gguf(layer_name(l, "ffn_down")), hf(layer_name(l, "ffn_down")), {hidden, ffn}));
+    SINAN_RETURN_IF_ERROR(
+        p.direct(gguf(layer_name(l, "ffn_gate")), hf(layer_name(l, "ffn_gate")), {ffn, hidden}));
+    SINAN_RETURN_IF_ERROR(
+        p.direct(gguf(layer_name(l, "ffn_up")), hf(layer_name(l, "ffn_up")), {ffn, hidden}));
+    SINAN_RETURN_IF_ERROR(
+        p.direct(gguf(layer_name(l, "ffn_down")), hf(layer_name(l, "ffn_down")), {hidden, ffn}));
   }
   return Status();
 }
@@ -346,7 +386,8 @@ Status plan_deepseek_tensors(const ModelConfig& c, HfPlanner& p, int mtp_layers)
     SINAN_RETURN_IF_ERROR(nextn("nextn.hnorm", {hidden}));
     SINAN_RETURN_IF_ERROR(nextn("nextn.shared_head_norm", {hidden}));
     // The MTP copies of the embedding and head are optional in llama.cpp's loader.
-    if (p.has(hf(layer_name(l, "nextn.embed_tokens")))) SINAN_RETURN_IF_ERROR(nextn("nextn.embed_tokens", {c.vocab_size, hidden}));
+    if (p.has(hf(layer_name(l, "nextn.embed_tokens"))))
+      SINAN_RETURN_IF_ERROR(nextn("nextn.embed_tokens", {c.vocab_size, hidden}));
     if (p.has(hf(layer_name(l, "nextn.shared_head_head")))) {
       SINAN_RETURN_IF_ERROR(nextn("nextn.shared_head_head", {c.vocab_size, hidden}));
     }
@@ -378,10 +419,13 @@ Result<ConversionPlan> plan_from_hf(const std::string& dir, const HfOptions& opt
   if (c.arch == Architecture::kDeepseek2 && c.n_mtp_layers > 0) {
     const bool present = planner.has(hf(layer_name(c.n_layers, "nextn.eh_proj")));
     if (!options.include_mtp) {
-      plan.notes.push_back(fmt::format("left out the {} multi-token-prediction layer(s) (--no-mtp)", c.n_mtp_layers));
+      plan.notes.push_back(
+          fmt::format("left out the {} multi-token-prediction layer(s) (--no-mtp)", c.n_mtp_layers));
     } else if (!present) {
-      plan.notes.push_back(fmt::format("config.json declares {} multi-token-prediction layer(s) that the checkpoint "
-                                       "does not hold; the file has none", c.n_mtp_layers));
+      plan.notes.push_back(
+          fmt::format("config.json declares {} multi-token-prediction layer(s) that the checkpoint "
+                      "does not hold; the file has none",
+                      c.n_mtp_layers));
     } else {
       mtp_layers = c.n_mtp_layers;
     }
@@ -418,7 +462,8 @@ Result<ConversionPlan> plan_from_hf(const std::string& dir, const HfOptions& opt
   m.set_string("general.size_label", size_label(plan.tensors));
   SINAN_RETURN_IF_ERROR(add_hf_architecture_metadata(root, c, mtp_layers, &m).with_context(config_path));
   m.set_u32("general.quantization_version", 2);
-  SINAN_RETURN_IF_ERROR(add_hf_tokenizer_metadata(dir, root, c.arch, c.vocab_size, options.tokenizer_pre, &m));
+  SINAN_RETURN_IF_ERROR(
+      add_hf_tokenizer_metadata(dir, root, c.arch, c.vocab_size, options.tokenizer_pre, &m));
 
   plan.mix_model.arch = architecture_name(c.arch);
   plan.mix_model.n_layer_all = c.n_layers + mtp_layers;

@@ -151,18 +151,22 @@ Status add_hf_architecture_metadata(const json& root, const ModelConfig& c, int 
   out->set_u32(p + "block_count", static_cast<uint32_t>(c.n_layers + mtp_layers));
   out->set_u32(p + "context_length", static_cast<uint32_t>(c.max_context));
   out->set_u32(p + "embedding_length", static_cast<uint32_t>(c.hidden_size));
-  if (c.intermediate_size > 0) out->set_u32(p + "feed_forward_length", static_cast<uint32_t>(c.intermediate_size));
+  if (c.intermediate_size > 0)
+    out->set_u32(p + "feed_forward_length", static_cast<uint32_t>(c.intermediate_size));
   out->set_u32(p + "attention.head_count", static_cast<uint32_t>(c.n_heads));
   // MLA is written as MQA with one latent "head"; llama.cpp expands it per head.
-  out->set_u32(p + "attention.head_count_kv", c.arch == Architecture::kDeepseek2 ? 1u : static_cast<uint32_t>(c.n_kv_heads));
+  out->set_u32(p + "attention.head_count_kv",
+               c.arch == Architecture::kDeepseek2 ? 1u : static_cast<uint32_t>(c.n_kv_heads));
 
   const json* scaling = member(hp, "rope_scaling");
   if (scaling == nullptr) scaling = member(hp, "rope_parameters");
   if (scaling != nullptr && scaling->is_object()) {
     std::string type;
-    if (const json* t = member(*scaling, "rope_type"); t != nullptr && t->is_string()) type = t->get<std::string>();
+    if (const json* t = member(*scaling, "rope_type"); t != nullptr && t->is_string())
+      type = t->get<std::string>();
     if (type.empty()) {
-      if (const json* t = member(*scaling, "type"); t != nullptr && t->is_string()) type = t->get<std::string>();
+      if (const json* t = member(*scaling, "type"); t != nullptr && t->is_string())
+        type = t->get<std::string>();
     }
     const auto factor = number(*scaling, "factor");
     if (type == "linear" && factor) {
@@ -172,14 +176,19 @@ Status add_hf_architecture_metadata(const json& root, const ModelConfig& c, int 
       out->set_string(p + "rope.scaling.type", "yarn");
       out->set_f32(p + "rope.scaling.factor", static_cast<float>(*factor));
       const auto original = number(*scaling, "original_max_position_embeddings");
-      if (!original) return Status::errorf("config.json: yarn rope_scaling needs original_max_position_embeddings");
+      if (!original)
+        return Status::errorf("config.json: yarn rope_scaling needs original_max_position_embeddings");
       out->set_u32(p + "rope.scaling.original_context_length", static_cast<uint32_t>(*original));
-      if (auto v = number(*scaling, "extrapolation_factor")) out->set_f32(p + "rope.scaling.yarn_ext_factor", static_cast<float>(*v));
+      if (auto v = number(*scaling, "extrapolation_factor"))
+        out->set_f32(p + "rope.scaling.yarn_ext_factor", static_cast<float>(*v));
       auto attention_factor = number(*scaling, "attention_factor");
       if (!attention_factor) attention_factor = number(*scaling, "attn_factor");
-      if (attention_factor) out->set_f32(p + "rope.scaling.yarn_attn_factor", static_cast<float>(*attention_factor));
-      if (auto v = number(*scaling, "beta_fast")) out->set_f32(p + "rope.scaling.yarn_beta_fast", static_cast<float>(*v));
-      if (auto v = number(*scaling, "beta_slow")) out->set_f32(p + "rope.scaling.yarn_beta_slow", static_cast<float>(*v));
+      if (attention_factor)
+        out->set_f32(p + "rope.scaling.yarn_attn_factor", static_cast<float>(*attention_factor));
+      if (auto v = number(*scaling, "beta_fast"))
+        out->set_f32(p + "rope.scaling.yarn_beta_fast", static_cast<float>(*v));
+      if (auto v = number(*scaling, "beta_slow"))
+        out->set_f32(p + "rope.scaling.yarn_beta_slow", static_cast<float>(*v));
     }
     // llama3 scaling travels as the rope_freqs tensor.
   }
@@ -190,13 +199,15 @@ Status add_hf_architecture_metadata(const json& root, const ModelConfig& c, int 
     out->set_u32(p + "expert_count", static_cast<uint32_t>(c.n_routed_experts));
     out->set_u32(p + "expert_used_count", static_cast<uint32_t>(c.experts_per_token));
     if (auto v = number(hp, "n_group")) out->set_u32(p + "expert_group_count", static_cast<uint32_t>(*v));
-    if (auto v = number(hp, "topk_group")) out->set_u32(p + "expert_group_used_count", static_cast<uint32_t>(*v));
+    if (auto v = number(hp, "topk_group"))
+      out->set_u32(p + "expert_group_used_count", static_cast<uint32_t>(*v));
     out->set_u32(p + "expert_gating_func", c.expert_scoring == ExpertScoring::kSigmoid ? 2u : 1u);
   }
 
   // convert_hf_to_gguf.py's base class writes key/value_length when the config has a head_dim (llama's
   // and DeepSeek's transformers configs always do), then general.file_type; the architecture adds the rest.
-  if (c.arch == Architecture::kLlama || (c.arch == Architecture::kQwen2 && member(hp, "head_dim") != nullptr)) {
+  if (c.arch == Architecture::kLlama ||
+      (c.arch == Architecture::kQwen2 && member(hp, "head_dim") != nullptr)) {
     out->set_u32(p + "attention.key_length", static_cast<uint32_t>(c.head_dim));
     out->set_u32(p + "attention.value_length", static_cast<uint32_t>(c.head_dim));
   } else if (c.arch == Architecture::kDeepseek2) {
@@ -214,12 +225,14 @@ Status add_hf_architecture_metadata(const json& root, const ModelConfig& c, int 
     out->set_u32(p + "vocab_size", static_cast<uint32_t>(c.vocab_size));
     if (c.q_lora_rank > 0) out->set_u32(p + "attention.q_lora_rank", static_cast<uint32_t>(c.q_lora_rank));
     out->set_u32(p + "attention.kv_lora_rank", static_cast<uint32_t>(c.kv_lora_rank));
-    out->set_u32(p + "attention.key_length_mla", static_cast<uint32_t>(c.qk_nope_head_dim + c.qk_rope_head_dim));
+    out->set_u32(p + "attention.key_length_mla",
+                 static_cast<uint32_t>(c.qk_nope_head_dim + c.qk_rope_head_dim));
     out->set_u32(p + "attention.value_length_mla", static_cast<uint32_t>(c.v_head_dim));
     const int64_t expert_ffn = c.moe_intermediate_size > 0 ? c.moe_intermediate_size : c.intermediate_size;
     out->set_u32(p + "expert_feed_forward_length", static_cast<uint32_t>(expert_ffn));
     out->set_u32(p + "expert_shared_count", static_cast<uint32_t>(c.n_shared_experts));
-    if (member(hp, "routed_scaling_factor") != nullptr) out->set_f32(p + "expert_weights_scale", c.routed_scaling_factor);
+    if (member(hp, "routed_scaling_factor") != nullptr)
+      out->set_f32(p + "expert_weights_scale", c.routed_scaling_factor);
     if (c.normalize_expert_weights) out->set_bool(p + "expert_weights_norm", true);
     out->set_u32(p + "rope.dimension_count", static_cast<uint32_t>(c.qk_rope_head_dim));
     if (scaling != nullptr) {

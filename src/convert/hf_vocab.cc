@@ -22,8 +22,12 @@ using json = nlohmann::json;
 // llama.cpp's token types (gguf TokenType).
 enum TokenType : int32_t { kNormal = 1, kControl = 3, kUserDefined = 4, kUnused = 5 };
 
-bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
-bool ends_with(std::string_view s, std::string_view p) { return s.size() >= p.size() && s.substr(s.size() - p.size()) == p; }
+bool starts_with(std::string_view s, std::string_view p) {
+  return s.substr(0, p.size()) == p;
+}
+bool ends_with(std::string_view s, std::string_view p) {
+  return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
+}
 
 // Added tokens some models forget to mark special (llama.cpp's does_token_look_special).
 bool looks_special(std::string_view t) {
@@ -34,7 +38,8 @@ bool looks_special(std::string_view t) {
 }
 
 std::string replace_all(std::string s, std::string_view from, std::string_view to) {
-  for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) s.replace(at, from.size(), to);
+  for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
+    s.replace(at, from.size(), to);
   return s;
 }
 
@@ -146,7 +151,8 @@ void read_template_processing(const json& processor, json& config, std::vector<s
   size_t begin = !first.empty() && special_of(items.front()) == first ? 1 : 0;
   size_t end = !last.empty() && special_of(items.back()) == last ? items.size() - 1 : items.size();
   if (begin >= end) return;
-  items = std::vector<json>(items.begin() + static_cast<std::ptrdiff_t>(begin), items.begin() + static_cast<std::ptrdiff_t>(end));
+  items = std::vector<json>(items.begin() + static_cast<std::ptrdiff_t>(begin),
+                            items.begin() + static_cast<std::ptrdiff_t>(end));
   if (sequence_of(items.front()) != "A" || sequence_of(items.back()) != "B" || items.size() < 3) return;
   // A [sep] [eos] B
   bool add_sep = false;
@@ -186,7 +192,9 @@ const char* const kProbeTexts[] = {
     "\xF0\x9F\x98\xB6\xE2\x80\x8D\xF0\x9F\x8C\xAB\xEF\xB8\x8F (multiple emojis concatenated) \xE2\x9C\x85 "
     "\xF0\x9F\xA6\x99\xF0\x9F\xA6\x99 3 33 333 3333 33333 333333 3333333 33333333 3.3 3..3 3...3 "
     "\xE1\x9E\x80\xE1\x9E\xB6\xE1\x9E\x93\xE1\x9F\x8B\xE1\x9E\x8F\xE1\x9F\x82 ?\xE6\x88\x91\xE6\x83\xB3"
-    "\xE5\x9C\xA8" "apple\xE5\xB7\xA5\xE4\xBD\x9C" "1314151\xE5\xA4\xA9\xEF\xBD\x9E ------======= "
+    "\xE5\x9C\xA8"
+    "apple\xE5\xB7\xA5\xE4\xBD\x9C"
+    "1314151\xE5\xA4\xA9\xEF\xBD\x9E ------======= "
     "\xD0\xBD\xD0\xB5\xD1\x89\xD0\xBE \xD0\xBD\xD0\xB0 '''''''```````\"\"\"\"......!!!!!!?????? I've been "
     "'told he's there, 'RE you sure? 'M not sure I'll make it, 'D you like some tea? We'Ve a'lL",
     "The year 2024: x=12345; \xE3\x81\x93\xE3\x82\x93\xE3\x81\xAB\xE3\x81\xA1\xE3\x81\xAF "
@@ -246,7 +254,8 @@ Result<std::vector<std::vector<text::Span>>> cut(const std::vector<std::string>&
   return out;
 }
 
-bool same_spans(const std::vector<std::vector<text::Span>>& a, const std::vector<std::vector<text::Span>>& b) {
+bool same_spans(const std::vector<std::vector<text::Span>>& a,
+                const std::vector<std::vector<text::Span>>& b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
     if (a[i].size() != b[i].size()) return false;
@@ -259,13 +268,15 @@ bool same_spans(const std::vector<std::vector<text::Span>>& a, const std::vector
 
 }  // namespace
 
-Result<std::string> recognise_pre_tokenizer(const json& tokenizer_json, bool adds_bos, const std::string& label) {
+Result<std::string> recognise_pre_tokenizer(const json& tokenizer_json, bool adds_bos,
+                                            const std::string& label) {
   const json* pre = member(tokenizer_json, "pre_tokenizer");
   const auto splits = pre == nullptr ? std::nullopt : isolated_splits(*pre);
   if (!splits || splits->empty()) {
-    return Status::errorf("{}: the pre_tokenizer is not one llama.cpp knows by name (sinan recognises {}); "
-                          "name one with --tokenizer-pre",
-                          label, text::supported_pre_tokenizer_names());
+    return Status::errorf(
+        "{}: the pre_tokenizer is not one llama.cpp knows by name (sinan recognises {}); "
+        "name one with --tokenizer-pre",
+        label, text::supported_pre_tokenizer_names());
   }
   SINAN_ASSIGN_OR_RETURN(auto theirs, cut(*splits));
   for (const char* name : {"deepseek-v3", "deepseek-llm", "deepseek-coder", "qwen2", "llama-bpe"}) {
@@ -277,9 +288,10 @@ Result<std::string> recognise_pre_tokenizer(const json& tokenizer_json, bool add
     if (std::string_view(name) == "qwen2" && adds_bos) return std::string("deepseek-r1-qwen");
     return std::string(name);
   }
-  return Status::errorf("{}: the pre_tokenizer's splits match none of llama.cpp's presets sinan knows ({}); "
-                        "name one with --tokenizer-pre",
-                        label, text::supported_pre_tokenizer_names());
+  return Status::errorf(
+      "{}: the pre_tokenizer's splits match none of llama.cpp's presets sinan knows ({}); "
+      "name one with --tokenizer-pre",
+      label, text::supported_pre_tokenizer_names());
 }
 
 Status add_hf_tokenizer_metadata(const std::string& dir, const json& config_json, Architecture arch,
@@ -287,7 +299,8 @@ Status add_hf_tokenizer_metadata(const std::string& dir, const json& config_json
   namespace fs = std::filesystem;
   const std::string tokenizer_path = (fs::path(dir) / "tokenizer.json").string();
   if (!fs::exists(tokenizer_path)) {
-    return Status::errorf("{}: no tokenizer.json (sinan converts byte-level BPE tokenizers from tokenizer.json)", dir);
+    return Status::errorf(
+        "{}: no tokenizer.json (sinan converts byte-level BPE tokenizers from tokenizer.json)", dir);
   }
   SINAN_ASSIGN_OR_RETURN(json tokenizer, read_json_file(tokenizer_path));
   json config = json::object();
@@ -299,15 +312,18 @@ Status add_hf_tokenizer_metadata(const std::string& dir, const json& config_json
 
   const json* model = member(tokenizer, "model");
   if (model == nullptr || member(*model, "type") == nullptr || (*model)["type"] != "BPE") {
-    return Status::errorf("{}: model.type should be BPE (sinan converts byte-level BPE tokenizers)", tokenizer_path);
+    return Status::errorf("{}: model.type should be BPE (sinan converts byte-level BPE tokenizers)",
+                          tokenizer_path);
   }
   const json* vocab = member(*model, "vocab");
-  if (vocab == nullptr || !vocab->is_object()) return Status::errorf("{}: model.vocab should be an object", tokenizer_path);
+  if (vocab == nullptr || !vocab->is_object())
+    return Status::errorf("{}: model.vocab should be an object", tokenizer_path);
 
   // id -> token: the BPE vocabulary, then added tokens (which may repeat vocabulary entries).
   std::map<int64_t, std::string> by_id;
   for (const auto& [token, id] : vocab->items()) {
-    if (!id.is_number_integer()) return Status::errorf("{}: model.vocab['{}'] is not an id", tokenizer_path, token);
+    if (!id.is_number_integer())
+      return Status::errorf("{}: model.vocab['{}'] is not an id", tokenizer_path, token);
     by_id[id.get<int64_t>()] = token;
   }
   std::vector<AddedToken> added;
@@ -316,16 +332,18 @@ Status add_hf_tokenizer_metadata(const std::string& dir, const json& config_json
       const json* id = member(a, "id");
       const json* content = member(a, "content");
       if (id == nullptr || !id->is_number_integer() || content == nullptr || !content->is_string()) {
-        return Status::errorf("{}: added_tokens entries need an integer id and a string content", tokenizer_path);
+        return Status::errorf("{}: added_tokens entries need an integer id and a string content",
+                              tokenizer_path);
       }
       const json* special = member(a, "special");
-      added.push_back({id->get<int64_t>(), content->get<std::string>(), special != nullptr && *special == true});
+      added.push_back(
+          {id->get<int64_t>(), content->get<std::string>(), special != nullptr && *special == true});
       by_id[added.back().id] = added.back().content;
     }
   }
   if (!by_id.empty() && by_id.rbegin()->first >= vocab_size) {
-    return Status::errorf("{}: token id {} is beyond the model's vocab_size {}", tokenizer_path, by_id.rbegin()->first,
-                          vocab_size);
+    return Status::errorf("{}: token id {} is beyond the model's vocab_size {}", tokenizer_path,
+                          by_id.rbegin()->first, vocab_size);
   }
   std::map<int64_t, const AddedToken*> added_by_id;
   for (const auto& a : added) added_by_id[a.id] = &a;
@@ -364,7 +382,8 @@ Status add_hf_tokenizer_metadata(const std::string& dir, const json& config_json
         merges.push_back(replace_all(m[0].get<std::string>(), " ", "\xC4\xA0") + " " +
                          replace_all(m[1].get<std::string>(), " ", "\xC4\xA0"));
       } else {
-        return Status::errorf("{}: model.merges entries should be strings or pairs of strings", tokenizer_path);
+        return Status::errorf("{}: model.merges entries should be strings or pairs of strings",
+                              tokenizer_path);
       }
     }
   }
@@ -392,7 +411,8 @@ Status add_hf_tokenizer_metadata(const std::string& dir, const json& config_json
     }
   }
   for (const auto& type : special_types) {
-    if (const json* add = member(config, ("add_" + type + "_token").c_str()); add != nullptr && add->is_boolean()) {
+    if (const json* add = member(config, ("add_" + type + "_token").c_str());
+        add != nullptr && add->is_boolean()) {
       special.set_add(type, add->get<bool>());
     }
     if (auto content = token_content(member(config, (type + "_token").c_str()))) {
@@ -406,7 +426,8 @@ Status add_hf_tokenizer_metadata(const std::string& dir, const json& config_json
   }
   for (const auto& type : special_types) {
     const json* id = member(config_json, (type + "_token_id").c_str());
-    if (id == nullptr && member(config_json, "text_config") != nullptr) id = member(config_json["text_config"], (type + "_token_id").c_str());
+    if (id == nullptr && member(config_json, "text_config") != nullptr)
+      id = member(config_json["text_config"], (type + "_token_id").c_str());
     if (id != nullptr && id->is_number_integer()) special.set_id(type, id->get<int64_t>());
   }
 
@@ -431,7 +452,8 @@ Status add_hf_tokenizer_metadata(const std::string& dir, const json& config_json
     if (const char* key = id_key(type)) out->set_u32(key, static_cast<uint32_t>(id));
   }
   for (const auto& [type, value] : special.adds()) {
-    if (type == "bos" || type == "eos" || type == "sep") out->set_bool("tokenizer.ggml.add_" + type + "_token", value);
+    if (type == "bos" || type == "eos" || type == "sep")
+      out->set_bool("tokenizer.ggml.add_" + type + "_token", value);
   }
 
   // The chat template: tokenizer_config.json's, else chat_template.jinja / chat_template.json.

@@ -37,8 +37,8 @@ struct PlannedTensor {
 };
 
 struct ConversionPlan {
-  std::string source;   // what was read, for messages
-  GgufWriter metadata;  // everything but general.file_type, which the writer sets
+  std::string source;                  // what was read, for messages
+  GgufWriter metadata;                 // everything but general.file_type, which the writer sets
   std::vector<PlannedTensor> tensors;  // in the order they are written
   MixModel mix_model;
   // Where general.quantization_version and general.file_type go: false, moved to the end as llama-quantize

@@ -22,7 +22,8 @@ std::string format_duration(double seconds) {
 
 std::string format_progress_line(uint64_t done, uint64_t total, const std::string& tensor, double seconds,
                                  int bar_width) {
-  const double fraction = total == 0 ? 1.0 : std::min(1.0, static_cast<double>(done) / static_cast<double>(total));
+  const double fraction =
+      total == 0 ? 1.0 : std::min(1.0, static_cast<double>(done) / static_cast<double>(total));
   const int filled = static_cast<int>(fraction * bar_width);
   std::string bar(static_cast<size_t>(filled), '#');
   bar.append(static_cast<size_t>(bar_width - filled), '-');
@@ -35,7 +36,11 @@ std::string format_progress_line(uint64_t done, uint64_t total, const std::strin
 }
 
 ProgressBar::ProgressBar(uint64_t total_bytes, bool enabled, std::FILE* out)
-    : total_(total_bytes), enabled_(enabled), out_(out), start_(std::chrono::steady_clock::now()), last_draw_(start_) {}
+    : total_(total_bytes),
+      enabled_(enabled),
+      out_(out),
+      start_(std::chrono::steady_clock::now()),
+      last_draw_(start_) {}
 
 double ProgressBar::elapsed_seconds() const {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();

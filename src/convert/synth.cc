@@ -2,9 +2,8 @@
 // byte-level vocabulary.
 #include "convert/synth.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cmath>
+#include <nlohmann/json.hpp>
 
 #include "convert/gguf_layout.h"
 #include "convert/hf_input.h"
@@ -87,23 +86,33 @@ struct SpecialToken {
 
 // The R1 family's special tokens at their real ids (`sinan synth` models keep the real token ids).
 std::vector<SpecialToken> special_tokens(Architecture arch, int64_t vocab) {
-  const char* bos = "<\xEF\xBD\x9C" "begin\xE2\x96\x81of\xE2\x96\x81sentence\xEF\xBD\x9C>";
-  const char* eos = "<\xEF\xBD\x9C" "end\xE2\x96\x81of\xE2\x96\x81sentence\xEF\xBD\x9C>";
+  const char* bos =
+      "<\xEF\xBD\x9C"
+      "begin\xE2\x96\x81of\xE2\x96\x81sentence\xEF\xBD\x9C>";
+  const char* eos =
+      "<\xEF\xBD\x9C"
+      "end\xE2\x96\x81of\xE2\x96\x81sentence\xEF\xBD\x9C>";
   const char* user = "<\xEF\xBD\x9CUser\xEF\xBD\x9C>";
-  const char* assistant = "<\xEF\xBD\x9C" "Assistant\xEF\xBD\x9C>";
+  const char* assistant =
+      "<\xEF\xBD\x9C"
+      "Assistant\xEF\xBD\x9C>";
   if (arch == Architecture::kQwen2) {
-    return {{bos, 151646, 3}, {eos, 151643, 3}, {user, 151644, 3}, {assistant, 151645, 3},
-            {"<think>", 151648, 4}, {"</think>", 151649, 4}};
+    return {{bos, 151646, 3},       {eos, 151643, 3},       {user, 151644, 3},
+            {assistant, 151645, 3}, {"<think>", 151648, 4}, {"</think>", 151649, 4}};
   }
   if (arch == Architecture::kLlama) {
-    return {{bos, 128000, 3}, {eos, 128001, 3}, {user, 128011, 3}, {assistant, 128012, 3},
-            {"<think>", 128013, 4}, {"</think>", 128014, 4}};
+    return {{bos, 128000, 3},       {eos, 128001, 3},       {user, 128011, 3},
+            {assistant, 128012, 3}, {"<think>", 128013, 4}, {"</think>", 128014, 4}};
   }
   if (vocab == 102400) {  // DeepSeek-V2's tokenizer
-    return {{bos, 100000, 3}, {eos, 100001, 3}, {user, 102396, 3}, {assistant, 102397, 3},
-            {"<think>", 102398, 4}, {"</think>", 102399, 4}};
+    return {{bos, 100000, 3},       {eos, 100001, 3},       {user, 102396, 3},
+            {assistant, 102397, 3}, {"<think>", 102398, 4}, {"</think>", 102399, 4}};
   }
-  return {{bos, 0, 3}, {eos, 1, 3}, {user, 128803, 3}, {assistant, 128804, 3}, {"<think>", 128798, 4},
+  return {{bos, 0, 3},
+          {eos, 1, 3},
+          {user, 128803, 3},
+          {assistant, 128804, 3},
+          {"<think>", 128798, 4},
           {"</think>", 128799, 4}};
 }
 
@@ -120,8 +129,10 @@ std::vector<int32_t> special_ids(const std::vector<SpecialToken>& specials, int6
 constexpr const char* kChatTemplate =
     "{{ bos_token }}{% for message in messages %}{% if message['role'] == 'user' %}"
     "{{ '<\xEF\xBD\x9CUser\xEF\xBD\x9C>' + message['content'] }}{% elif message['role'] == 'assistant' %}"
-    "{{ '<\xEF\xBD\x9C" "Assistant\xEF\xBD\x9C>' + message['content'] + eos_token }}{% endif %}{% endfor %}"
-    "{% if add_generation_prompt %}{{ '<\xEF\xBD\x9C" "Assistant\xEF\xBD\x9C><think>\\n' }}{% endif %}";
+    "{{ '<\xEF\xBD\x9C"
+    "Assistant\xEF\xBD\x9C>' + message['content'] + eos_token }}{% endif %}{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<\xEF\xBD\x9C"
+    "Assistant\xEF\xBD\x9C><think>\\n' }}{% endif %}";
 
 // A byte-level BPE vocabulary of exactly `vocab` tokens: the 256 byte tokens, merges of letter pairs (with
 // and without a leading space), the special tokens at their ids, and "[PADn]" (unused) for the rest.
@@ -163,10 +174,10 @@ void add_synthetic_tokenizer(Architecture arch, int64_t vocab, GgufWriter* m) {
   kept_merges = next > 256 ? next - 256 : 0;
   merges.resize(std::min(merges.size(), kept_merges));
 
-  const char* pre = arch == Architecture::kQwen2 ? "deepseek-r1-qwen"
+  const char* pre = arch == Architecture::kQwen2   ? "deepseek-r1-qwen"
                     : arch == Architecture::kLlama ? "llama-bpe"
-                    : vocab == 102400            ? "deepseek-llm"
-                                                 : "deepseek-v3";
+                    : vocab == 102400              ? "deepseek-llm"
+                                                   : "deepseek-v3";
   m->set_string("tokenizer.ggml.model", "gpt2");
   m->set_string("tokenizer.ggml.pre", pre);
   m->set_string_array("tokenizer.ggml.tokens", tokens);
@@ -188,7 +199,8 @@ Result<ConversionPlan> plan_synthetic(const std::string& preset, const SynthOpti
   // Small vocabularies keep the special tokens at their end; the config's bos/eos follow.
   {
     SINAN_ASSIGN_OR_RETURN(ModelConfig probe, parse_hf_config(text, "preset " + preset));
-    const std::vector<int32_t> ids = special_ids(special_tokens(probe.arch, probe.vocab_size), probe.vocab_size);
+    const std::vector<int32_t> ids =
+        special_ids(special_tokens(probe.arch, probe.vocab_size), probe.vocab_size);
     root["bos_token_id"] = ids[0];
     root["eos_token_id"] = ids[1];
     text = root.dump(1);
@@ -222,7 +234,8 @@ Result<ConversionPlan> plan_synthetic(const std::string& preset, const SynthOpti
   m.set_string("general.name", "sinan synth " + preset);
   m.set_string("general.size_label", size_label(plan.tensors));
   m.set_string("general.description",
-               fmt::format("random weights (seed {}) with the shapes of {}, written by sinan synth", options.seed, preset));
+               fmt::format("random weights (seed {}) with the shapes of {}, written by sinan synth",
+                           options.seed, preset));
   SINAN_RETURN_IF_ERROR(add_hf_architecture_metadata(root, c, 0, &m));
   m.set_u32("general.quantization_version", 2);
   add_synthetic_tokenizer(c.arch, c.vocab_size, &m);

@@ -7,10 +7,24 @@ namespace sinan {
 namespace {
 
 // llama.cpp's broad tensor categories (by substring, as llama-quant.cpp matches them).
-enum class Category { kTokenEmbd, kAttnQ, kAttnV, kAttnK, kAttnQkv, kAttnKvB, kAttnOutput, kFfnUp, kFfnGate, kFfnDown,
-                      kOutput, kOther };
+enum class Category {
+  kTokenEmbd,
+  kAttnQ,
+  kAttnV,
+  kAttnK,
+  kAttnQkv,
+  kAttnKvB,
+  kAttnOutput,
+  kFfnUp,
+  kFfnGate,
+  kFfnDown,
+  kOutput,
+  kOther
+};
 
-bool contains(const std::string& s, const char* part) { return s.find(part) != std::string::npos; }
+bool contains(const std::string& s, const char* part) {
+  return s.find(part) != std::string::npos;
+}
 
 Category category_of(const std::string& name) {
   if (name == "output.weight") return Category::kOutput;
@@ -28,7 +42,9 @@ Category category_of(const std::string& name) {
 }
 
 // attn_v-like tensors are the most sensitive to quantization.
-bool is_attn_v_like(Category c) { return c == Category::kAttnV || c == Category::kAttnQkv || c == Category::kAttnKvB; }
+bool is_attn_v_like(Category c) {
+  return c == Category::kAttnV || c == Category::kAttnQkv || c == Category::kAttnKvB;
+}
 
 // The layers that get more bits in the _M mixes: the first and last eighth, and every third between.
 bool use_more_bits(int i_layer, int n_layers) {
@@ -60,18 +76,21 @@ struct MixState {
 };
 
 // (layer, layer count) of an ffn tensor: MoE models name it; dense ones count the tensors seen.
-Result<std::pair<int, int>> ffn_layer(const MixModel& model, int counter, int n_layers, const std::string& name) {
+Result<std::pair<int, int>> ffn_layer(const MixModel& model, int counter, int n_layers,
+                                      const std::string& name) {
   if (std::max(1, model.n_expert) > 1) {
     const int layer = block_of(name);
     if (layer < 0) return Status::errorf("tensor '{}': cannot tell its layer", name);
-    if (layer >= n_layers) return Status::errorf("tensor '{}': layer {} is beyond the {} blocks", name, layer, n_layers);
+    if (layer >= n_layers)
+      return Status::errorf("tensor '{}': layer {} is beyond the {} blocks", name, layer, n_layers);
     return std::make_pair(layer, n_layers);
   }
   return std::make_pair(counter, n_layers);
 }
 
 // llama_tensor_get_type_impl for the file types sinan writes.
-Result<DType> mix_rule(FileType ft, const MixModel& model, MixState& s, const MixTensor& t, Category c, DType type) {
+Result<DType> mix_rule(FileType ft, const MixModel& model, MixState& s, const MixTensor& t, Category c,
+                       DType type) {
   using F = FileType;
   const int64_t row = t.shape.back();
   if (c == Category::kOutput || (s.tied_embeddings && c == Category::kTokenEmbd)) {
@@ -157,13 +176,26 @@ MixChoice fit_row(DType wanted, int64_t row) {
   if (row % dtype_info(wanted).block_elems == 0) return choice;
   choice.fell_back = true;
   switch (wanted) {
-    case DType::kQ2_K: case DType::kQ3_K: choice.type = DType::kQ4_0; break;
-    case DType::kQ4_K: choice.type = DType::kQ5_0; break;
-    case DType::kQ5_K: choice.type = DType::kQ5_1; break;
-    case DType::kQ6_K: choice.type = DType::kQ8_0; break;
-    case DType::kIQ4_XS: choice.type = DType::kIQ4_NL; break;
+    case DType::kQ2_K:
+    case DType::kQ3_K:
+      choice.type = DType::kQ4_0;
+      break;
+    case DType::kQ4_K:
+      choice.type = DType::kQ5_0;
+      break;
+    case DType::kQ5_K:
+      choice.type = DType::kQ5_1;
+      break;
+    case DType::kQ6_K:
+      choice.type = DType::kQ8_0;
+      break;
+    case DType::kIQ4_XS:
+      choice.type = DType::kIQ4_NL;
+      break;
     // llama.cpp stops here ("no tensor type fallback"); its converter falls back to f16, and so do we.
-    default: choice.type = DType::kF16; break;
+    default:
+      choice.type = DType::kF16;
+      break;
   }
   if (row % dtype_info(choice.type).block_elems != 0) choice.type = DType::kF16;
   return choice;
@@ -208,7 +240,8 @@ Result<std::vector<MixChoice>> choose_tensor_types(FileType file_type, const Mix
       choices.push_back({default_type, false, default_type});
       continue;
     }
-    SINAN_ASSIGN_OR_RETURN(DType type, mix_rule(file_type, model, state, t, category_of(t.name), default_type));
+    SINAN_ASSIGN_OR_RETURN(DType type,
+                           mix_rule(file_type, model, state, t, category_of(t.name), default_type));
     choices.push_back(fit_row(type, t.shape.back()));
   }
   return choices;

@@ -23,17 +23,17 @@ struct MixModel {
   std::string arch;     // general.architecture: "llama", "qwen2", "deepseek2"
   int n_layer_all = 0;  // block_count, multi-token-prediction layers included
   int n_head = 0;
-  int n_head_kv = 0;    // deepseek2 GGUFs store 1 (MLA as MQA)
-  int n_expert = 0;     // expert_count, 0 for dense models
+  int n_head_kv = 0;  // deepseek2 GGUFs store 1 (MLA as MQA)
+  int n_expert = 0;   // expert_count, 0 for dense models
   int n_gqa() const { return n_head_kv > 0 ? n_head / n_head_kv : 0; }
   // llama.cpp's LLM_TYPE_70B: a llama with 80 layers and grouped-query attention.
   bool is_llama_70b() const { return arch == "llama" && n_layer_all == 80 && n_head != n_head_kv; }
 };
 
 struct MixTensor {
-  std::string name;            // GGUF name: "blk.3.attn_v.weight"
-  std::vector<int64_t> shape;  // outermost first
-  DType current = DType::kF32; // type in the input (kept when the tensor is not quantized)
+  std::string name;             // GGUF name: "blk.3.attn_v.weight"
+  std::vector<int64_t> shape;   // outermost first
+  DType current = DType::kF32;  // type in the input (kept when the tensor is not quantized)
 };
 
 struct MixChoice {

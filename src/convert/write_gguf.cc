@@ -24,8 +24,9 @@ class TensorEncoder {
   Status run(Sink&& sink) {
     const int64_t cols = t_.cols(), rows = t_.rows();
     const size_t row_bytes = *dtype_row_bytes(type_, cols);
-    const int64_t chunk_rows = std::clamp<int64_t>(kChunkValues / std::max<int64_t>(cols, 1), 1, std::max<int64_t>(rows, 1));
-    std::vector<float> values(static_cast<size_t>(chunk_rows * cols));    // [chunk_rows, cols]
+    const int64_t chunk_rows =
+        std::clamp<int64_t>(kChunkValues / std::max<int64_t>(cols, 1), 1, std::max<int64_t>(rows, 1));
+    std::vector<float> values(static_cast<size_t>(chunk_rows * cols));          // [chunk_rows, cols]
     std::vector<uint8_t> encoded(static_cast<size_t>(chunk_rows) * row_bytes);  // [chunk_rows, row_bytes]
     for (int64_t first = 0; first < rows; first += chunk_rows) {
       const int64_t count = std::min(chunk_rows, rows - first);
@@ -43,7 +44,8 @@ class TensorEncoder {
           return;
         }
         for (int64_t r = begin; r < end; ++r) {
-          quantize_row(type_, values.data() + r * cols, encoded.data() + static_cast<size_t>(r) * row_bytes, cols);
+          quantize_row(type_, values.data() + r * cols, encoded.data() + static_cast<size_t>(r) * row_bytes,
+                       cols);
         }
       });
       if (failed.load()) return error.with_context(fmt::format("tensor '{}'", t_.name));
@@ -78,8 +80,10 @@ Result<std::vector<MixChoice>> plan_tensor_types(const ConversionPlan& plan, Fil
   });
   std::vector<MixTensor> tensors;
   tensors.reserve(plan.tensors.size());
-  for (size_t i : order) tensors.push_back({plan.tensors[i].name, plan.tensors[i].shape, plan.tensors[i].source_type});
-  SINAN_ASSIGN_OR_RETURN(std::vector<MixChoice> sorted, choose_tensor_types(file_type, plan.mix_model, tensors));
+  for (size_t i : order)
+    tensors.push_back({plan.tensors[i].name, plan.tensors[i].shape, plan.tensors[i].source_type});
+  SINAN_ASSIGN_OR_RETURN(std::vector<MixChoice> sorted,
+                         choose_tensor_types(file_type, plan.mix_model, tensors));
   std::vector<MixChoice> choices(plan.tensors.size());
   for (size_t k = 0; k < order.size(); ++k) choices[order[k]] = sorted[k];
   return choices;

@@ -13,8 +13,8 @@
 namespace sinan {
 
 struct WriteOptions {
-  int threads = 0;         // <= 0: one per hardware thread
-  bool progress = false;   // draw a progress bar
+  int threads = 0;        // <= 0: one per hardware thread
+  bool progress = false;  // draw a progress bar
   std::FILE* progress_out = stderr;
 };
 
@@ -27,7 +27,7 @@ struct WrittenTensor {
 
 struct WriteSummary {
   std::vector<WrittenTensor> tensors;
-  uint64_t data_bytes = 0;    // tensor data, padding included
+  uint64_t data_bytes = 0;  // tensor data, padding included
   uint64_t parameters = 0;
   double seconds = 0;
 };

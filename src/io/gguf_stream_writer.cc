@@ -6,7 +6,8 @@
 
 namespace sinan {
 
-Result<std::unique_ptr<GgufStreamWriter>> GgufStreamWriter::create(const std::string& path, const GgufWriter& metadata,
+Result<std::unique_ptr<GgufStreamWriter>> GgufStreamWriter::create(const std::string& path,
+                                                                   const GgufWriter& metadata,
                                                                    std::vector<GgufTensorDecl> tensors) {
   std::unique_ptr<GgufStreamWriter> w(new GgufStreamWriter());
   w->path_ = path;
@@ -17,20 +18,24 @@ Result<std::unique_ptr<GgufStreamWriter>> GgufStreamWriter::create(const std::st
     const auto& info = dtype_info(t.dtype);
     if (info.ggml_id < 0) return Status::errorf("tensor '{}': type {} has no GGUF id", t.name, info.name);
     if (t.shape.empty() || t.shape.size() > 4) {
-      return Status::errorf("tensor '{}': GGUF tensors have 1 to 4 dimensions, not {}", t.name, t.shape.size());
+      return Status::errorf("tensor '{}': GGUF tensors have 1 to 4 dimensions, not {}", t.name,
+                            t.shape.size());
     }
     int64_t numel = 0;
-    if (!checked_numel(t.shape, &numel)) return Status::errorf("tensor '{}': bad shape {}", t.name, shape_string(t.shape));
+    if (!checked_numel(t.shape, &numel))
+      return Status::errorf("tensor '{}': bad shape {}", t.name, shape_string(t.shape));
     const auto row_bytes = dtype_row_bytes(t.dtype, t.shape.back());
     if (!row_bytes) {
-      return Status::errorf("tensor '{}': rows of {} values are not whole {} blocks", t.name, t.shape.back(), info.name);
+      return Status::errorf("tensor '{}': rows of {} values are not whole {} blocks", t.name, t.shape.back(),
+                            info.name);
     }
     if (!names.insert(t.name).second) return Status::errorf("tensor '{}' declared twice", t.name);
     w->sizes_.push_back(*row_bytes * static_cast<uint64_t>(t.shape.back() == 0 ? 0 : numel / t.shape.back()));
   }
   w->tensors_ = std::move(tensors);
   w->file_ = std::fopen(w->part_path_.c_str(), "wb");
-  if (w->file_ == nullptr) return Status::errorf("{}: cannot create: {}", w->part_path_, std::strerror(errno));
+  if (w->file_ == nullptr)
+    return Status::errorf("{}: cannot create: {}", w->part_path_, std::strerror(errno));
   w->sink_ = std::make_unique<gguf_encode::FileSink>(w->file_);
   std::vector<gguf_encode::HeaderTensor> infos;
   for (size_t i = 0; i < w->tensors_.size(); ++i) {
@@ -53,7 +58,8 @@ uint64_t GgufStreamWriter::total_data_bytes() const {
 }
 
 Status GgufStreamWriter::write(const void* data, size_t n) {
-  if (current_ >= tensors_.size()) return Status::errorf("{}: data written after the last tensor", part_path_);
+  if (current_ >= tensors_.size())
+    return Status::errorf("{}: data written after the last tensor", part_path_);
   if (current_bytes_ + n > sizes_[current_]) {
     return Status::errorf("{}: tensor '{}' given more than its {} bytes", part_path_, tensors_[current_].name,
                           sizes_[current_]);
@@ -67,8 +73,8 @@ Status GgufStreamWriter::write(const void* data, size_t n) {
 Status GgufStreamWriter::end_tensor() {
   if (current_ >= tensors_.size()) return Status::errorf("{}: no tensor is open", part_path_);
   if (current_bytes_ != sizes_[current_]) {
-    return Status::errorf("{}: tensor '{}' got {} of its {} bytes", part_path_, tensors_[current_].name, current_bytes_,
-                          sizes_[current_]);
+    return Status::errorf("{}: tensor '{}' got {} of its {} bytes", part_path_, tensors_[current_].name,
+                          current_bytes_, sizes_[current_]);
   }
   sink_->pad_to(alignment_);
   if (!sink_->ok()) return Status::errorf("{}: write failed: {}", part_path_, std::strerror(errno));

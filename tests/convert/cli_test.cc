@@ -10,7 +10,9 @@
 namespace sinan {
 namespace {
 
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+bool contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
 
 TEST(ConvertCli, HelpTeaches) {
   const CommandResult quantize = run_sinan("quantize --help");
@@ -33,11 +35,12 @@ TEST(ConvertCli, HelpTeaches) {
 
 TEST(ConvertCli, ErrorsNameTheFileAndTheChoices) {
   ScratchDir dir;
-  const CommandResult missing = run_sinan("quantize /no/such/model.gguf " + dir.file("o.gguf") + " --type q4_K_M");
+  const CommandResult missing =
+      run_sinan("quantize /no/such/model.gguf " + dir.file("o.gguf") + " --type q4_K_M");
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_TRUE(contains(missing.output, "/no/such/model.gguf")) << missing.output;
-  const CommandResult bad_type = run_sinan("quantize " + test_data("gguf/qwen2-bf16.gguf") + " " + dir.file("o.gguf") +
-                                           " --type q4_K_X");
+  const CommandResult bad_type = run_sinan("quantize " + test_data("gguf/qwen2-bf16.gguf") + " " +
+                                           dir.file("o.gguf") + " --type q4_K_X");
   EXPECT_EQ(bad_type.exit_code, 1);
   EXPECT_TRUE(contains(bad_type.output, "q4_K_X") && contains(bad_type.output, "q5_K_M")) << bad_type.output;
   // A truncated GGUF is refused with its name.
@@ -46,7 +49,8 @@ TEST(ConvertCli, ErrorsNameTheFileAndTheChoices) {
     std::ofstream out(dir.file("cut.gguf"), std::ios::binary);
     out.write(bytes.data(), 100000);
   }
-  const CommandResult cut = run_sinan("quantize " + dir.file("cut.gguf") + " " + dir.file("o.gguf") + " --type q8_0");
+  const CommandResult cut =
+      run_sinan("quantize " + dir.file("cut.gguf") + " " + dir.file("o.gguf") + " --type q8_0");
   EXPECT_EQ(cut.exit_code, 1);
   EXPECT_TRUE(contains(cut.output, "cut.gguf")) << cut.output;
   EXPECT_FALSE(std::filesystem::exists(dir.file("o.gguf")));
@@ -57,7 +61,8 @@ TEST(ConvertCli, ErrorsNameTheFileAndTheChoices) {
 }
 
 TEST(ConvertCli, DryRunShowsEachTensorsTypeAndFallbacks) {
-  const CommandResult r = run_sinan("quantize " + test_data("gguf/llama-bf16.gguf") + " --type q4_K_M --dry-run");
+  const CommandResult r =
+      run_sinan("quantize " + test_data("gguf/llama-bf16.gguf") + " --type q4_K_M --dry-run");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(contains(r.output, "output.weight")) << r.output;
   EXPECT_TRUE(contains(r.output, "(wanted q6_K: rows of 128 are not whole blocks)")) << r.output;
@@ -74,11 +79,13 @@ TEST(ConvertCli, ConvertWritesTheFileWithASummaryOrAProgressBar) {
   EXPECT_FALSE(contains(quiet.output, " left")) << quiet.output;  // not a terminal: no bar
   EXPECT_EQ(read_binary(dir.file("q.gguf")), read_binary(test_data("gguf/qwen2-bf16.gguf")));
 
-  const CommandResult bar = run_sinan("quantize " + hf + " " + dir.file("q4.gguf") + " --type q4_K_M --progress");
+  const CommandResult bar =
+      run_sinan("quantize " + hf + " " + dir.file("q4.gguf") + " --type q4_K_M --progress");
   EXPECT_EQ(bar.exit_code, 0) << bar.output;
   for (const char* part : {"MB/s", " left", "100%", "wrote"}) EXPECT_TRUE(contains(bar.output, part)) << part;
 
-  const CommandResult synth = run_sinan("synth tiny-llama -o " + dir.file("s.gguf") + " --type q8_0 --seed 3");
+  const CommandResult synth =
+      run_sinan("synth tiny-llama -o " + dir.file("s.gguf") + " --type q8_0 --seed 3");
   EXPECT_EQ(synth.exit_code, 0) << synth.output;
   EXPECT_TRUE(contains(synth.output, "wrote " + dir.file("s.gguf") + ": tiny-llama")) << synth.output;
 }

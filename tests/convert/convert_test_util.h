@@ -3,13 +3,13 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 #include "model/context.h"
@@ -71,7 +71,8 @@ inline std::string make_hf_dir(const ScratchDir& parent, const std::string& fami
 }
 
 // Prefill logits [tokens, vocab] of a model file for one token sequence.
-inline std::vector<float> prefill_logits(const Model& model, const std::vector<int32_t>& tokens, int threads = 1) {
+inline std::vector<float> prefill_logits(const Model& model, const std::vector<int32_t>& tokens,
+                                         int threads = 1) {
   ContextOptions options;
   options.context_tokens = 256;
   options.n_threads = threads;

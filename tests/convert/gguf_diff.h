@@ -27,21 +27,33 @@ inline bool same_array(const GgufArray& a, const GgufArray& b) {
 inline bool same_value(const GgufValue& a, const GgufValue& b) {
   if (a.type != b.type) return false;
   switch (a.type) {
-    case GgufType::kString: return a.s == b.s;
-    case GgufType::kArray: return same_array(*a.array, *b.array);
-    case GgufType::kF32: case GgufType::kF64: return a.f == b.f;
-    case GgufType::kBool: return a.b == b.b;
-    default: return a.i == b.i && a.u == b.u;
+    case GgufType::kString:
+      return a.s == b.s;
+    case GgufType::kArray:
+      return same_array(*a.array, *b.array);
+    case GgufType::kF32:
+    case GgufType::kF64:
+      return a.f == b.f;
+    case GgufType::kBool:
+      return a.b == b.b;
+    default:
+      return a.i == b.i && a.u == b.u;
   }
 }
 
 inline std::string describe_value(const GgufValue& v) {
   switch (v.type) {
-    case GgufType::kString: return fmt::format("'{}'", v.s.substr(0, 60));
-    case GgufType::kArray: return std::string("array of ") + std::to_string(v.array->size());
-    case GgufType::kF32: case GgufType::kF64: return std::to_string(v.f);
-    case GgufType::kBool: return v.b ? "true" : "false";
-    default: return std::to_string(v.i) + " (" + gguf_type_name(v.type) + ")";
+    case GgufType::kString:
+      return fmt::format("'{}'", v.s.substr(0, 60));
+    case GgufType::kArray:
+      return std::string("array of ") + std::to_string(v.array->size());
+    case GgufType::kF32:
+    case GgufType::kF64:
+      return std::to_string(v.f);
+    case GgufType::kBool:
+      return v.b ? "true" : "false";
+    default:
+      return std::to_string(v.i) + " (" + gguf_type_name(v.type) + ")";
   }
 }
 
@@ -70,8 +82,9 @@ inline std::vector<std::string> gguf_differences(const GgufFile& got, const Gguf
     if (mine == nullptr) {
       out.push_back("missing tensor " + t.name);
     } else if (mine->shape != t.shape || mine->dtype != t.dtype) {
-      out.push_back("tensor " + t.name + ": " + std::string(dtype_name(mine->dtype)) + " " + shape_string(mine->shape) +
-                    ", llama.cpp has " + std::string(dtype_name(t.dtype)) + " " + shape_string(t.shape));
+      out.push_back("tensor " + t.name + ": " + std::string(dtype_name(mine->dtype)) + " " +
+                    shape_string(mine->shape) + ", llama.cpp has " + std::string(dtype_name(t.dtype)) + " " +
+                    shape_string(t.shape));
     } else if (compare_data && (mine->nbytes != t.nbytes || std::memcmp(mine->data, t.data, t.nbytes) != 0)) {
       out.push_back("tensor " + t.name + ": different bytes");
     }

@@ -9,9 +9,9 @@
 #include "convert/gguf_layout.h"
 #include "convert_test_util.h"
 #include "gguf_diff.h"
+#include "io/safetensors.h"
 #include "model/fixture.h"
 #include "model/logits_compare.h"
-#include "io/safetensors.h"
 #include "safetensors_writer.h"
 #include "text/tokenizer.h"
 
@@ -45,7 +45,8 @@ TEST_P(Bf16Conversion, IsLlamaCppsFileByteForByte) {
   EXPECT_EQ(read_binary(out), read_binary(reference)) << family << ": the files differ (order or padding)";
 }
 
-INSTANTIATE_TEST_SUITE_P(Fixtures, Bf16Conversion, ::testing::Values("deepseek_v3", "deepseek_v2", "qwen2", "llama"));
+INSTANTIATE_TEST_SUITE_P(Fixtures, Bf16Conversion,
+                         ::testing::Values("deepseek_v3", "deepseek_v2", "qwen2", "llama"));
 
 struct LogitsCase {
   std::string family;
@@ -126,16 +127,19 @@ TEST(HfQuantize, DirectEqualsConvertThenQuantize) {
       auto a = GgufFile::open(direct);
       auto b = GgufFile::open(two_step);
       ASSERT_TRUE(a.ok() && b.ok());
-      for (const auto& d : gguf_differences(*a, *b)) ADD_FAILURE() << family << " " << file_type_info(type).name << ": " << d;
+      for (const auto& d : gguf_differences(*a, *b))
+        ADD_FAILURE() << family << " " << file_type_info(type).name << ": " << d;
     }
   }
 }
 
-// generation_config.json's sampling settings travel as general.sampling.*, where sinan run finds its defaults.
+// generation_config.json's sampling settings travel as general.sampling.*, where sinan run finds its
+// defaults.
 TEST(HfMetadata, SamplingDefaultsFromGenerationConfig) {
   ScratchDir dir;
   const std::string hf = make_hf_dir(dir, "qwen2");
-  std::ofstream(hf + "/generation_config.json") << R"({"do_sample": true, "temperature": 0.6, "top_p": 0.95, "top_k": 40})";
+  std::ofstream(hf + "/generation_config.json")
+      << R"({"do_sample": true, "temperature": 0.6, "top_p": 0.95, "top_k": 40})";
   const std::string out = dir.file("q.gguf");
   ASSERT_TRUE(convert(hf, out, FileType::kBF16).ok());
   auto gguf = GgufFile::open(out);
@@ -144,7 +148,8 @@ TEST(HfMetadata, SamplingDefaultsFromGenerationConfig) {
   EXPECT_FLOAT_EQ(static_cast<float>(**gguf->get_float("general.sampling.top_p")), 0.95f);
   EXPECT_EQ(**gguf->get_int("general.sampling.top_k"), 40);
   EXPECT_EQ(gguf->find("general.sampling.min_p"), nullptr);
-  EXPECT_EQ(gguf->metadata()[2].first, "general.sampling.top_k");  // before general.name, as llama.cpp writes them
+  EXPECT_EQ(gguf->metadata()[2].first,
+            "general.sampling.top_k");  // before general.name, as llama.cpp writes them
 }
 
 // The plan of every fixture holds exactly the tensors llama.cpp's layout names for its config.
@@ -166,8 +171,9 @@ TEST(HfPlan, TensorsAreTheGgufLayout) {
 }
 
 // A DeepSeek-V3 checkpoint with one multi-token-prediction layer (model.layers.3: a decoder block plus enorm,
-// hnorm, eh_proj and shared_head, as DeepSeek ships layer 61): the GGUF holds it as blk.3 with nextn.* tensors,
-// block_count 4 and nextn_predict_layers 1, as llama.cpp's loader expects; the normal forward is unchanged.
+// hnorm, eh_proj and shared_head, as DeepSeek ships layer 61): the GGUF holds it as blk.3 with nextn.*
+// tensors, block_count 4 and nextn_predict_layers 1, as llama.cpp's loader expects; the normal forward is
+// unchanged.
 std::string make_mtp_checkpoint(const ScratchDir& dir) {
   const std::string hf = make_hf_dir(dir, "deepseek_v3");
   auto archive = SafetensorsArchive::open(test_data("models/deepseek_v3/model.safetensors"));
@@ -176,18 +182,21 @@ std::string make_mtp_checkpoint(const ScratchDir& dir) {
   for (const TensorInfo& t : archive->tensors()) {
     tensors.push_back(raw_from(t));
     const std::string prefix = "model.layers.2.";
-    if (t.name.rfind(prefix, 0) == 0) tensors.push_back(raw_from(t, "model.layers.3." + t.name.substr(prefix.size())));
+    if (t.name.rfind(prefix, 0) == 0)
+      tensors.push_back(raw_from(t, "model.layers.3." + t.name.substr(prefix.size())));
   }
   const TensorInfo* norm = archive->find("model.norm.weight");
   const TensorInfo* o_proj = archive->find("model.layers.0.self_attn.o_proj.weight");  // [128, 128] bf16
   for (const char* name : {"enorm", "hnorm", "shared_head.norm"}) {
     tensors.push_back(raw_from(*norm, std::string("model.layers.3.") + name + ".weight"));
   }
-  RawTensor eh = raw_from(*o_proj, "model.layers.3.eh_proj.weight");  // [hidden, 2 * hidden]: two o_proj side by side
+  RawTensor eh =
+      raw_from(*o_proj, "model.layers.3.eh_proj.weight");  // [hidden, 2 * hidden]: two o_proj side by side
   eh.shape = {128, 256};
   eh.data.clear();
   for (int r = 0; r < 128; ++r) {
-    for (int copy = 0; copy < 2; ++copy) eh.data.insert(eh.data.end(), o_proj->data + r * 256, o_proj->data + (r + 1) * 256);
+    for (int copy = 0; copy < 2; ++copy)
+      eh.data.insert(eh.data.end(), o_proj->data + r * 256, o_proj->data + (r + 1) * 256);
   }
   tensors.push_back(eh);
   write_safetensors(hf + "/model.safetensors", tensors);
@@ -214,8 +223,9 @@ TEST(HfMtp, MultiTokenPredictionLayersBecomeNextnBlocks) {
   ASSERT_TRUE(gguf.ok());
   EXPECT_EQ(*gguf->get_int("deepseek2.block_count"), 4);
   EXPECT_EQ(*gguf->get_int("deepseek2.nextn_predict_layers"), 1);
-  for (const char* name : {"blk.3.nextn.eh_proj.weight", "blk.3.nextn.enorm.weight", "blk.3.nextn.hnorm.weight",
-                           "blk.3.nextn.shared_head_norm.weight", "blk.3.attn_k_b.weight", "blk.3.ffn_up_exps.weight"}) {
+  for (const char* name :
+       {"blk.3.nextn.eh_proj.weight", "blk.3.nextn.enorm.weight", "blk.3.nextn.hnorm.weight",
+        "blk.3.nextn.shared_head_norm.weight", "blk.3.attn_k_b.weight", "blk.3.ffn_up_exps.weight"}) {
     EXPECT_NE(gguf->find_tensor(name), nullptr) << name;
   }
   EXPECT_EQ(gguf->find_tensor("blk.3.nextn.eh_proj.weight")->shape, (std::vector<int64_t>{128, 256}));
@@ -239,14 +249,16 @@ TEST(HfMtp, MultiTokenPredictionLayersBecomeNextnBlocks) {
 std::vector<std::string> read_jsonl_strings(const std::string& path) {
   std::ifstream in(path);
   std::vector<std::string> out;
-  for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line).get<std::string>());
+  for (std::string line; std::getline(in, line);)
+    out.push_back(nlohmann::json::parse(line).get<std::string>());
   return out;
 }
 
 std::vector<std::vector<int32_t>> read_jsonl_ids(const std::string& path) {
   std::ifstream in(path);
   std::vector<std::vector<int32_t>> out;
-  for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line).get<std::vector<int32_t>>());
+  for (std::string line; std::getline(in, line);)
+    out.push_back(nlohmann::json::parse(line).get<std::vector<int32_t>>());
   return out;
 }
 
@@ -265,7 +277,8 @@ TEST(HfTokenizerMetadata, EncodesTheCorpusLikeHuggingFace) {
     ASSERT_TRUE(gguf.ok());
     auto tokenizer = Tokenizer::from_gguf(*gguf);
     ASSERT_TRUE(tokenizer.ok()) << tokenizer.message();
-    const auto expected = read_jsonl_ids(test_data(std::string("tokenizers/") + ids_dir + "/tiny_corpus_public.ids.jsonl"));
+    const auto expected =
+        read_jsonl_ids(test_data(std::string("tokenizers/") + ids_dir + "/tiny_corpus_public.ids.jsonl"));
     ASSERT_EQ(expected.size(), corpus.size());
     for (size_t i = 0; i < corpus.size(); ++i) {
       auto ids = tokenizer->encode(corpus[i]);
@@ -291,8 +304,8 @@ TEST(HfTokenizerMetadata, RecognisesTheRealPreTokenizers) {
     ASSERT_TRUE(pre.ok()) << pre.message();
     EXPECT_EQ(*pre, want) << name;
   }
-  auto unknown = recognise_pre_tokenizer(nlohmann::json::parse(R"({"pre_tokenizer": {"type": "Whitespace"}})"), false,
-                                         "tokenizer.json");
+  auto unknown = recognise_pre_tokenizer(
+      nlohmann::json::parse(R"({"pre_tokenizer": {"type": "Whitespace"}})"), false, "tokenizer.json");
   ASSERT_FALSE(unknown.ok());
   EXPECT_NE(unknown.message().find("--tokenizer-pre"), std::string::npos) << unknown.message();
 }
@@ -303,16 +316,19 @@ TEST(HfTokenizerMetadata, RealTokenizersRoundTrip) {
   const std::string data = SINAN_TEXT_BUILD_DATA_DIR;
   const std::vector<std::string> corpus = read_jsonl_strings(test_data("tokenizers/corpus_public.jsonl"));
   const std::tuple<const char*, Architecture, int64_t> cases[] = {
-      {"deepseek_v3", Architecture::kDeepseek2, 129280}, {"llama3_1", Architecture::kLlama, 128256},
+      {"deepseek_v3", Architecture::kDeepseek2, 129280},
+      {"llama3_1", Architecture::kLlama, 128256},
       {"qwen3", Architecture::kQwen2, 151936}};
   for (const auto& [name, arch, vocab] : cases) {
     ScratchDir dir;
     namespace fs = std::filesystem;
     fs::copy_file(data + "/tokenizers/" + name + "/tokenizer.json", dir.file("tokenizer.json"));
-    fs::copy_file(test_data(std::string("tokenizers/") + name + "/tokenizer_config.json"), dir.file("tokenizer_config.json"));
+    fs::copy_file(test_data(std::string("tokenizers/") + name + "/tokenizer_config.json"),
+                  dir.file("tokenizer_config.json"));
     GgufWriter metadata;
     metadata.set_string("general.architecture", architecture_name(arch));
-    const Status s = add_hf_tokenizer_metadata(dir.file(""), nlohmann::json::object(), arch, vocab, "", &metadata);
+    const Status s =
+        add_hf_tokenizer_metadata(dir.file(""), nlohmann::json::object(), arch, vocab, "", &metadata);
     ASSERT_TRUE(s.ok()) << s.message();
     ASSERT_TRUE(metadata.write(dir.file("vocab.gguf")).ok());
     auto gguf = GgufFile::open(dir.file("vocab.gguf"));
@@ -320,7 +336,8 @@ TEST(HfTokenizerMetadata, RealTokenizersRoundTrip) {
     auto tokenizer = Tokenizer::from_gguf(*gguf);
     ASSERT_TRUE(tokenizer.ok()) << tokenizer.message();
     EXPECT_EQ(tokenizer->n_vocab(), vocab);
-    const auto expected = read_jsonl_ids(test_data(std::string("tokenizers/") + name + "/corpus_public.ids.jsonl"));
+    const auto expected =
+        read_jsonl_ids(test_data(std::string("tokenizers/") + name + "/corpus_public.ids.jsonl"));
     for (size_t i = 0; i < corpus.size(); ++i) {
       auto ids = tokenizer->encode(corpus[i]);
       ASSERT_TRUE(ids.ok());

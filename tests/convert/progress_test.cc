@@ -1,7 +1,7 @@
 // The progress bar's line: bar, percentage, tensor, bytes, rate and time left.
-#include <gtest/gtest.h>
-
 #include "convert/progress.h"
+
+#include <gtest/gtest.h>
 
 namespace sinan {
 namespace {

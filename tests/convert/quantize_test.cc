@@ -1,8 +1,7 @@
-// Quantizing: sinan's files are the ones llama-quantize writes, byte for byte (the fixtures' bf16 GGUFs, every
-// file type), and every type gives logits close to the float64 reference (mean KL per type, bounded).
-#include <gtest/gtest.h>
-
+// Quantizing: sinan's files are the ones llama-quantize writes, byte for byte (the fixtures' bf16 GGUFs,
+// every file type), and every type gives logits close to the float64 reference (mean KL per type, bounded).
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 
 #include <fstream>
 #include <map>
@@ -36,10 +35,10 @@ std::vector<std::vector<std::string>> read_tsv(const std::string& path) {
   return rows;
 }
 
-// tests/data/convert/llama_quantize_files.tsv: the FNV-1a of what llama-quantize wrote from each fixture's bf16
-// GGUF for each file type (tests/convert/tools/llama_quantize_expectations.py). The same bytes mean the same
-// metadata, tensor order, per-tensor types (the q4_K_M / q3_K_M ... mixes and their fallbacks for rows that
-// are not whole 256-value blocks) and quantized values.
+// tests/data/convert/llama_quantize_files.tsv: the FNV-1a of what llama-quantize wrote from each fixture's
+// bf16 GGUF for each file type (tests/convert/tools/llama_quantize_expectations.py). The same bytes mean the
+// same metadata, tensor order, per-tensor types (the q4_K_M / q3_K_M ... mixes and their fallbacks for rows
+// that are not whole 256-value blocks) and quantized values.
 TEST(LlamaQuantizeParity, EveryFileTypeIsByteIdentical) {
   const auto rows = read_tsv(test_data("convert/llama_quantize_files.tsv"));
   ASSERT_EQ(rows.size(), 3u * 19u);
@@ -64,9 +63,9 @@ struct KlBound {
 };
 
 // About twice what sinan measures (the figures are in docs/ACCURACY.md and printed by the test); q8_0 keeps
-// the golden test's bars for bf16 sources (llama.cpp's own KL on its q8_0 files of these models). The fixtures'
-// rows of 128 values are not whole 256-value blocks, so their K-quant tensors fall back to q5_0/q8_0/q4_0 as
-// llama.cpp's do (SynthKl below measures real K-quant blocks).
+// the golden test's bars for bf16 sources (llama.cpp's own KL on its q8_0 files of these models). The
+// fixtures' rows of 128 values are not whole 256-value blocks, so their K-quant tensors fall back to
+// q5_0/q8_0/q4_0 as llama.cpp's do (SynthKl below measures real K-quant blocks).
 const KlBound kBounds[] = {
     {FileType::kF32, 1e-10, 1e-10, 1e-10},       {FileType::kBF16, 1e-10, 1e-10, 1e-3},
     {FileType::kF16, 1e-10, 1e-10, 1e-6},        {FileType::kQ8_0, 1.8e-4, 3.47e-3, 5e-3},
@@ -85,14 +84,17 @@ struct SourceCase {
   std::string input;  // under tests/data, or "hf:<family>" for a Hugging Face directory
 };
 
-std::ostream& operator<<(std::ostream& os, const SourceCase& c) { return os << c.family; }
+std::ostream& operator<<(std::ostream& os, const SourceCase& c) {
+  return os << c.family;
+}
 
 class QuantizedLogits : public ::testing::TestWithParam<SourceCase> {};
 
 TEST_P(QuantizedLogits, MeanKlPerTypeIsBounded) {
   const SourceCase& c = GetParam();
   ScratchDir dir;
-  const std::string input = c.input.rfind("hf:", 0) == 0 ? make_hf_dir(dir, c.input.substr(3)) : test_data(c.input);
+  const std::string input =
+      c.input.rfind("hf:", 0) == 0 ? make_hf_dir(dir, c.input.substr(3)) : test_data(c.input);
   const auto fixtures = load_logits_fixtures(c.family);
   std::string table;
   for (const KlBound& bound : kBounds) {
@@ -137,15 +139,17 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, QuantizedLogits,
 TEST(SynthKl, RealKQuantBlocksAgainstF32) {
   struct Bound {
     FileType type;
-    double dense, moe;  // about twice the measured KL; random routers make the MoE model's near-ties flip often
+    double dense,
+        moe;  // about twice the measured KL; random routers make the MoE model's near-ties flip often
   };
   const Bound bounds[] = {
-      {FileType::kQ8_0, 1.5e-4, 3e-2},  {FileType::kQ6_K, 1.5e-3, 4e-2},   {FileType::kQ5_K_M, 6e-3, 8e-2},
-      {FileType::kQ5_K_S, 6e-3, 8e-2},  {FileType::kQ4_K_M, 2e-2, 1.5e-1}, {FileType::kQ4_K_S, 2e-2, 1.5e-1},
-      {FileType::kIQ4_XS, 3e-2, 2e-1},  {FileType::kQ4_0, 3.5e-2, 2e-1},   {FileType::kQ3_K_M, 7e-2, 4e-1},
+      {FileType::kQ8_0, 1.5e-4, 3e-2},   {FileType::kQ6_K, 1.5e-3, 4e-2},   {FileType::kQ5_K_M, 6e-3, 8e-2},
+      {FileType::kQ5_K_S, 6e-3, 8e-2},   {FileType::kQ4_K_M, 2e-2, 1.5e-1}, {FileType::kQ4_K_S, 2e-2, 1.5e-1},
+      {FileType::kIQ4_XS, 3e-2, 2e-1},   {FileType::kQ4_0, 3.5e-2, 2e-1},   {FileType::kQ3_K_M, 7e-2, 4e-1},
       {FileType::kQ3_K_S, 1.2e-1, 4e-1}, {FileType::kQ2_K, 2.6e-1, 8e-1},
   };
-  const std::vector<int32_t> tokens = {3, 141, 59, 265, 358, 979, 323, 846, 264, 338, 327, 950, 288, 419, 716, 939};
+  const std::vector<int32_t> tokens = {3,   141, 59,  265, 358, 979, 323, 846,
+                                       264, 338, 327, 950, 288, 419, 716, 939};
   for (const char* preset : {"tiny-llama", "tiny-deepseek-v3"}) {
     ScratchDir dir;
     auto plan = plan_synthetic(preset, {});
@@ -174,7 +178,8 @@ TEST(SynthKl, RealKQuantBlocksAgainstF32) {
       kls.push_back(cmp.mean_kl);
     }
     if (!moe) {  // fewer bits, more error: q8_0 < q6_K < q5_K_M < q4_K_M < q3_K_M < q2_K
-      for (size_t a : {0, 1, 2, 4, 8}) EXPECT_LT(kls[a], kls[a == 8 ? 10 : a == 4 ? 8 : a == 2 ? 4 : a + 1]) << a;
+      for (size_t a : {0, 1, 2, 4, 8})
+        EXPECT_LT(kls[a], kls[a == 8 ? 10 : a == 4 ? 8 : a == 2 ? 4 : a + 1]) << a;
     }
     std::cout << preset << " against its f32 file:\n" << table;
   }

@@ -84,7 +84,7 @@ TEST_P(TinySynth, LoadsAndRuns) {
       sum2 += static_cast<double>(v) * v;
     }
     const double rms = std::sqrt(sum2 / static_cast<double>(logits.size()));
-    EXPECT_GT(rms, 0.1) << file_type_info(type).name;  // the weights do something ...
+    EXPECT_GT(rms, 0.1) << file_type_info(type).name;   // the weights do something ...
     EXPECT_LT(rms, 30.0) << file_type_info(type).name;  // ... and stay at a sane scale
     auto gguf = GgufFile::open(out);
     ASSERT_TRUE(gguf.ok());
@@ -99,7 +99,8 @@ TEST_P(TinySynth, LoadsAndRuns) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Presets, TinySynth,
-                         ::testing::Values("tiny-qwen2", "tiny-llama", "tiny-deepseek-v2", "tiny-deepseek-v3"),
+                         ::testing::Values("tiny-qwen2", "tiny-llama", "tiny-deepseek-v2",
+                                           "tiny-deepseek-v3"),
                          [](const auto& info) {
                            std::string name = info.param;
                            std::replace(name.begin(), name.end(), '-', '_');

@@ -1,9 +1,8 @@
 // llama.cpp's per-tensor type rules. The oracle is llama-quantize itself: `llama-quantize --dry-run` on the
 // real shapes of every synth preset, for every file type (tests/data/convert/llama_quantize_mix.tsv, made by
 // tests/convert/tools/llama_quantize_expectations.py), must give the types sinan chooses, tensor for tensor.
-#include <gtest/gtest.h>
-
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 
 #include <fstream>
 #include <map>
@@ -67,8 +66,8 @@ TEST(LlamaQuantizeMix, RealShapesGetLlamaQuantizesTypes) {
 
 // The full lists for the two most rule-heavy mixes, compared line by line so a failure names the tensor.
 TEST(LlamaQuantizeMix, Q4KMAndQ3KMTensorByTensor) {
-  for (const char* preset : {"r1-distill-llama-8b", "r1-distill-qwen-7b", "r1-distill-qwen-1.5b", "deepseek-v2-lite",
-                             "deepseek-v3-reduced"}) {
+  for (const char* preset : {"r1-distill-llama-8b", "r1-distill-qwen-7b", "r1-distill-qwen-1.5b",
+                             "deepseek-v2-lite", "deepseek-v3-reduced"}) {
     auto plan = plan_synthetic(preset, {});
     ASSERT_TRUE(plan.ok()) << plan.message();
     for (const char* type_name : {"q4_K_M", "q3_K_M"}) {
@@ -82,7 +81,8 @@ TEST(LlamaQuantizeMix, Q4KMAndQ3KMTensorByTensor) {
   }
 }
 
-MixChoice choose_one(FileType type, const MixModel& model, const std::string& name, std::vector<int64_t> shape) {
+MixChoice choose_one(FileType type, const MixModel& model, const std::string& name,
+                     std::vector<int64_t> shape) {
   auto choices = choose_tensor_types(type, model, {{name, std::move(shape), DType::kBF16}});
   EXPECT_TRUE(choices.ok()) << choices.message();
   return choices.ok() ? choices->front() : MixChoice{};
@@ -105,7 +105,9 @@ TEST(TensorMix, NormsRoutersBiasesAndVectorsStayAsTheyAre) {
 
 TEST(TensorMix, RowsThatAreNotWholeBlocksFallBackLikeLlamaCpp) {
   const MixModel model{"llama", 32, 32, 8, 0};
-  auto fallback = [&](FileType type, int64_t cols) { return choose_one(type, model, "blk.5.attn_q.weight", {64, cols}); };
+  auto fallback = [&](FileType type, int64_t cols) {
+    return choose_one(type, model, "blk.5.attn_q.weight", {64, cols});
+  };
   EXPECT_EQ(fallback(FileType::kQ4_K_M, 4096).type, DType::kQ4_K);
   EXPECT_EQ(fallback(FileType::kQ4_K_M, 4096).fell_back, false);
   EXPECT_EQ(fallback(FileType::kQ4_K_M, 128).type, DType::kQ5_0);
@@ -125,23 +127,28 @@ TEST(TensorMix, EightExpertAndSeventyBillionRules) {
   const MixModel eight{"llama", 32, 32, 8, 8};
   EXPECT_EQ(choose_one(FileType::kQ4_K_M, eight, "blk.9.attn_v.weight", {1024, 4096}).type, DType::kQ8_0);
   EXPECT_EQ(choose_one(FileType::kQ4_K_M, eight, "blk.9.attn_k.weight", {1024, 4096}).type, DType::kQ8_0);
-  EXPECT_EQ(choose_one(FileType::kQ4_K_M, eight, "blk.9.attn_output.weight", {4096, 4096}).type, DType::kQ5_K);
+  EXPECT_EQ(choose_one(FileType::kQ4_K_M, eight, "blk.9.attn_output.weight", {4096, 4096}).type,
+            DType::kQ5_K);
   const MixModel seventy{"llama", 80, 64, 8, 0};
   ASSERT_TRUE(seventy.is_llama_70b());
   std::vector<MixTensor> attn_v;
-  for (int l = 0; l < 8; ++l) attn_v.push_back({fmt::format("blk.{}.attn_v.weight", l), {1024, 8192}, DType::kBF16});
-  std::sort(attn_v.begin(), attn_v.end(), [](const auto& a, const auto& b) { return llama_tensor_order(a.name, b.name); });
+  for (int l = 0; l < 8; ++l)
+    attn_v.push_back({fmt::format("blk.{}.attn_v.weight", l), {1024, 8192}, DType::kBF16});
+  std::sort(attn_v.begin(), attn_v.end(),
+            [](const auto& a, const auto& b) { return llama_tensor_order(a.name, b.name); });
   auto choices = choose_tensor_types(FileType::kQ4_K_S, seventy, attn_v);
   ASSERT_TRUE(choices.ok());
-  for (const auto& c : *choices) EXPECT_EQ(c.type, DType::kQ5_K);  // q5_K for the first four, 70B raises the rest
+  for (const auto& c : *choices)
+    EXPECT_EQ(c.type, DType::kQ5_K);  // q5_K for the first four, 70B raises the rest
 }
 
 TEST(TensorMix, LlamaCppOrderPutsBlocksInNumericOrder) {
-  std::vector<std::string> names = {"blk.10.attn_v.weight", "output.weight", "blk.2.attn_v.weight",
-                                    "blk.2.attn_k.weight", "token_embd.weight", "blk.1.ffn_up.weight"};
+  std::vector<std::string> names = {"blk.10.attn_v.weight", "output.weight",     "blk.2.attn_v.weight",
+                                    "blk.2.attn_k.weight",  "token_embd.weight", "blk.1.ffn_up.weight"};
   std::sort(names.begin(), names.end(), llama_tensor_order);
-  EXPECT_EQ(names, (std::vector<std::string>{"output.weight", "token_embd.weight", "blk.1.ffn_up.weight",
-                                             "blk.2.attn_k.weight", "blk.2.attn_v.weight", "blk.10.attn_v.weight"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"output.weight", "token_embd.weight", "blk.1.ffn_up.weight",
+                                      "blk.2.attn_k.weight", "blk.2.attn_v.weight", "blk.10.attn_v.weight"}));
 }
 
 TEST(FileTypes, NamesAndIdsAreLlamaCpps) {

@@ -34,8 +34,8 @@ TEST(GgufStreamWriter, WritesWhatGgufWriterWrites) {
   ASSERT_TRUE(whole.write(temp_path("whole.gguf")).ok());
 
   const std::string path = temp_path("stream.gguf");
-  auto w = GgufStreamWriter::create(path, meta, {{"a", DType::kF32, {5}}, {"b", DType::kQ8_0, {2, 32}},
-                                                 {"c", DType::kBF16, {1, 3}}});
+  auto w = GgufStreamWriter::create(
+      path, meta, {{"a", DType::kF32, {5}}, {"b", DType::kQ8_0, {2, 32}}, {"c", DType::kBF16, {1, 3}}});
   ASSERT_TRUE(w.ok()) << w.message();
   EXPECT_EQ((*w)->tensor_bytes(1), 68u);
   EXPECT_FALSE(std::filesystem::exists(path));  // PATH.part until finish()
@@ -62,7 +62,8 @@ TEST(GgufStreamWriter, RefusesBadDeclarations) {
   auto partial_block = GgufStreamWriter::create(temp_path("x.gguf"), meta, {{"w", DType::kQ8_0, {4, 33}}});
   ASSERT_FALSE(partial_block.ok());
   EXPECT_NE(partial_block.message().find("'w'"), std::string::npos) << partial_block.message();
-  auto twice = GgufStreamWriter::create(temp_path("x.gguf"), meta, {{"w", DType::kF32, {4}}, {"w", DType::kF32, {4}}});
+  auto twice =
+      GgufStreamWriter::create(temp_path("x.gguf"), meta, {{"w", DType::kF32, {4}}, {"w", DType::kF32, {4}}});
   ASSERT_FALSE(twice.ok());
   EXPECT_NE(twice.message().find("twice"), std::string::npos);
   auto fp8 = GgufStreamWriter::create(temp_path("x.gguf"), meta, {{"w", DType::kF8E4M3, {4, 4}}});
@@ -75,7 +76,8 @@ TEST(GgufStreamWriter, CountsEveryTensorsBytesAndLeavesNoPartialFile) {
   GgufWriter meta;
   const std::string path = temp_path("short.gguf");
   {
-    auto w = GgufStreamWriter::create(path, meta, {{"first", DType::kF32, {4}}, {"second", DType::kF32, {2}}});
+    auto w =
+        GgufStreamWriter::create(path, meta, {{"first", DType::kF32, {4}}, {"second", DType::kF32, {2}}});
     ASSERT_TRUE(w.ok());
     const auto data = bytes_of(32, 0);
     const Status too_many = (*w)->write(data.data(), 20);

@@ -1,5 +1,11 @@
-// Throwaway (not in the repo): writes a synth preset's GGUF header with bf16 tensors and truncates the file
-// to full size (sparse zeros), so llama-quantize --dry-run can see real shapes without 16 GB of data.
+// Helper for llama_quantize_expectations.py (not built by CMake): writes a synth preset's GGUF header with bf16
+// tensors and truncates the file to its full size (sparse zeros), so `llama-quantize --dry-run` sees the real
+// shapes without 16 GB of data. Build from the repository root after building sinan_convert:
+//   g++ -std=c++20 -O1 -I src tests/convert/tools/sparse_synth.cc -o sparse_synth build/src/convert/libsinan_convert.a \
+//     build/src/model/libsinan_model.a build/src/text/libsinan_text.a build/src/kernels/libsinan_kernels.a \
+//     build/src/runtime/libsinan_runtime.a build/src/quant/libsinan_quant.a build/src/io/libsinan_io.a \
+//     build/src/core/libsinan_core.a -lfmt -lpcre2-8 -lutf8proc -lpthread
+// Usage: sparse_synth PRESET OUT.gguf [LAYERS [EXPERTS]]
 #include <cstdio>
 #include <unistd.h>
 #include "convert/convert.h"
