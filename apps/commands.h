@@ -16,6 +16,10 @@ void add_bench_command(CLI::App& app, int* exit_code);
 std::string default_model_path();
 // `sinan tokenize` and `sinan detokenize` (cmd_tokenize.cc).
 void add_tokenize_commands(CLI::App& app, int* exit_code);
+// `sinan quantize` and `sinan convert` (cmd_quantize.cc): GGUF / Hugging Face -> GGUF of any file type.
+void add_quantize_commands(CLI::App& app, int* exit_code);
+// sinan synth: random-weight models with the R1 family's shapes (cmd_synth.cc).
+void add_synth_command(CLI::App& app, int* exit_code);
 // sinan template: render a chat template over conversations (cmd_template.cc).
 void add_template_command(CLI::App& app, int* exit_code);
 

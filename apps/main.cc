@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
   sinan::apps::add_logits_command(app, &exit_code);
   sinan::apps::add_tokenize_commands(app, &exit_code);
   sinan::apps::add_template_command(app, &exit_code);
+  sinan::apps::add_quantize_commands(app, &exit_code);
+  sinan::apps::add_synth_command(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -25,6 +25,9 @@ class GgufWriter {
   void remove(const std::string& key);
   // Copies every metadata entry of another file.
   void copy_metadata(const GgufFile& file);
+  const std::vector<std::pair<std::string, GgufValue>>& metadata() const { return metadata_; }
+  const GgufValue* find(const std::string& key) const;
+  size_t alignment() const { return alignment_; }
 
   // `shape` is outermost first (torch order). The data is copied.
   Status add_tensor(const std::string& name, DType dtype, const std::vector<int64_t>& shape, const void* data,
