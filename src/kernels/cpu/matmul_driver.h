@@ -1,0 +1,173 @@
+// The cache blocking around the microkernels, shared by every tier. A tier's translation unit defines
+// SINAN_CPU_ISA (its namespace) and, in sinan::cpu::SINAN_CPU_ISA, before including this file:
+//   kIntRows, kIntTokens, kFloatRows, kFloatTokens            tile sizes (registers)
+//   int_tile<R, T, kSigned>(w, w_stride, a, a_stride, n_chunks, out[R][T])
+//   float_tile<R, T>(w_rows[R], x_rows[T], count, out[R][T])
+//   quantize_act_chunks(x, cols, chunk_begin, n_chunks, ActChunk* out)
+//   decode_int<kType, kForm>(w, row, chunk, IntChunk*), decode_float<kType>(w, row, chunk, n, FloatChunk*)
+//   kPrefersSignedLevels                                       AVX2: q8_0 / iq4 keep int8 levels
+// Everything here lives in the tier's namespace, so no symbol compiled with one tier's flags can be
+// picked by the linker for another tier.
+//
+// Loop order (per thread, over its rows): tokens in blocks; for few tokens the activations of whole rows
+// are quantized once and each tile of weight rows is decoded once per 1024 columns and used for every
+// token ("row-major", the decode path: weights stream from memory exactly once). For many tokens the
+// activations are quantized 1024 columns at a time ("k-major"), so a block of 64 tokens stays in L2
+// while every weight row tile is decoded once into an L1 panel and multiplied against all 64 tokens.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <utility>
+
+#include "kernels/cpu/decode_reference.h"
+#include "kernels/cpu/matmul_kernels.h"
+#include "kernels/cpu/panels.h"
+#include "kernels/matrix.h"
+
+#ifndef SINAN_CPU_ISA
+#error "define SINAN_CPU_ISA (the tier's namespace) before including matmul_driver.h"
+#endif
+
+namespace sinan::cpu::SINAN_CPU_ISA {
+
+// ---- tiles: runtime (rows, tokens) of a tile's edge -> the instantiation with those sizes.
+
+using IntTileFn = void (*)(const IntChunk* w, int64_t w_stride, const ActChunk* a, int64_t a_stride, int64_t n_chunks,
+                           float* y, int64_t y_stride, bool accumulate);
+using FloatTileFn = void (*)(const float* const* w_rows, const float* const* x_rows, int64_t count, float* y,
+                             int64_t y_stride, bool accumulate);
+
+inline void store_tile(const float* sums, int rows, int tokens, float* y, int64_t y_stride, bool accumulate) {
+  for (int t = 0; t < tokens; ++t) {
+    for (int r = 0; r < rows; ++r) {
+      float& out = y[t * y_stride + r];
+      out = accumulate ? out + sums[r * tokens + t] : sums[r * tokens + t];
+    }
+  }
+}
+
+template <int R, int T, bool kSigned>
+void int_tile_entry(const IntChunk* w, int64_t w_stride, const ActChunk* a, int64_t a_stride, int64_t n_chunks,
+                    float* y, int64_t y_stride, bool accumulate) {
+  float sums[R][T];
+  int_tile<R, T, kSigned>(w, w_stride, a, a_stride, n_chunks, sums);
+  store_tile(&sums[0][0], R, T, y, y_stride, accumulate);
+}
+
+template <int R, int T>
+void float_tile_entry(const float* const* w_rows, const float* const* x_rows, int64_t count, float* y,
+                      int64_t y_stride, bool accumulate) {
+  float sums[R][T];
+  float_tile<R, T>(w_rows, x_rows, count, sums);
+  store_tile(&sums[0][0], R, T, y, y_stride, accumulate);
+}
+
+template <bool kSigned, int R, size_t... Ts>
+constexpr std::array<IntTileFn, sizeof...(Ts)> int_tile_row(std::index_sequence<Ts...>) {
+  return {&int_tile_entry<R, static_cast<int>(Ts) + 1, kSigned>...};
+}
+template <bool kSigned, size_t... Rs>
+constexpr std::array<std::array<IntTileFn, kIntTokens>, sizeof...(Rs)> int_tile_table(std::index_sequence<Rs...>) {
+  return {int_tile_row<kSigned, static_cast<int>(Rs) + 1>(std::make_index_sequence<kIntTokens>())...};
+}
+template <int R, size_t... Ts>
+constexpr std::array<FloatTileFn, sizeof...(Ts)> float_tile_row(std::index_sequence<Ts...>) {
+  return {&float_tile_entry<R, static_cast<int>(Ts) + 1>...};
+}
+template <size_t... Rs>
+constexpr std::array<std::array<FloatTileFn, kFloatTokens>, sizeof...(Rs)> float_tile_table(
+    std::index_sequence<Rs...>) {
+  return {float_tile_row<static_cast<int>(Rs) + 1>(std::make_index_sequence<kFloatTokens>())...};
+}
+
+template <bool kSigned>
+inline constexpr auto kIntTiles = int_tile_table<kSigned>(std::make_index_sequence<kIntRows>());
+inline constexpr auto kFloatTiles = float_tile_table(std::make_index_sequence<kFloatRows>());
+
+// ---- block-quantized weights, int8 activations.
+
+template <DType kType, LevelForm kForm>
+void int_matmul_rows(const Matrix& w, const float* x, int64_t x_stride, int64_t n_tokens, float* y, int64_t y_stride,
+                     int64_t row_begin, int64_t row_end) {
+  constexpr bool kSigned = kForm == LevelForm::kSigned;
+  const int64_t n_chunks = chunks_for(w.cols);
+  alignas(64) ActChunk act[kActChunkBudget];
+  alignas(64) IntChunk panel[kIntRows * kPanelChunks];
+  const bool row_major = n_tokens * n_chunks <= kActChunkBudget;
+  const int64_t token_block = row_major ? n_tokens : min_of(kMaxTokenBlock, kActChunkBudget / kPanelChunks);
+  const int64_t act_chunks = row_major ? n_chunks : kPanelChunks;  // chunks per token held in act
+  for (int64_t t0 = 0; t0 < n_tokens; t0 += token_block) {
+    const int64_t tb = min_of(token_block, n_tokens - t0);
+    for (int64_t a0 = 0; a0 < n_chunks; a0 += act_chunks) {
+      const int64_t ac = min_of(act_chunks, n_chunks - a0);
+      for (int64_t t = 0; t < tb; ++t) quantize_act_chunks(x + (t0 + t) * x_stride, w.cols, a0, ac, act + t * ac);
+      for (int64_t r0 = row_begin; r0 < row_end; r0 += kIntRows) {
+        const int64_t rc = min_of(kIntRows, row_end - r0);
+        for (int64_t k0 = a0; k0 < a0 + ac; k0 += kPanelChunks) {
+          const int64_t kc = min_of(kPanelChunks, a0 + ac - k0);
+          for (int64_t r = 0; r < rc; ++r) {
+            for (int64_t c = 0; c < kc; ++c) decode_int<kType, kForm>(w, r0 + r, k0 + c, &panel[r * kPanelChunks + c]);
+          }
+          for (int64_t tt = 0; tt < tb; tt += kIntTokens) {
+            const int64_t tc = min_of(kIntTokens, tb - tt);
+            kIntTiles<kSigned>[rc - 1][tc - 1](panel, kPanelChunks, act + tt * ac + (k0 - a0), ac, kc,
+                                               y + (t0 + tt) * y_stride + r0, y_stride, k0 > 0);
+          }
+        }
+      }
+    }
+  }
+}
+
+// ---- float activations: f32, f16, bf16, FP8 (block scales applied while decoding), anything else
+// through the scalar decoder. The activations are read in place.
+
+constexpr int64_t kFloatRowMajorTokens = 16;
+
+template <DType kType>
+void float_matmul_rows(const Matrix& w, const float* x, int64_t x_stride, int64_t n_tokens, float* y,
+                       int64_t y_stride, int64_t row_begin, int64_t row_end) {
+  const int64_t n_chunks = chunks_for(w.cols);
+  alignas(64) FloatChunk panel[kFloatRows * kPanelChunks];
+  const float* w_rows[kFloatRows];
+  const float* x_rows[kFloatTokens];
+  const bool row_major = n_tokens <= kFloatRowMajorTokens;
+  const int64_t token_block = row_major ? n_tokens : kMaxTokenBlock;
+  const int64_t block_chunks = row_major ? n_chunks : kPanelChunks;
+  for (int64_t t0 = 0; t0 < n_tokens; t0 += token_block) {
+    const int64_t tb = min_of(token_block, n_tokens - t0);
+    for (int64_t a0 = 0; a0 < n_chunks; a0 += block_chunks) {
+      const int64_t ac = min_of(block_chunks, n_chunks - a0);
+      for (int64_t r0 = row_begin; r0 < row_end; r0 += kFloatRows) {
+        const int64_t rc = min_of(kFloatRows, row_end - r0);
+        for (int64_t k0 = a0; k0 < a0 + ac; k0 += kPanelChunks) {
+          const int64_t kc = min_of(kPanelChunks, a0 + ac - k0);
+          const int64_t count = min_of(kc * kChunk, w.cols - k0 * kChunk);
+          for (int64_t r = 0; r < rc; ++r) w_rows[r] = decode_float<kType>(w, r0 + r, k0, kc, &panel[r * kPanelChunks]);
+          for (int64_t tt = 0; tt < tb; tt += kFloatTokens) {
+            const int64_t tc = min_of(kFloatTokens, tb - tt);
+            for (int64_t t = 0; t < tc; ++t) x_rows[t] = x + (t0 + tt + t) * x_stride + k0 * kChunk;
+            kFloatTiles[rc - 1][tc - 1](w_rows, x_rows, count, y + (t0 + tt) * y_stride + r0, y_stride, k0 > 0);
+          }
+        }
+      }
+    }
+  }
+}
+
+// ---- table entries
+
+template <DType kType>
+void set_int_entry(MatmulKernels* table) {
+  constexpr LevelForm kForm =
+      kPrefersSignedLevels && has_signed_form(kType) ? LevelForm::kSigned : LevelForm::kOffset;
+  if (uses_quantized_activations(kType)) table->rows[static_cast<int>(kType)] = &int_matmul_rows<kType, kForm>;
+}
+
+template <DType kType>
+void set_float_entry(MatmulKernels* table) {
+  table->rows[static_cast<int>(kType)] = &float_matmul_rows<kType>;
+}
+
+}  // namespace sinan::cpu::SINAN_CPU_ISA

@@ -1,0 +1,473 @@
+// Decoders into the chunk forms (panels.h) and the activation quantizer, written with AVX2 + F16C
+// intrinsics and compiled into both SIMD tiers (the AVX-512 tier gets them VEX/EVEX encoded). Each
+// reproduces decode_reference.cc bit for bit (tests/kernels/decode_test.cc). Include inside a tier's
+// translation unit with SINAN_CPU_ISA defined, compiled with at least -mavx2 -mfma -mf16c.
+#pragma once
+
+#include <immintrin.h>
+
+#include <cstdint>
+#include <cstring>
+
+#include "kernels/cpu/decode_reference.h"
+#include "kernels/cpu/panels.h"
+#include "kernels/matrix.h"
+#include "quant/block_layouts.h"
+
+#ifndef SINAN_CPU_ISA
+#error "define SINAN_CPU_ISA (the tier's namespace) before including simd_decode.h"
+#endif
+
+namespace sinan::cpu::SINAN_CPU_ISA {
+
+inline float half_to_float(uint16_t h) { return _cvtsh_ss(h); }
+
+inline uint32_t load_u32(const uint8_t* p) {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
+// 16 bytes of nibbles -> 32 levels: low nibbles are values 0..15, high nibbles 16..31.
+inline __m256i nibbles_32(const uint8_t* p) {
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const __m128i mask = _mm_set1_epi8(0x0f);
+  return _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(v, 4), mask), _mm_and_si128(v, mask));
+}
+
+// Bit j of `bits` -> byte j all ones or zero.
+inline __m256i bits_to_bytes_32(uint32_t bits) {
+  const __m256i spread = _mm256_shuffle_epi8(
+      _mm256_set1_epi32(static_cast<int>(bits)),
+      _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3));
+  const __m256i select = _mm256_set1_epi64x(static_cast<int64_t>(0x8040201008040201ull));
+  return _mm256_cmpeq_epi8(_mm256_and_si256(spread, select), select);
+}
+
+// Bytes of v with bit `mask` set -> `value`, others 0.
+inline __m256i select_bit(__m256i v, uint8_t mask, uint8_t value) {
+  const __m256i m = _mm256_set1_epi8(static_cast<char>(mask));
+  return _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(v, m), m), _mm256_set1_epi8(static_cast<char>(value)));
+}
+
+inline void store_q32(IntChunk* out, int block, __m256i levels) {
+  _mm256_store_si256(reinterpret_cast<__m256i*>(out->q + 32 * block), levels);
+}
+
+// One scale for 32 values (8 lanes) and the min of their two groups.
+inline void set_block32_scales(IntChunk* out, int block, float scale, float min) {
+  _mm256_store_ps(out->lane_scale + 8 * block, _mm256_set1_ps(scale));
+  out->group_min[2 * block] = min;
+  out->group_min[2 * block + 1] = min;
+}
+
+// Eight 32-value sub-block scales and mins (k-quants with 32-value sub-blocks).
+inline void set_sub32_scales(IntChunk* out, __m256 scales, __m256 mins) {
+  for (int j = 0; j < 8; ++j) {
+    _mm256_store_ps(out->lane_scale + 8 * j, _mm256_permutevar8x32_ps(scales, _mm256_set1_epi32(j)));
+  }
+  _mm256_store_ps(out->group_min, _mm256_permutevar8x32_ps(mins, _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3)));
+  _mm256_store_ps(out->group_min + 8, _mm256_permutevar8x32_ps(mins, _mm256_setr_epi32(4, 4, 5, 5, 6, 6, 7, 7)));
+}
+
+// Sixteen 16-value group scales (four lanes each) and mins.
+inline void set_group16_scales(IntChunk* out, __m256 scales_lo, __m256 scales_hi, __m256 mins_lo, __m256 mins_hi) {
+  const __m256i pick[4] = {_mm256_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1), _mm256_setr_epi32(2, 2, 2, 2, 3, 3, 3, 3),
+                           _mm256_setr_epi32(4, 4, 4, 4, 5, 5, 5, 5), _mm256_setr_epi32(6, 6, 6, 6, 7, 7, 7, 7)};
+  for (int i = 0; i < 4; ++i) {
+    _mm256_store_ps(out->lane_scale + 8 * i, _mm256_permutevar8x32_ps(scales_lo, pick[i]));
+    _mm256_store_ps(out->lane_scale + 32 + 8 * i, _mm256_permutevar8x32_ps(scales_hi, pick[i]));
+  }
+  _mm256_store_ps(out->group_min, mins_lo);
+  _mm256_store_ps(out->group_min + 8, mins_hi);
+}
+
+// int8 x 8 (low 8 bytes of v) -> float x 8.
+inline __m256 i8_to_float(__m128i v) { return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(v)); }
+inline __m256 u8_to_float(__m128i v) { return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(v)); }
+
+// Zeroes blocks [count, 8) of a chunk of 32-value blocks (the last chunk of a row).
+inline void clear_blocks_from(IntChunk* out, int count) {
+  if (count >= 8) return;
+  std::memset(out->q + 32 * count, 0, static_cast<size_t>(32 * (8 - count)));
+  std::memset(out->lane_scale + 8 * count, 0, sizeof(float) * static_cast<size_t>(8 * (8 - count)));
+  std::memset(out->group_min + 2 * count, 0, sizeof(float) * static_cast<size_t>(2 * (8 - count)));
+}
+
+template <typename Block>
+inline const Block* chunk_blocks(const Matrix& w, int64_t row, int64_t chunk, int* count) {
+  const int64_t total = w.cols / 32;
+  const int64_t left = total - 8 * chunk;
+  *count = static_cast<int>(left < 8 ? left : 8);
+  return reinterpret_cast<const Block*>(w.row(row)) + 8 * chunk;
+}
+
+// iq4 level table as 16 bytes in both 128-bit lanes (shifted by 128 in the offset form).
+template <LevelForm kForm>
+inline __m256i iq4_table() {
+  __m128i t = _mm_loadu_si128(reinterpret_cast<const __m128i*>(kIq4nlValues));
+  if constexpr (kForm == LevelForm::kOffset) t = _mm_xor_si128(t, _mm_set1_epi8(static_cast<char>(0x80)));
+  return _mm256_broadcastsi128_si256(t);
+}
+
+// ---- 32-value formats
+
+template <DType kType, LevelForm kForm>
+inline void decode_block32_chunk(const Matrix& w, int64_t row, int64_t chunk, IntChunk* out) {
+  int count;
+  if constexpr (kType == DType::kQ4_0) {
+    const auto* x = chunk_blocks<BlockQ4_0>(w, row, chunk, &count);
+    for (int b = 0; b < count; ++b) {
+      store_q32(out, b, nibbles_32(x[b].qs));
+      const float d = half_to_float(x[b].d);
+      set_block32_scales(out, b, d, 8.0f * d);
+    }
+  } else if constexpr (kType == DType::kQ4_1) {
+    const auto* x = chunk_blocks<BlockQ4_1>(w, row, chunk, &count);
+    for (int b = 0; b < count; ++b) {
+      store_q32(out, b, nibbles_32(x[b].qs));
+      set_block32_scales(out, b, half_to_float(x[b].d), -half_to_float(x[b].m));
+    }
+  } else if constexpr (kType == DType::kQ5_0) {
+    const auto* x = chunk_blocks<BlockQ5_0>(w, row, chunk, &count);
+    for (int b = 0; b < count; ++b) {
+      const __m256i high = _mm256_and_si256(bits_to_bytes_32(load_u32(x[b].qh)), _mm256_set1_epi8(0x10));
+      store_q32(out, b, _mm256_or_si256(nibbles_32(x[b].qs), high));
+      const float d = half_to_float(x[b].d);
+      set_block32_scales(out, b, d, 16.0f * d);
+    }
+  } else if constexpr (kType == DType::kQ5_1) {
+    const auto* x = chunk_blocks<BlockQ5_1>(w, row, chunk, &count);
+    for (int b = 0; b < count; ++b) {
+      const __m256i high = _mm256_and_si256(bits_to_bytes_32(load_u32(x[b].qh)), _mm256_set1_epi8(0x10));
+      store_q32(out, b, _mm256_or_si256(nibbles_32(x[b].qs), high));
+      set_block32_scales(out, b, half_to_float(x[b].d), -half_to_float(x[b].m));
+    }
+  } else if constexpr (kType == DType::kQ8_0) {
+    const auto* x = chunk_blocks<BlockQ8_0>(w, row, chunk, &count);
+    for (int b = 0; b < count; ++b) {
+      __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b].qs));
+      const float d = half_to_float(x[b].d);
+      if constexpr (kForm == LevelForm::kOffset) {
+        q = _mm256_xor_si256(q, _mm256_set1_epi8(static_cast<char>(0x80)));  // q + 128
+        set_block32_scales(out, b, d, 128.0f * d);
+      } else {
+        set_block32_scales(out, b, d, 0.0f);
+      }
+      store_q32(out, b, q);
+    }
+  } else if constexpr (kType == DType::kIQ4_NL) {
+    const auto* x = chunk_blocks<BlockIQ4_NL>(w, row, chunk, &count);
+    const __m256i table = iq4_table<kForm>();
+    for (int b = 0; b < count; ++b) {
+      store_q32(out, b, _mm256_shuffle_epi8(table, nibbles_32(x[b].qs)));
+      const float d = half_to_float(x[b].d);
+      set_block32_scales(out, b, d, kForm == LevelForm::kOffset ? 128.0f * d : 0.0f);
+    }
+  }
+  clear_blocks_from(out, count);
+}
+
+// ---- k-quant super-blocks (one per chunk)
+
+inline void decode_q2_K(const BlockQ2_K& x, IntChunk* out) {
+  const __m256i mask = _mm256_set1_epi8(3);
+  for (int g = 0; g < 2; ++g) {
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qs + 32 * g));
+    for (int s = 0; s < 4; ++s) store_q32(out, 4 * g + s, _mm256_and_si256(_mm256_srli_epi16(v, 2 * s), mask));
+  }
+  const __m128i sc = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x.scales));
+  const __m128i low = _mm_and_si128(sc, _mm_set1_epi8(0x0f));
+  const __m128i high = _mm_and_si128(_mm_srli_epi16(sc, 4), _mm_set1_epi8(0x0f));
+  const __m256 d = _mm256_set1_ps(half_to_float(x.d)), dmin = _mm256_set1_ps(half_to_float(x.dmin));
+  set_group16_scales(out, _mm256_mul_ps(d, u8_to_float(low)), _mm256_mul_ps(d, u8_to_float(_mm_srli_si128(low, 8))),
+                     _mm256_mul_ps(dmin, u8_to_float(high)), _mm256_mul_ps(dmin, u8_to_float(_mm_srli_si128(high, 8))));
+}
+
+inline void decode_q3_K(const BlockQ3_K& x, IntChunk* out) {
+  const __m256i mask = _mm256_set1_epi8(3);
+  const __m256i hmask = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.hmask));
+  for (int g = 0; g < 2; ++g) {
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qs + 32 * g));
+    for (int s = 0; s < 4; ++s) {
+      const int j = 4 * g + s;  // 32-value run: its high bits are bit j of hmask
+      const __m256i low = _mm256_and_si256(_mm256_srli_epi16(v, 2 * s), mask);
+      store_q32(out, j, _mm256_or_si256(low, select_bit(hmask, static_cast<uint8_t>(1u << j), 4)));
+    }
+  }
+  // Sixteen 6-bit scales: low nibbles in bytes 0..7 (scales 0..7 low, 8..15 high nibble), high 2 bits of
+  // scale j at bits 2 (j / 4) of byte 8 + j % 4.
+  uint64_t low_bytes;
+  std::memcpy(&low_bytes, x.scales, 8);
+  const __m128i lv = _mm_cvtsi64_si128(static_cast<int64_t>(low_bytes));
+  const __m128i nibble = _mm_set1_epi8(0x0f);
+  const __m128i low = _mm_unpacklo_epi64(_mm_and_si128(lv, nibble), _mm_and_si128(_mm_srli_epi16(lv, 4), nibble));
+  __m128i high = _mm_srlv_epi32(_mm_set1_epi32(static_cast<int>(load_u32(x.scales + 8))), _mm_setr_epi32(0, 2, 4, 6));
+  high = _mm_and_si128(high, _mm_set1_epi8(3));
+  const __m128i scales = _mm_sub_epi8(_mm_or_si128(low, _mm_slli_epi16(high, 4)), _mm_set1_epi8(32));
+  const __m256 d = _mm256_set1_ps(half_to_float(x.d));
+  const __m256 s_lo = _mm256_mul_ps(d, i8_to_float(scales));
+  const __m256 s_hi = _mm256_mul_ps(d, i8_to_float(_mm_srli_si128(scales, 8)));
+  const __m256 four = _mm256_set1_ps(4.0f);
+  set_group16_scales(out, s_lo, s_hi, _mm256_mul_ps(four, s_lo), _mm256_mul_ps(four, s_hi));
+}
+
+// The eight 6-bit scales and mins of q4_K / q5_K, as two 8-byte vectors.
+inline void k4_scales_mins(const uint8_t* packed, __m128i* scales, __m128i* mins) {
+  const uint32_t u0 = load_u32(packed), u1 = load_u32(packed + 4), u2 = load_u32(packed + 8);
+  const uint32_t sc_low = u0 & 0x3f3f3f3fu, min_low = u1 & 0x3f3f3f3fu;
+  const uint32_t sc_high = (u2 & 0x0f0f0f0fu) | ((u0 >> 2) & 0x30303030u);
+  const uint32_t min_high = ((u2 >> 4) & 0x0f0f0f0fu) | ((u1 >> 2) & 0x30303030u);
+  *scales = _mm_setr_epi32(static_cast<int>(sc_low), static_cast<int>(sc_high), 0, 0);
+  *mins = _mm_setr_epi32(static_cast<int>(min_low), static_cast<int>(min_high), 0, 0);
+}
+
+template <bool kFifthBit, typename Block>
+inline void decode_k4(const Block& x, IntChunk* out) {
+  const __m256i mask = _mm256_set1_epi8(0x0f);
+  __m256i qh = _mm256_setzero_si256();
+  if constexpr (kFifthBit) qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qh));
+  for (int g = 0; g < 4; ++g) {
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qs + 32 * g));
+    __m256i low = _mm256_and_si256(v, mask);
+    __m256i high = _mm256_and_si256(_mm256_srli_epi16(v, 4), mask);
+    if constexpr (kFifthBit) {
+      low = _mm256_or_si256(low, select_bit(qh, static_cast<uint8_t>(1u << (2 * g)), 0x10));
+      high = _mm256_or_si256(high, select_bit(qh, static_cast<uint8_t>(1u << (2 * g + 1)), 0x10));
+    }
+    store_q32(out, 2 * g, low);
+    store_q32(out, 2 * g + 1, high);
+  }
+  __m128i scales, mins;
+  k4_scales_mins(x.scales, &scales, &mins);
+  set_sub32_scales(out, _mm256_mul_ps(_mm256_set1_ps(half_to_float(x.d)), u8_to_float(scales)),
+                   _mm256_mul_ps(_mm256_set1_ps(half_to_float(x.dmin)), u8_to_float(mins)));
+}
+
+inline void decode_q6_K(const BlockQ6_K& x, IntChunk* out) {
+  const __m256i low4 = _mm256_set1_epi8(0x0f), high2 = _mm256_set1_epi8(0x30);
+  for (int h = 0; h < 2; ++h) {
+    const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.ql + 64 * h));
+    const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.ql + 64 * h + 32));
+    const __m256i hb = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qh + 32 * h));
+    // levels 0..63 (the stored value, i.e. level + 32)
+    store_q32(out, 4 * h + 0,
+              _mm256_or_si256(_mm256_and_si256(a, low4), _mm256_and_si256(_mm256_slli_epi16(hb, 4), high2)));
+    store_q32(out, 4 * h + 1,
+              _mm256_or_si256(_mm256_and_si256(b, low4), _mm256_and_si256(_mm256_slli_epi16(hb, 2), high2)));
+    store_q32(out, 4 * h + 2,
+              _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(a, 4), low4), _mm256_and_si256(hb, high2)));
+    store_q32(out, 4 * h + 3,
+              _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(b, 4), low4),
+                              _mm256_and_si256(_mm256_srli_epi16(hb, 2), high2)));
+  }
+  const __m128i sc = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x.scales));
+  const __m256 d = _mm256_set1_ps(half_to_float(x.d));
+  const __m256 s_lo = _mm256_mul_ps(d, i8_to_float(sc));
+  const __m256 s_hi = _mm256_mul_ps(d, i8_to_float(_mm_srli_si128(sc, 8)));
+  const __m256 offset = _mm256_set1_ps(32.0f);
+  set_group16_scales(out, s_lo, s_hi, _mm256_mul_ps(offset, s_lo), _mm256_mul_ps(offset, s_hi));
+}
+
+template <LevelForm kForm>
+inline void decode_iq4_xs(const BlockIQ4_XS& x, IntChunk* out) {
+  const __m256i table = iq4_table<kForm>();
+  const float d = half_to_float(x.d);
+  for (int b = 0; b < 8; ++b) {
+    store_q32(out, b, _mm256_shuffle_epi8(table, nibbles_32(x.qs + 16 * b)));
+    const int low = (x.scales_l[b / 2] >> (4 * (b % 2))) & 0x0f;
+    const int high = (x.scales_h >> (2 * b)) & 3;
+    const float scale = d * static_cast<float>((low | (high << 4)) - 32);
+    set_block32_scales(out, b, scale, kForm == LevelForm::kOffset ? 128.0f * scale : 0.0f);
+  }
+}
+
+template <DType kType, LevelForm kForm>
+inline void decode_int(const Matrix& w, int64_t row, int64_t chunk, IntChunk* out) {
+  if constexpr (kType == DType::kQ2_K) {
+    decode_q2_K(reinterpret_cast<const BlockQ2_K*>(w.row(row))[chunk], out);
+  } else if constexpr (kType == DType::kQ3_K) {
+    decode_q3_K(reinterpret_cast<const BlockQ3_K*>(w.row(row))[chunk], out);
+  } else if constexpr (kType == DType::kQ4_K) {
+    decode_k4<false>(reinterpret_cast<const BlockQ4_K*>(w.row(row))[chunk], out);
+  } else if constexpr (kType == DType::kQ5_K) {
+    decode_k4<true>(reinterpret_cast<const BlockQ5_K*>(w.row(row))[chunk], out);
+  } else if constexpr (kType == DType::kQ6_K) {
+    decode_q6_K(reinterpret_cast<const BlockQ6_K*>(w.row(row))[chunk], out);
+  } else if constexpr (kType == DType::kIQ4_XS) {
+    decode_iq4_xs<kForm>(reinterpret_cast<const BlockIQ4_XS*>(w.row(row))[chunk], out);
+  } else {
+    decode_block32_chunk<kType, kForm>(w, row, chunk, out);
+  }
+}
+
+// ---- float decoders: n_chunks chunks of one row from `chunk` on, into out (contiguous); f32 rows are
+// used in place. Returns the values.
+
+// 8 FP8 e4m3 values -> float: sign and the 7 other bits moved into a half whose exponent bias is 8 less
+// (15 vs 7), so the half is the value * 2^-8 exactly, subnormals included. e4m3's NaN (S.1111.111) is
+// not special-cased: checkpoints hold none.
+inline __m256 fp8_to_float(const uint8_t* p) {
+  const __m128i b = _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
+  const __m128i sign = _mm_slli_epi16(_mm_and_si128(b, _mm_set1_epi16(0x80)), 8);
+  const __m128i rest = _mm_slli_epi16(_mm_and_si128(b, _mm_set1_epi16(0x7f)), 7);
+  return _mm256_mul_ps(_mm256_cvtph_ps(_mm_or_si128(sign, rest)), _mm256_set1_ps(256.0f));
+}
+
+template <DType kType>
+inline const float* decode_float(const Matrix& w, int64_t row, int64_t chunk, int64_t n_chunks, FloatChunk* out) {
+  const int64_t begin = chunk * kChunk;
+  const int64_t end = min_of(begin + n_chunks * kChunk, w.cols);
+  const int64_t count = end - begin;
+  float* dst = out->v;
+  if constexpr (kType == DType::kF32) {
+    if (w.block_scales == nullptr) return reinterpret_cast<const float*>(w.row(row)) + begin;
+  }
+  if constexpr (kType == DType::kQ8_0) {
+    if (w.block_scales == nullptr) {
+      int count_blocks;
+      const auto* x = chunk_blocks<BlockQ8_0>(w, row, chunk, &count_blocks);
+      const int64_t n_blocks = (count + 31) / 32;  // whole blocks: q8_0 rows are multiples of 32
+      for (int64_t b = 0; b < n_blocks; ++b) {
+        const __m256 d = _mm256_set1_ps(half_to_float(x[b].d));
+        for (int i = 0; i < 4; ++i) {
+          const __m128i q = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(x[b].qs + 8 * i));
+          _mm256_store_ps(dst + 32 * b + 8 * i, _mm256_mul_ps(d, i8_to_float(q)));
+        }
+      }
+      for (int64_t j = n_blocks * 32; j < n_chunks * kChunk; ++j) dst[j] = 0.0f;
+      return dst;
+    }
+  }
+  if constexpr (kType == DType::kF16 || kType == DType::kBF16 || kType == DType::kF8E4M3) {
+    const bool fast_scales = w.block_scales == nullptr ||
+                             (kType == DType::kF8E4M3 && w.scale_block_cols % 8 == 0 && w.scale_block_rows > 0);
+    if (fast_scales) {
+      int64_t i = 0;
+      if constexpr (kType == DType::kF16) {
+        const auto* src = reinterpret_cast<const uint8_t*>(w.row(row)) + 2 * begin;
+        for (; i + 8 <= count; i += 8) {
+          _mm256_store_ps(dst + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 2 * i))));
+        }
+        for (; i < count; ++i) {
+          uint16_t h;
+          std::memcpy(&h, src + 2 * i, 2);
+          dst[i] = half_to_float(h);
+        }
+      } else if constexpr (kType == DType::kBF16) {
+        const auto* src = reinterpret_cast<const uint8_t*>(w.row(row)) + 2 * begin;
+        for (; i + 8 <= count; i += 8) {
+          const __m256i v = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 2 * i)));
+          _mm256_store_ps(dst + i, _mm256_castsi256_ps(_mm256_slli_epi32(v, 16)));
+        }
+        for (; i < count; ++i) {
+          uint16_t h;
+          std::memcpy(&h, src + 2 * i, 2);
+          const uint32_t bits = static_cast<uint32_t>(h) << 16;
+          std::memcpy(dst + i, &bits, 4);
+        }
+      } else {
+        const uint8_t* src = w.row(row) + begin;
+        const float* scale_row =
+            w.block_scales == nullptr
+                ? nullptr
+                : w.block_scales + ((row + w.scale_row_offset) / w.scale_block_rows) * w.scale_cols;
+        for (; i + 8 <= count; i += 8) {
+          __m256 v = fp8_to_float(src + i);
+          if (scale_row) v = _mm256_mul_ps(v, _mm256_set1_ps(scale_row[(begin + i) / w.scale_block_cols]));
+          _mm256_store_ps(dst + i, v);
+        }
+        if (i < count) {
+          alignas(16) uint8_t tail[8] = {};
+          std::memcpy(tail, src + i, static_cast<size_t>(count - i));
+          alignas(32) float values[8];
+          _mm256_store_ps(values, fp8_to_float(tail));
+          for (int64_t j = i; j < count; ++j) {
+            dst[j] = scale_row ? values[j - i] * scale_row[(begin + j) / w.scale_block_cols] : values[j - i];
+          }
+        }
+      }
+      for (int64_t j = count; j < n_chunks * kChunk; ++j) dst[j] = 0.0f;
+      return dst;
+    }
+  }
+  for (int64_t c = 0; c < n_chunks && chunk + c < chunks_for(w.cols); ++c) {
+    decode_float_chunk_reference(w, row, chunk + c, out + c);
+  }
+  return dst;
+}
+
+// ---- activations: q8_0's rule per 32 values, bit-identical to quantize_act_chunk_reference.
+
+inline float max_of_8(__m256 v) {
+  __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+  m = _mm_max_ss(m, _mm_movehdup_ps(m));
+  return _mm_cvtss_f32(m);
+}
+
+inline int sum_of_8(__m256i v) {
+  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  s = _mm_add_epi32(s, _mm_unpackhi_epi64(s, s));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 1));
+  return _mm_cvtsi128_si32(s);
+}
+
+// round(v) with ties away from zero, clamped to [-127, 127], NaN -> 0, as int32.
+inline __m256i round_away_127(__m256 v) {
+  const __m256 truncated = _mm256_round_ps(v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+  const __m256 sign = _mm256_and_ps(v, _mm256_set1_ps(-0.0f));
+  const __m256 fraction = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), _mm256_sub_ps(v, truncated));
+  const __m256 up = _mm256_and_ps(_mm256_cmp_ps(fraction, _mm256_set1_ps(0.5f), _CMP_GE_OQ),
+                                  _mm256_or_ps(sign, _mm256_set1_ps(1.0f)));
+  __m256 r = _mm256_add_ps(truncated, up);
+  r = _mm256_min_ps(_mm256_max_ps(r, _mm256_set1_ps(-127.0f)), _mm256_set1_ps(127.0f));
+  r = _mm256_and_ps(r, _mm256_cmp_ps(v, v, _CMP_ORD_Q));
+  return _mm256_cvttps_epi32(r);
+}
+
+inline void quantize_block32(const float* x, int8_t* q, float* lane_scale, float* group_sum) {
+  const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+  __m256 v[4];
+  __m256 amax = _mm256_setzero_ps();
+  for (int i = 0; i < 4; ++i) {
+    v[i] = _mm256_loadu_ps(x + 8 * i);
+    amax = _mm256_max_ps(amax, _mm256_and_ps(v[i], abs_mask));
+  }
+  const float d = max_of_8(amax) / 127.0f;
+  float inverse = d != 0.0f ? 1.0f / d : 0.0f;
+  if (!(inverse <= 3.4028235e38f)) inverse = 0.0f;
+  __m256i levels[4];
+  for (int i = 0; i < 4; ++i) levels[i] = round_away_127(_mm256_mul_ps(v[i], _mm256_set1_ps(inverse)));
+  const __m256i packed = _mm256_packs_epi16(_mm256_packs_epi32(levels[0], levels[1]),
+                                            _mm256_packs_epi32(levels[2], levels[3]));
+  _mm256_store_si256(reinterpret_cast<__m256i*>(q),
+                     _mm256_permutevar8x32_epi32(packed, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
+  _mm256_store_ps(lane_scale, _mm256_set1_ps(d));
+  group_sum[0] = d * static_cast<float>(sum_of_8(_mm256_add_epi32(levels[0], levels[1])));
+  group_sum[1] = d * static_cast<float>(sum_of_8(_mm256_add_epi32(levels[2], levels[3])));
+}
+
+// Chunks [chunk_begin, chunk_begin + n_chunks) of one activation row of `cols` values.
+inline void quantize_act_chunks(const float* x, int64_t cols, int64_t chunk_begin, int64_t n_chunks, ActChunk* out) {
+  for (int64_t c = 0; c < n_chunks; ++c) {
+    ActChunk& a = out[c];
+    const int64_t begin = (chunk_begin + c) * kChunk;
+    for (int b = 0; b < 8; ++b) {
+      const int64_t start = begin + 32 * b;
+      if (start + 32 <= cols) {
+        quantize_block32(x + start, a.q + 32 * b, a.lane_scale + 8 * b, a.group_sum + 2 * b);
+      } else if (start < cols) {
+        alignas(32) float padded[32] = {};
+        std::memcpy(padded, x + start, sizeof(float) * static_cast<size_t>(cols - start));
+        quantize_block32(padded, a.q + 32 * b, a.lane_scale + 8 * b, a.group_sum + 2 * b);
+      } else {
+        std::memset(a.q + 32 * b, 0, 32);
+        std::memset(a.lane_scale + 8 * b, 0, sizeof(float) * 8);
+        a.group_sum[2 * b] = a.group_sum[2 * b + 1] = 0.0f;
+      }
+    }
+  }
+}
+
+}  // namespace sinan::cpu::SINAN_CPU_ISA
