@@ -214,7 +214,8 @@ void quantize_act_chunk_reference(const float* x, int64_t cols, int64_t chunk, A
     float amax = 0.0f;
     for (int i = 0; i < n; ++i) amax = std::max(amax, std::fabs(v[i]));
     const float d = amax / 127.0f;
-    const float inverse = d != 0.0f ? 1.0f / d : 0.0f;
+    float inverse = d != 0.0f ? 1.0f / d : 0.0f;
+    if (!std::isfinite(inverse)) inverse = 0.0f;  // subnormal d: the levels would all saturate
     int sums[2] = {0, 0};
     for (int i = 0; i < n; ++i) {
       const float scaled = v[i] * inverse;

@@ -163,11 +163,15 @@ void set_int_entry(MatmulKernels* table) {
   constexpr LevelForm kForm =
       kPrefersSignedLevels && has_signed_form(kType) ? LevelForm::kSigned : LevelForm::kOffset;
   if (uses_quantized_activations(kType)) table->rows[static_cast<int>(kType)] = &int_matmul_rows<kType, kForm>;
+  table->decode_int[static_cast<int>(kType)] = &decode_int<kType, kForm>;
+  table->int_form[static_cast<int>(kType)] = kForm;
+  table->quantize_act = &quantize_act_chunks;
 }
 
 template <DType kType>
 void set_float_entry(MatmulKernels* table) {
   table->rows[static_cast<int>(kType)] = &float_matmul_rows<kType>;
+  table->decode_float[static_cast<int>(kType)] = &decode_float<kType>;
 }
 
 }  // namespace sinan::cpu::SINAN_CPU_ISA

@@ -8,6 +8,8 @@
 #include "core/dtype.h"
 #include "core/thread_pool.h"
 #include "kernels/cpu/cpu_tier.h"
+#include "kernels/cpu/decode_reference.h"
+#include "kernels/cpu/panels.h"
 #include "kernels/matrix.h"
 
 namespace sinan::cpu {
@@ -21,11 +23,22 @@ using MatmulRowsFn = void (*)(const Matrix& w, const float* x, int64_t x_stride,
 // bf16, FP8 with block scales, ...) keeps float32 activations and float32 accumulation.
 bool uses_quantized_activations(DType type);
 
+// The tier's building blocks, exposed so tests can hold them to the references bit for bit.
+using DecodeIntFn = void (*)(const Matrix& w, int64_t row, int64_t chunk, IntChunk* out);
+using DecodeFloatFn = const float* (*)(const Matrix& w, int64_t row, int64_t chunk, int64_t n_chunks, FloatChunk* out);
+using QuantizeActFn = void (*)(const float* x, int64_t cols, int64_t chunk_begin, int64_t n_chunks, ActChunk* out);
+
 struct MatmulKernels {
+  static constexpr int kTypes = static_cast<int>(DType::kCount);
   CpuTier tier = CpuTier::kScalar;
-  MatmulRowsFn rows[static_cast<int>(DType::kCount)] = {};  // by weight type
+  MatmulRowsFn rows[kTypes] = {};  // by weight type
   MatmulRowsFn generic = nullptr;  // any type dequantize_row() handles, through the scalar decoder
   MatmulRowsFn for_matrix(const Matrix& w) const;
+
+  DecodeIntFn decode_int[kTypes] = {};  // every type with an integer decoder, in int_form[type]
+  LevelForm int_form[kTypes] = {};
+  DecodeFloatFn decode_float[kTypes] = {};  // the types with a float-activation entry in rows
+  QuantizeActFn quantize_act = nullptr;
 };
 
 // The table of a tier; the tier must not be above detected_cpu_tier().

@@ -432,7 +432,7 @@ inline void quantize_block32(const float* x, int8_t* q, float* lane_scale, float
   __m256 amax = _mm256_setzero_ps();
   for (int i = 0; i < 4; ++i) {
     v[i] = _mm256_loadu_ps(x + 8 * i);
-    amax = _mm256_max_ps(amax, _mm256_and_ps(v[i], abs_mask));
+    amax = _mm256_max_ps(_mm256_and_ps(v[i], abs_mask), amax);  // a NaN value is skipped, as std::max does
   }
   const float d = max_of_8(amax) / 127.0f;
   float inverse = d != 0.0f ? 1.0f / d : 0.0f;
