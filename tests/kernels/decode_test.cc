@@ -47,10 +47,8 @@ TEST(Decode, IntChunksMatchTheReferenceOnEveryTier) {
               const std::string where = fmt::format("{} {} cols={} row={} chunk={}", cpu::cpu_tier_name(tier),
                                                     dtype_name(type), cols, r, c);
               ASSERT_EQ(std::memcmp(got.q, want.q, sizeof(got.q)), 0) << where;
-              for (int i = 0; i < cpu::kLanesPerChunk; ++i) {
-                ASSERT_TRUE(same_float(got.lane_scale[i], want.lane_scale[i])) << where << " lane " << i;
-              }
               for (int i = 0; i < cpu::kGroupsPerChunk; ++i) {
+                ASSERT_TRUE(same_float(got.group_scale[i], want.group_scale[i])) << where << " group " << i;
                 ASSERT_TRUE(same_float(got.group_min[i], want.group_min[i])) << where << " group " << i;
               }
             }
@@ -61,7 +59,7 @@ TEST(Decode, IntChunksMatchTheReferenceOnEveryTier) {
   }
 }
 
-// The integer levels reproduce the dequantized weights: lane_scale * q - group_min == dequantize_row.
+// The integer levels reproduce the dequantized weights: group_scale * q - group_min == dequantize_row.
 TEST(Decode, IntChunksRepresentTheDequantizedWeights) {
   std::mt19937 rng(12);
   for (DType type : kIntTypes) {
@@ -74,7 +72,7 @@ TEST(Decode, IntChunksRepresentTheDequantizedWeights) {
           cpu::decode_int_chunk_reference(t.m, r, c, form, &chunk);
           for (int i = 0; i < cpu::kChunk; ++i) {
             const int level = form == cpu::LevelForm::kSigned ? static_cast<int8_t>(chunk.q[i]) : chunk.q[i];
-            const double value = static_cast<double>(chunk.lane_scale[i / 4]) * level - chunk.group_min[i / 16];
+            const double value = static_cast<double>(chunk.group_scale[i / 16]) * level - chunk.group_min[i / 16];
             const double want = t.decoded[r * 512 + c * cpu::kChunk + i];
             ASSERT_NEAR(value, want, 1e-6 * std::abs(want) + 1e-12) << dtype_name(type) << " value " << i;
           }
@@ -147,7 +145,7 @@ TEST(Decode, ActivationQuantizerMatchesTheReferenceOnEveryTier) {
       for (int64_t c = 0; c < n_chunks; ++c) {
         const std::string where = fmt::format("{} pattern {} chunk {}", cpu::cpu_tier_name(tier), pattern, c);
         ASSERT_EQ(std::memcmp(got[c].q, want[c].q, sizeof(want[c].q)), 0) << where;
-        for (int i = 0; i < cpu::kLanesPerChunk; ++i) ASSERT_TRUE(same_float(got[c].lane_scale[i], want[c].lane_scale[i])) << where;
+        for (int i = 0; i < cpu::kBlocksPerChunk; ++i) ASSERT_TRUE(same_float(got[c].block_scale[i], want[c].block_scale[i])) << where;
         for (int i = 0; i < cpu::kGroupsPerChunk; ++i) ASSERT_TRUE(same_float(got[c].group_sum[i], want[c].group_sum[i])) << where;
       }
     }
@@ -161,7 +159,7 @@ TEST(Decode, ActivationQuantizerFollowsQ8_0) {
   x[0] = -127.0f;  // block 0: d = 1, so x / d are the half-integers themselves
   cpu::ActChunk a;
   cpu::quantize_act_chunk_reference(x.data(), 64, 0, &a);
-  EXPECT_EQ(a.lane_scale[0], 1.0f);
+  EXPECT_EQ(a.block_scale[0], 1.0f);
   EXPECT_EQ(a.q[0], -127);
   EXPECT_EQ(a.q[1], -16);  // -15.5 rounds away from zero
   EXPECT_EQ(a.q[2], -15);
@@ -169,7 +167,7 @@ TEST(Decode, ActivationQuantizerFollowsQ8_0) {
   float sum0 = 0;
   for (int i = 0; i < 16; ++i) sum0 += a.q[i];
   EXPECT_EQ(a.group_sum[0], sum0);
-  EXPECT_EQ(a.lane_scale[8], 15.5f / 127.0f);  // block 1's amax is x[63] = 15.5
+  EXPECT_EQ(a.block_scale[1], 15.5f / 127.0f);  // block 1's amax is x[63] = 15.5
   EXPECT_EQ(a.q[63], 127);
 }
 

@@ -14,16 +14,15 @@ namespace {
 
 using namespace quant_detail;
 
-// Writes the scale of 32 values (8 lanes) and the min of their two groups.
+// Writes the scale and min of 32 values (two groups).
 void set_block32_scales(IntChunk* out, int block, float scale, float min) {
-  for (int l = 0; l < 8; ++l) out->lane_scale[8 * block + l] = scale;
-  out->group_min[2 * block] = min;
-  out->group_min[2 * block + 1] = min;
+  out->group_scale[2 * block] = out->group_scale[2 * block + 1] = scale;
+  out->group_min[2 * block] = out->group_min[2 * block + 1] = min;
 }
 
-// Sets one 16-value group's scale (4 lanes) and min.
+// Sets one 16-value group's scale and min.
 void set_group16_scales(IntChunk* out, int group, float scale, float min) {
-  for (int l = 0; l < 4; ++l) out->lane_scale[4 * group + l] = scale;
+  out->group_scale[group] = scale;
   out->group_min[group] = min;
 }
 
@@ -205,7 +204,7 @@ void decode_float_chunk_reference(const Matrix& w, int64_t row, int64_t chunk, F
 }
 
 void quantize_act_chunk_reference(const float* x, int64_t cols, int64_t chunk, ActChunk* out) {
-  std::memset(out, 0, sizeof(ActChunk));
+  std::memset(static_cast<void*>(out), 0, sizeof(ActChunk));
   const int64_t begin = chunk * kChunk;
   const int count = static_cast<int>(std::min(kChunk, cols - begin));
   for (int b = 0; b * 32 < count; ++b) {
@@ -224,7 +223,7 @@ void quantize_act_chunk_reference(const float* x, int64_t cols, int64_t chunk, A
       out->q[32 * b + i] = static_cast<int8_t>(level);
       sums[i / 16] += level;
     }
-    for (int l = 0; l < 8; ++l) out->lane_scale[8 * b + l] = d;
+    out->block_scale[b] = d;
     out->group_sum[2 * b] = d * static_cast<float>(sums[0]);
     out->group_sum[2 * b + 1] = d * static_cast<float>(sums[1]);
   }

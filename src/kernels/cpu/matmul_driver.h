@@ -3,6 +3,7 @@
 //   kIntRows, kIntTokens, kFloatRows, kFloatTokens            tile sizes (registers)
 //   int_tile<R, T, kSigned>(w, w_stride, a, a_stride, n_chunks, out[R][T])
 //   float_tile<R, T>(w_rows[R], x_rows[T], count, out[R][T])
+//   Loader16<kType> (kAvailable, supports, make), fused_float_tile<R, T, kType>, kFusedFloatTokens
 //   quantize_act_chunks(x, cols, chunk_begin, n_chunks, ActChunk* out)
 //   decode_int<kType, kForm>(w, row, chunk, IntChunk*), decode_float<kType>(w, row, chunk, n, FloatChunk*)
 //   kPrefersSignedLevels                                       AVX2: q8_0 / iq4 keep int8 levels
@@ -63,6 +64,29 @@ void float_tile_entry(const float* const* w_rows, const float* const* x_rows, in
   store_tile(&sums[0][0], R, T, y, y_stride, accumulate);
 }
 
+template <int R, int T, DType kType>
+void fused_float_tile_entry(const Matrix& w, int64_t r0, const float* const* x_rows, int64_t col0, int64_t count,
+                            float* y, int64_t y_stride, bool accumulate) {
+  float sums[R][T];
+  fused_float_tile<R, T, kType>(w, r0, x_rows, col0, count, sums);
+  store_tile(&sums[0][0], R, T, y, y_stride, accumulate);
+}
+
+using FusedFloatTileFn = void (*)(const Matrix& w, int64_t r0, const float* const* x_rows, int64_t col0,
+                                  int64_t count, float* y, int64_t y_stride, bool accumulate);
+
+template <DType kType, int R, size_t... Ts>
+constexpr std::array<FusedFloatTileFn, sizeof...(Ts)> fused_tile_row(std::index_sequence<Ts...>) {
+  return {&fused_float_tile_entry<R, static_cast<int>(Ts) + 1, kType>...};
+}
+template <DType kType, size_t... Rs>
+constexpr std::array<std::array<FusedFloatTileFn, kFusedFloatTokens>, sizeof...(Rs)> fused_tile_table(
+    std::index_sequence<Rs...>) {
+  return {fused_tile_row<kType, static_cast<int>(Rs) + 1>(std::make_index_sequence<kFusedFloatTokens>())...};
+}
+template <DType kType>
+inline constexpr auto kFusedFloatTiles = fused_tile_table<kType>(std::make_index_sequence<kFloatRows>());
+
 template <bool kSigned, int R, size_t... Ts>
 constexpr std::array<IntTileFn, sizeof...(Ts)> int_tile_row(std::index_sequence<Ts...>) {
   return {&int_tile_entry<R, static_cast<int>(Ts) + 1, kSigned>...};
@@ -85,6 +109,36 @@ template <bool kSigned>
 inline constexpr auto kIntTiles = int_tile_table<kSigned>(std::make_index_sequence<kIntRows>());
 inline constexpr auto kFloatTiles = float_tile_table(std::make_index_sequence<kFloatRows>());
 
+// ---- software prefetch: the weights of the next panel, so the memory system streams them while this
+// panel is decoded and multiplied (a panel row is only 0.3 to 4 KiB, too short for the hardware
+// prefetchers to get ahead on their own).
+
+inline int64_t chunk_bytes(const Matrix& w) {
+  const auto& info = dtype_info(w.dtype);
+  return kChunk / info.block_elems * info.block_bytes;
+}
+
+inline void prefetch_panel(const Matrix& w, int64_t r0, int64_t rows, int64_t chunk, int64_t n_chunks) {
+  const int64_t bytes_per_chunk = chunk_bytes(w);
+  const int64_t begin = chunk * bytes_per_chunk;
+  const int64_t end = min_of(begin + n_chunks * bytes_per_chunk, static_cast<int64_t>(w.row_bytes));
+  for (int64_t r = r0; r < r0 + rows; ++r) {
+    const uint8_t* row = w.row(r);
+    for (int64_t b = begin; b < end; b += 64) __builtin_prefetch(row + b, 0, 0);
+  }
+}
+
+// The panel after (r0, k0) in the order the drivers visit them: the next k-block of the same rows
+// within [a0, a0 + ac), else the next row tile's first one.
+inline void prefetch_next_panel(const Matrix& w, int64_t r0, int64_t tile_rows, int64_t row_end, int64_t k0,
+                                int64_t a0, int64_t ac) {
+  if (k0 + kPanelChunks < a0 + ac) {
+    prefetch_panel(w, r0, min_of(tile_rows, row_end - r0), k0 + kPanelChunks, min_of(kPanelChunks, a0 + ac - k0 - kPanelChunks));
+  } else if (r0 + tile_rows < row_end) {
+    prefetch_panel(w, r0 + tile_rows, min_of(tile_rows, row_end - r0 - tile_rows), a0, min_of(kPanelChunks, ac));
+  }
+}
+
 // ---- block-quantized weights, int8 activations.
 
 template <DType kType, LevelForm kForm>
@@ -106,6 +160,7 @@ void int_matmul_rows(const Matrix& w, const float* x, int64_t x_stride, int64_t 
         const int64_t rc = min_of(kIntRows, row_end - r0);
         for (int64_t k0 = a0; k0 < a0 + ac; k0 += kPanelChunks) {
           const int64_t kc = min_of(kPanelChunks, a0 + ac - k0);
+          prefetch_next_panel(w, r0, kIntRows, row_end, k0, a0, ac);
           for (int64_t r = 0; r < rc; ++r) {
             for (int64_t c = 0; c < kc; ++c) decode_int<kType, kForm>(w, r0 + r, k0 + c, &panel[r * kPanelChunks + c]);
           }
@@ -120,14 +175,37 @@ void int_matmul_rows(const Matrix& w, const float* x, int64_t x_stride, int64_t 
   }
 }
 
-// ---- float activations: f32, f16, bf16, FP8 (block scales applied while decoding), anything else
-// through the scalar decoder. The activations are read in place.
+// ---- float activations: f32, f16, bf16, FP8 (block scales applied while decoding), q8_0, anything
+// else through the scalar decoder. The activations are read in place. Up to kFusedFloatTokens tokens
+// the tier's loaders convert the weights in registers; more tokens share a decoded panel.
 
 constexpr int64_t kFloatRowMajorTokens = 16;
 
 template <DType kType>
+void fused_float_rows(const Matrix& w, const float* x, int64_t x_stride, int64_t n_tokens, float* y, int64_t y_stride,
+                      int64_t row_begin, int64_t row_end) {
+  const int64_t n_chunks = chunks_for(w.cols);
+  const float* x_rows[kFloatTokens];
+  for (int64_t r0 = row_begin; r0 < row_end; r0 += kFloatRows) {
+    const int64_t rc = min_of(kFloatRows, row_end - r0);
+    for (int64_t k0 = 0; k0 < n_chunks; k0 += kPanelChunks) {
+      const int64_t count = min_of(kPanelChunks * kChunk, w.cols - k0 * kChunk);
+      prefetch_next_panel(w, r0, kFloatRows, row_end, k0, 0, n_chunks);
+      for (int64_t t = 0; t < n_tokens; ++t) x_rows[t] = x + t * x_stride + k0 * kChunk;
+      kFusedFloatTiles<kType>[rc - 1][n_tokens - 1](w, r0, x_rows, k0 * kChunk, count, y + r0, y_stride, k0 > 0);
+    }
+  }
+}
+
+template <DType kType>
 void float_matmul_rows(const Matrix& w, const float* x, int64_t x_stride, int64_t n_tokens, float* y,
                        int64_t y_stride, int64_t row_begin, int64_t row_end) {
+  if constexpr (Loader16<kType>::kAvailable) {
+    if (n_tokens <= kFusedFloatTokens && Loader16<kType>::supports(w)) {
+      fused_float_rows<kType>(w, x, x_stride, n_tokens, y, y_stride, row_begin, row_end);
+      return;
+    }
+  }
   const int64_t n_chunks = chunks_for(w.cols);
   alignas(64) FloatChunk panel[kFloatRows * kPanelChunks];
   const float* w_rows[kFloatRows];
@@ -144,6 +222,7 @@ void float_matmul_rows(const Matrix& w, const float* x, int64_t x_stride, int64_
         for (int64_t k0 = a0; k0 < a0 + ac; k0 += kPanelChunks) {
           const int64_t kc = min_of(kPanelChunks, a0 + ac - k0);
           const int64_t count = min_of(kc * kChunk, w.cols - k0 * kChunk);
+          prefetch_next_panel(w, r0, kFloatRows, row_end, k0, a0, ac);
           for (int64_t r = 0; r < rc; ++r) w_rows[r] = decode_float<kType>(w, r0 + r, k0, kc, &panel[r * kPanelChunks]);
           for (int64_t tt = 0; tt < tb; tt += kFloatTokens) {
             const int64_t tc = min_of(kFloatTokens, tb - tt);

@@ -1,8 +1,10 @@
 // AVX-512 tiles: R weight rows x T tokens of dot products held in zmm accumulators.
 //  - int: 64 values per step; vpdpbusd sums 4 (unsigned level x int8 activation) products per int32 lane,
-//    the lanes are converted and scaled by (weight lane scale x activation lane scale); the offsets and
-//    mins come off once per chunk as a 16-wide product with the activations' group sums.
-//  - float: 16 values per step, one FMA per (row, token); the ragged end uses masked loads.
+//    the lanes are converted and scaled by (weight group scale x activation block scale, each spread to
+//    its lanes by one permute); the offsets and mins come off once per chunk as a 16-wide product with
+//    the activations' group sums.
+//  - float: 16 values per step, one FMA per (row, token); the ragged end uses masked loads. For a few
+//    tokens (decode) the weights are converted in registers as they stream (Loader16), without a panel.
 #pragma once
 
 #include <immintrin.h>
@@ -10,6 +12,8 @@
 #include <cstdint>
 
 #include "kernels/cpu/panels.h"
+#include "kernels/matrix.h"
+#include "quant/block_layouts.h"
 
 #ifndef SINAN_CPU_ISA
 #error "define SINAN_CPU_ISA before including microkernels_avx512.h"
@@ -42,19 +46,33 @@ inline void int_tile(const IntChunk* w, int64_t w_stride, const ActChunk* a, int
   for (int r = 0; r < R; ++r) {
     for (int t = 0; t < T; ++t) acc[r][t] = _mm512_setzero_ps();
   }
+  // Lane l of 64-value vector v holds values 64 v + 4 l .. + 3: group 4 v + l / 4.
+  const __m512i spread[4] = {
+      _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3),
+      _mm512_setr_epi32(4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7),
+      _mm512_setr_epi32(8, 8, 8, 8, 9, 9, 9, 9, 10, 10, 10, 10, 11, 11, 11, 11),
+      _mm512_setr_epi32(12, 12, 12, 12, 13, 13, 13, 13, 14, 14, 14, 14, 15, 15, 15, 15)};
+  // ... and activation block 2 v + l / 8.
+  const __m512i spread_blocks[4] = {
+      _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1),
+      _mm512_setr_epi32(2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3),
+      _mm512_setr_epi32(4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5),
+      _mm512_setr_epi32(6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7)};
   for (int64_t c = 0; c < n_chunks; ++c) {
+    __m512 group_scales[R];
+    for (int r = 0; r < R; ++r) group_scales[r] = _mm512_load_ps(w[r * w_stride + c].group_scale);
     for (int v = 0; v < 4; ++v) {
       __m512i wq[R];
       __m512 ws[R];
       for (int r = 0; r < R; ++r) {
-        const IntChunk& wc = w[r * w_stride + c];
-        wq[r] = _mm512_load_si512(wc.q + 64 * v);
-        ws[r] = _mm512_load_ps(wc.lane_scale + 16 * v);
+        wq[r] = _mm512_load_si512(w[r * w_stride + c].q + 64 * v);
+        ws[r] = _mm512_permutexvar_ps(spread[v], group_scales[r]);
       }
       for (int t = 0; t < T; ++t) {
         const ActChunk& ac = a[t * a_stride + c];
         const __m512i aq = _mm512_load_si512(ac.q + 64 * v);
-        const __m512 as = _mm512_load_ps(ac.lane_scale + 16 * v);
+        const __m512 as =
+            _mm512_permutexvar_ps(spread_blocks[v], _mm512_castps256_ps512(_mm256_load_ps(ac.block_scale)));
         for (int r = 0; r < R; ++r) {
           const __m512i dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), wq[r], aq);
           acc[r][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(ws[r], as), acc[r][t]);
@@ -92,6 +110,125 @@ inline void float_tile(const float* const* w, const float* const* x, int64_t cou
     const __mmask16 mask = static_cast<__mmask16>((1u << (count - i)) - 1);
     __m512 wv[R];
     for (int r = 0; r < R; ++r) wv[r] = _mm512_maskz_loadu_ps(mask, w[r] + i);
+    for (int t = 0; t < T; ++t) {
+      const __m512 xv = _mm512_maskz_loadu_ps(mask, x[t] + i);
+      for (int r = 0; r < R; ++r) acc[r][t] = _mm512_fmadd_ps(wv[r], xv, acc[r][t]);
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    for (int t = 0; t < T; ++t) out[r][t] = sum_of(acc[r][t]);
+  }
+}
+
+// ---- fused float tiles: 16 weights of a row converted to float32 in registers, bit-identical to the
+// reference decoders (FP8's block scale times 256, a power of two, is one exact multiplier).
+
+constexpr int kFusedFloatTokens = 4;  // up to this many tokens the float types skip the panel
+
+template <DType kType>
+struct Loader16 {
+  static constexpr bool kAvailable = false;
+};
+
+template <>
+struct Loader16<DType::kF32> {
+  static constexpr bool kAvailable = true;
+  const uint8_t* row = nullptr;
+  static bool supports(const Matrix& w) { return w.block_scales == nullptr; }
+  static Loader16 make(const Matrix& w, int64_t r) { return {w.row(r)}; }
+  __m512 load(int64_t col) const { return _mm512_loadu_ps(row + 4 * col); }
+  __m512 load_part(int64_t col, __mmask16 m) const { return _mm512_maskz_loadu_ps(m, row + 4 * col); }
+};
+
+template <>
+struct Loader16<DType::kBF16> {
+  static constexpr bool kAvailable = true;
+  const uint8_t* row = nullptr;
+  static bool supports(const Matrix& w) { return w.block_scales == nullptr; }
+  static Loader16 make(const Matrix& w, int64_t r) { return {w.row(r)}; }
+  static __m512 widen(__m256i h) { return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16)); }
+  __m512 load(int64_t col) const { return widen(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + 2 * col))); }
+  __m512 load_part(int64_t col, __mmask16 m) const { return widen(_mm256_maskz_loadu_epi16(m, row + 2 * col)); }
+};
+
+template <>
+struct Loader16<DType::kF16> {
+  static constexpr bool kAvailable = true;
+  const uint8_t* row = nullptr;
+  static bool supports(const Matrix& w) { return w.block_scales == nullptr; }
+  static Loader16 make(const Matrix& w, int64_t r) { return {w.row(r)}; }
+  __m512 load(int64_t col) const {
+    return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + 2 * col)));
+  }
+  __m512 load_part(int64_t col, __mmask16 m) const { return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, row + 2 * col)); }
+};
+
+template <>
+struct Loader16<DType::kF8E4M3> {
+  static constexpr bool kAvailable = true;
+  const uint8_t* row = nullptr;
+  const float* scale_row = nullptr;  // null: no block scales
+  int shift = 0;                     // log2 of the scale block width
+  static bool supports(const Matrix& w) {
+    const int64_t b = w.scale_block_cols;
+    return w.block_scales == nullptr || (w.scale_block_rows > 0 && b >= 16 && (b & (b - 1)) == 0);
+  }
+  static Loader16 make(const Matrix& w, int64_t r) {
+    Loader16 l{w.row(r)};
+    if (w.block_scales != nullptr) {
+      l.scale_row = w.block_scales + ((r + w.scale_row_offset) / w.scale_block_rows) * w.scale_cols;
+      l.shift = __builtin_ctzll(static_cast<unsigned long long>(w.scale_block_cols));
+    }
+    return l;
+  }
+  // e4m3 -> a half of the value * 2^-8 (exponent bias 15 vs 7), exact including subnormals.
+  __m512 widen(__m128i bytes, int64_t col) const {
+    const __m256i b = _mm256_cvtepu8_epi16(bytes);
+    const __m256i half = _mm256_or_si256(_mm256_slli_epi16(_mm256_and_si256(b, _mm256_set1_epi16(0x80)), 8),
+                                         _mm256_slli_epi16(_mm256_and_si256(b, _mm256_set1_epi16(0x7f)), 7));
+    const float scale = scale_row != nullptr ? scale_row[col >> shift] * 256.0f : 256.0f;
+    return _mm512_mul_ps(_mm512_cvtph_ps(half), _mm512_set1_ps(scale));
+  }
+  __m512 load(int64_t col) const { return widen(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + col)), col); }
+  __m512 load_part(int64_t col, __mmask16 m) const { return widen(_mm_maskz_loadu_epi8(m, row + col), col); }
+};
+
+template <>
+struct Loader16<DType::kQ8_0> {
+  static constexpr bool kAvailable = true;
+  const uint8_t* row = nullptr;
+  static bool supports(const Matrix& w) { return w.block_scales == nullptr; }
+  static Loader16 make(const Matrix& w, int64_t r) { return {w.row(r)}; }
+  __m512 load(int64_t col) const {
+    const auto* block = reinterpret_cast<const BlockQ8_0*>(row) + (col >> 5);
+    const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block->qs + (col & 31)));
+    return _mm512_mul_ps(_mm512_set1_ps(_cvtsh_ss(block->d)), _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q)));
+  }
+  __m512 load_part(int64_t col, __mmask16) const { return load(col); }  // rows are whole 32-value blocks
+};
+
+template <int R, int T, DType kType>
+inline void fused_float_tile(const Matrix& w, int64_t r0, const float* const* x, int64_t col0, int64_t count,
+                             float (&out)[R][T]) {
+  Loader16<kType> rows[R];
+  for (int r = 0; r < R; ++r) rows[r] = Loader16<kType>::make(w, r0 + r);
+  __m512 acc[R][T];
+  for (int r = 0; r < R; ++r) {
+    for (int t = 0; t < T; ++t) acc[r][t] = _mm512_setzero_ps();
+  }
+  int64_t i = 0;
+  for (; i + 16 <= count; i += 16) {
+    __m512 wv[R];
+    for (int r = 0; r < R; ++r) wv[r] = rows[r].load(col0 + i);
+    for (int t = 0; t < T; ++t) {
+      const __m512 xv = _mm512_loadu_ps(x[t] + i);
+      for (int r = 0; r < R; ++r) acc[r][t] = _mm512_fmadd_ps(wv[r], xv, acc[r][t]);
+    }
+  }
+  if (i < count) {
+    const __mmask16 mask = static_cast<__mmask16>((1u << (count - i)) - 1);
+    __m512 wv[R];
+    for (int r = 0; r < R; ++r) wv[r] = rows[r].load_part(col0 + i, mask);
     for (int t = 0; t < T; ++t) {
       const __m512 xv = _mm512_maskz_loadu_ps(mask, x[t] + i);
       for (int r = 0; r < R; ++r) acc[r][t] = _mm512_fmadd_ps(wv[r], xv, acc[r][t]);

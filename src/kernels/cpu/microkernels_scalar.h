@@ -4,7 +4,9 @@
 
 #include <cstdint>
 
+#include "core/dtype.h"
 #include "kernels/cpu/panels.h"
+#include "kernels/matrix.h"
 
 #ifndef SINAN_CPU_ISA
 #error "define SINAN_CPU_ISA before including microkernels_scalar.h"
@@ -18,6 +20,15 @@ constexpr int kFloatRows = 2;
 constexpr bool kPrefersSignedLevels = false;
 constexpr int kFloatTokens = 2;
 constexpr int kPartials = 8;
+constexpr int kFusedFloatTokens = 0;  // no fused loaders: every float type goes through a panel
+
+template <DType kType>
+struct Loader16 {
+  static constexpr bool kAvailable = false;
+};
+
+template <int R, int T, DType kType>
+inline void fused_float_tile(const Matrix&, int64_t, const float* const*, int64_t, int64_t, float (&)[R][T]) {}
 
 template <int R, int T, bool kSigned>
 inline void int_tile(const IntChunk* w, int64_t w_stride, const ActChunk* a, int64_t a_stride, int64_t n_chunks,
@@ -28,13 +39,13 @@ inline void int_tile(const IntChunk* w, int64_t w_stride, const ActChunk* a, int
       const IntChunk& wc = w[r * w_stride + c];
       for (int t = 0; t < T; ++t) {
         const ActChunk& ac = a[t * a_stride + c];
-        for (int lane = 0; lane < kLanesPerChunk; ++lane) {
+        for (int lane = 0; lane < kChunk / 4; ++lane) {
           int dot = 0;
           for (int j = 4 * lane; j < 4 * lane + 4; ++j) {
             const int level = kSigned ? static_cast<int8_t>(wc.q[j]) : wc.q[j];
             dot += level * ac.q[j];
           }
-          acc[r][t][lane % kPartials] += static_cast<float>(dot) * (wc.lane_scale[lane] * ac.lane_scale[lane]);
+          acc[r][t][lane % kPartials] += static_cast<float>(dot) * (wc.group_scale[lane / 4] * ac.block_scale[lane / 8]);
         }
         for (int g = 0; g < kGroupsPerChunk; ++g) acc[r][t][g % kPartials] -= wc.group_min[g] * ac.group_sum[g];
       }

@@ -2,7 +2,7 @@
 //
 // Block-quantized weights (q4_0 ... iq4_xs) are decoded 256 values (a "chunk": one k-quant super-block or
 // eight 32-value blocks) at a time into an IntChunk: one byte level per value plus float scales, such that
-//     weight[i] = lane_scale[i / 4] * q[i] - group_min[i / 16]
+//     weight[i] = group_scale[i / 16] * q[i] - group_min[i / 16]
 // Activations are quantized per 32 values, as ggml's q8_0 (d = amax / 127, q = round(x / d)), into
 // ActChunks with the same geometry. A dot product is then integer sums of 4 products per lane (VNNI's
 // vpdpbusd, AVX2's maddubs + madd), scaled per lane in float, minus sum_g group_min[g] * group_sum[g].
@@ -17,24 +17,24 @@
 namespace sinan::cpu {
 
 constexpr int64_t kChunk = 256;            // values per decoded chunk: a multiple of every block size
-constexpr int64_t kLanesPerChunk = 64;     // one float scale per 4 consecutive values
 constexpr int64_t kGroupsPerChunk = 16;    // one min / activation sum per 16 consecutive values
 
 // One weight row's chunk, decoded. Values past the end of the row are zero (level, scale and min).
 struct alignas(64) IntChunk {
-  uint8_t q[kChunk];                  // levels (int8 in the signed form)
-  float lane_scale[kLanesPerChunk];   // scale of values 4i .. 4i + 3
-  float group_min[kGroupsPerChunk];   // subtracted once per value of group g (offsets and k-quant mins)
+  uint8_t q[kChunk];                   // levels (int8 in the signed form)
+  float group_scale[kGroupsPerChunk];  // scale of the 16 values of group g
+  float group_min[kGroupsPerChunk];    // subtracted once per value of group g (offsets and k-quant mins)
 };
-static_assert(sizeof(IntChunk) == 576);
+static_assert(sizeof(IntChunk) == 384);
 
 // One token's chunk of activations, quantized per 32 values. Values past the end of the row are zero.
+constexpr int64_t kBlocksPerChunk = kChunk / 32;
 struct alignas(64) ActChunk {
   int8_t q[kChunk];
-  float lane_scale[kLanesPerChunk];   // d of the 32-value block holding values 4i .. 4i + 3
-  float group_sum[kGroupsPerChunk];   // d * sum of the 16 levels of group g
+  float group_sum[kGroupsPerChunk];    // d * sum of the 16 levels of group g (64-byte aligned)
+  float block_scale[kBlocksPerChunk];  // d of the 32-value block b (32-byte aligned)
 };
-static_assert(sizeof(ActChunk) == 576);
+static_assert(sizeof(ActChunk) == 384);
 
 // One weight row's chunk decoded to float32 (zero past the end of the row).
 struct alignas(64) FloatChunk {
@@ -43,7 +43,7 @@ struct alignas(64) FloatChunk {
 
 // Stack budgets of one matmul call (per thread): quantized activations and the decoded weight panel.
 // Worker threads have glibc's default 8 MiB stacks; these stay well below.
-constexpr int64_t kActChunkBudget = 320;  // 180 KiB of ActChunks
+constexpr int64_t kActChunkBudget = 480;  // 180 KiB of ActChunks
 constexpr int64_t kPanelChunks = 4;       // chunks per row decoded at a time (1024 values)
 constexpr int64_t kMaxTokenBlock = 64;    // tokens per pass over the weights in the k-major order
 

@@ -54,30 +54,25 @@ inline void store_q32(IntChunk* out, int block, __m256i levels) {
   _mm256_store_si256(reinterpret_cast<__m256i*>(out->q + 32 * block), levels);
 }
 
-// One scale for 32 values (8 lanes) and the min of their two groups.
+// One scale and min for 32 values (two groups).
 inline void set_block32_scales(IntChunk* out, int block, float scale, float min) {
-  _mm256_store_ps(out->lane_scale + 8 * block, _mm256_set1_ps(scale));
-  out->group_min[2 * block] = min;
-  out->group_min[2 * block + 1] = min;
+  out->group_scale[2 * block] = out->group_scale[2 * block + 1] = scale;
+  out->group_min[2 * block] = out->group_min[2 * block + 1] = min;
 }
 
-// Eight 32-value sub-block scales and mins (k-quants with 32-value sub-blocks).
+// Eight 32-value sub-block scales and mins (k-quants with 32-value sub-blocks), each to its two groups.
 inline void set_sub32_scales(IntChunk* out, __m256 scales, __m256 mins) {
-  for (int j = 0; j < 8; ++j) {
-    _mm256_store_ps(out->lane_scale + 8 * j, _mm256_permutevar8x32_ps(scales, _mm256_set1_epi32(j)));
-  }
-  _mm256_store_ps(out->group_min, _mm256_permutevar8x32_ps(mins, _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3)));
-  _mm256_store_ps(out->group_min + 8, _mm256_permutevar8x32_ps(mins, _mm256_setr_epi32(4, 4, 5, 5, 6, 6, 7, 7)));
+  const __m256i low = _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3), high = _mm256_setr_epi32(4, 4, 5, 5, 6, 6, 7, 7);
+  _mm256_store_ps(out->group_scale, _mm256_permutevar8x32_ps(scales, low));
+  _mm256_store_ps(out->group_scale + 8, _mm256_permutevar8x32_ps(scales, high));
+  _mm256_store_ps(out->group_min, _mm256_permutevar8x32_ps(mins, low));
+  _mm256_store_ps(out->group_min + 8, _mm256_permutevar8x32_ps(mins, high));
 }
 
-// Sixteen 16-value group scales (four lanes each) and mins.
+// Sixteen 16-value group scales and mins.
 inline void set_group16_scales(IntChunk* out, __m256 scales_lo, __m256 scales_hi, __m256 mins_lo, __m256 mins_hi) {
-  const __m256i pick[4] = {_mm256_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1), _mm256_setr_epi32(2, 2, 2, 2, 3, 3, 3, 3),
-                           _mm256_setr_epi32(4, 4, 4, 4, 5, 5, 5, 5), _mm256_setr_epi32(6, 6, 6, 6, 7, 7, 7, 7)};
-  for (int i = 0; i < 4; ++i) {
-    _mm256_store_ps(out->lane_scale + 8 * i, _mm256_permutevar8x32_ps(scales_lo, pick[i]));
-    _mm256_store_ps(out->lane_scale + 32 + 8 * i, _mm256_permutevar8x32_ps(scales_hi, pick[i]));
-  }
+  _mm256_store_ps(out->group_scale, scales_lo);
+  _mm256_store_ps(out->group_scale + 8, scales_hi);
   _mm256_store_ps(out->group_min, mins_lo);
   _mm256_store_ps(out->group_min + 8, mins_hi);
 }
@@ -90,7 +85,7 @@ inline __m256 u8_to_float(__m128i v) { return _mm256_cvtepi32_ps(_mm256_cvtepu8_
 inline void clear_blocks_from(IntChunk* out, int count) {
   if (count >= 8) return;
   std::memset(out->q + 32 * count, 0, static_cast<size_t>(32 * (8 - count)));
-  std::memset(out->lane_scale + 8 * count, 0, sizeof(float) * static_cast<size_t>(8 * (8 - count)));
+  std::memset(out->group_scale + 2 * count, 0, sizeof(float) * static_cast<size_t>(2 * (8 - count)));
   std::memset(out->group_min + 2 * count, 0, sizeof(float) * static_cast<size_t>(2 * (8 - count)));
 }
 
@@ -372,10 +367,12 @@ inline const float* decode_float(const Matrix& w, int64_t row, int64_t chunk, in
             w.block_scales == nullptr
                 ? nullptr
                 : w.block_scales + ((row + w.scale_row_offset) / w.scale_block_rows) * w.scale_cols;
-        for (; i + 8 <= count; i += 8) {
-          __m256 v = fp8_to_float(src + i);
-          if (scale_row) v = _mm256_mul_ps(v, _mm256_set1_ps(scale_row[(begin + i) / w.scale_block_cols]));
-          _mm256_store_ps(dst + i, v);
+        // Runs of one scale block (a multiple of 8 values), so no division per vector.
+        const int64_t run = scale_row ? w.scale_block_cols : count;
+        while (i + 8 <= count) {
+          const int64_t run_end = min_of(count, scale_row ? ((begin + i) / run + 1) * run - begin : count);
+          const __m256 scale = _mm256_set1_ps(scale_row ? scale_row[(begin + i) / run] : 1.0f);
+          for (; i + 8 <= run_end; i += 8) _mm256_store_ps(dst + i, _mm256_mul_ps(fp8_to_float(src + i), scale));
         }
         if (i < count) {
           alignas(16) uint8_t tail[8] = {};
@@ -426,7 +423,7 @@ inline __m256i round_away_127(__m256 v) {
   return _mm256_cvttps_epi32(r);
 }
 
-inline void quantize_block32(const float* x, int8_t* q, float* lane_scale, float* group_sum) {
+inline void quantize_block32(const float* x, int8_t* q, float* block_scale, float* group_sum) {
   const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
   __m256 v[4];
   __m256 amax = _mm256_setzero_ps();
@@ -443,7 +440,7 @@ inline void quantize_block32(const float* x, int8_t* q, float* lane_scale, float
                                             _mm256_packs_epi32(levels[2], levels[3]));
   _mm256_store_si256(reinterpret_cast<__m256i*>(q),
                      _mm256_permutevar8x32_epi32(packed, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
-  _mm256_store_ps(lane_scale, _mm256_set1_ps(d));
+  *block_scale = d;
   group_sum[0] = d * static_cast<float>(sum_of_8(_mm256_add_epi32(levels[0], levels[1])));
   group_sum[1] = d * static_cast<float>(sum_of_8(_mm256_add_epi32(levels[2], levels[3])));
 }
@@ -456,14 +453,14 @@ inline void quantize_act_chunks(const float* x, int64_t cols, int64_t chunk_begi
     for (int b = 0; b < 8; ++b) {
       const int64_t start = begin + 32 * b;
       if (start + 32 <= cols) {
-        quantize_block32(x + start, a.q + 32 * b, a.lane_scale + 8 * b, a.group_sum + 2 * b);
+        quantize_block32(x + start, a.q + 32 * b, a.block_scale + b, a.group_sum + 2 * b);
       } else if (start < cols) {
         alignas(32) float padded[32] = {};
         std::memcpy(padded, x + start, sizeof(float) * static_cast<size_t>(cols - start));
-        quantize_block32(padded, a.q + 32 * b, a.lane_scale + 8 * b, a.group_sum + 2 * b);
+        quantize_block32(padded, a.q + 32 * b, a.block_scale + b, a.group_sum + 2 * b);
       } else {
         std::memset(a.q + 32 * b, 0, 32);
-        std::memset(a.lane_scale + 8 * b, 0, sizeof(float) * 8);
+        a.block_scale[b] = 0.0f;
         a.group_sum[2 * b] = a.group_sum[2 * b + 1] = 0.0f;
       }
     }

@@ -1,8 +1,8 @@
 // avx512 tier, float activations: f32 (read in place), f16, bf16, FP8 with block scales, q8_0, and anything else
 // through the scalar decoder.
 #define SINAN_CPU_ISA avx512
-#include "kernels/cpu/microkernels_avx512.h"
 #include "kernels/cpu/simd_decode.h"
+#include "kernels/cpu/microkernels_avx512.h"
 // The driver needs the tier's tiles and decoders above.
 #include "kernels/cpu/matmul_driver.h"
 

@@ -1,7 +1,7 @@
 // avx512 tier, the 32-value block formats with int8 activations.
 #define SINAN_CPU_ISA avx512
-#include "kernels/cpu/microkernels_avx512.h"
 #include "kernels/cpu/simd_decode.h"
+#include "kernels/cpu/microkernels_avx512.h"
 // The driver needs the tier's tiles and decoders above.
 #include "kernels/cpu/matmul_driver.h"
 
