@@ -207,16 +207,71 @@ inline void decode_q3_K(const BlockQ3_K& x, IntChunk* out) {
   set_group16_scales(out, s_lo, s_hi, _mm256_mul_ps(four, s_lo), _mm256_mul_ps(four, s_hi));
 }
 
-// The eight 6-bit scales and mins of q4_K / q5_K, as two 8-byte vectors.
-inline void k4_scales_mins(const uint8_t* packed, __m128i* scales, __m128i* mins) {
-  const uint32_t u0 = load_u32(packed), u1 = load_u32(packed + 4), u2 = load_u32(packed + 8);
-  const uint32_t sc_low = u0 & 0x3f3f3f3fu, min_low = u1 & 0x3f3f3f3fu;
-  const uint32_t sc_high = (u2 & 0x0f0f0f0fu) | ((u0 >> 2) & 0x30303030u);
-  const uint32_t min_high = ((u2 >> 4) & 0x0f0f0f0fu) | ((u1 >> 2) & 0x30303030u);
-  *scales = _mm_setr_epi32(static_cast<int>(sc_low), static_cast<int>(sc_high), 0, 0);
-  *mins = _mm_setr_epi32(static_cast<int>(min_low), static_cast<int>(min_high), 0, 0);
+// The eight 6-bit scales and mins of q4_K / q5_K (get_scale_min_k4's layout) as bytes: scales in 0..7,
+// mins in 8..15. Reads 16 bytes from `packed`: the 12 of the scales and the 4 after them in the block.
+// Dwords u0, u1, u2: scales 0..3 = u0 & 63, mins 0..3 = u1 & 63; scales 4..7 = low nibbles of u2 with the
+// top 2 bits of u0's bytes above them, mins 4..7 = high nibbles of u2 with the top 2 bits of u1's bytes.
+inline __m128i k4_scales_mins(const uint8_t* packed) {
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(packed));
+  const __m128i low = _mm_and_si128(
+      _mm_srlv_epi32(_mm_shuffle_epi32(v, _MM_SHUFFLE(2, 1, 2, 0)), _mm_setr_epi32(0, 0, 0, 4)),  // u0 u2 u1 u2>>4
+      _mm_setr_epi32(0x3f3f3f3f, 0x0f0f0f0f, 0x3f3f3f3f, 0x0f0f0f0f));
+  const __m128i top = _mm_and_si128(_mm_srli_epi32(_mm_shuffle_epi32(v, _MM_SHUFFLE(1, 1, 0, 0)), 2),  // u0 u0 u1 u1
+                                    _mm_setr_epi32(0, 0x30303030, 0, 0x30303030));
+  return _mm_or_si128(low, top);
 }
 
+// Scales (bytes 0..7) times d and mins (bytes 8..15) times dmin, each to the two groups of its sub-block.
+inline void set_k4_scales(IntChunk* out, __m128i scales_mins, uint16_t d_half, uint16_t dmin_half) {
+  const __m128i scales2 = _mm_unpacklo_epi8(scales_mins, scales_mins);  // s0 s0 s1 s1 .. s7 s7
+  const __m128i mins2 = _mm_unpackhi_epi8(scales_mins, scales_mins);
+#if defined(__AVX512F__)
+  _mm512_store_ps(out->group_scale,
+                  _mm512_mul_ps(_mm512_set1_ps(half_to_float(d_half)), _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(scales2))));
+  _mm512_store_ps(out->group_min,
+                  _mm512_mul_ps(_mm512_set1_ps(half_to_float(dmin_half)), _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(mins2))));
+#else
+  const __m256 d = _mm256_set1_ps(half_to_float(d_half)), dmin = _mm256_set1_ps(half_to_float(dmin_half));
+  _mm256_store_ps(out->group_scale, _mm256_mul_ps(d, u8_to_float(scales2)));
+  _mm256_store_ps(out->group_scale + 8, _mm256_mul_ps(d, u8_to_float(_mm_srli_si128(scales2, 8))));
+  _mm256_store_ps(out->group_min, _mm256_mul_ps(dmin, u8_to_float(mins2)));
+  _mm256_store_ps(out->group_min + 8, _mm256_mul_ps(dmin, u8_to_float(_mm_srli_si128(mins2, 8))));
+#endif
+}
+
+#if defined(__AVX512BW__)
+// Bytes [0, 32) = a, [32, 64) = b.
+inline __m512i bytes_2x32(uint8_t a, uint8_t b) {
+  return _mm512_inserti64x4(_mm512_set1_epi8(static_cast<char>(a)), _mm256_set1_epi8(static_cast<char>(b)), 1);
+}
+
+// q4_K / q5_K, 128 values per step: 64 bytes of nibbles hold groups 2h (bytes 0..31) and 2h + 1; a group's
+// low nibbles are its first 32 values, its high nibbles the next 32.
+template <bool kFifthBit, typename Block>
+inline void decode_k4(const Block& x, IntChunk* out) {
+  const __m512i mask = _mm512_set1_epi8(0x0f);
+  __m512i qh = _mm512_setzero_si512();
+  if constexpr (kFifthBit) qh = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qh)));
+  for (int h = 0; h < 2; ++h) {
+    const __m512i v = _mm512_loadu_si512(x.qs + 64 * h);
+    const __m512i low = _mm512_and_si512(v, mask);
+    const __m512i high = _mm512_and_si512(_mm512_srli_epi16(v, 4), mask);
+    __m512i first = _mm512_shuffle_i64x2(low, high, _MM_SHUFFLE(1, 0, 1, 0));  // values 128 h + [0, 64)
+    __m512i second = _mm512_shuffle_i64x2(low, high, _MM_SHUFFLE(3, 2, 3, 2));
+    if constexpr (kFifthBit) {  // value 64 g + 32 k + l takes bit 2 g + k of qh[l]
+      const __m512i sixteen = _mm512_set1_epi8(16);
+      const int g = 2 * h;
+      first = _mm512_mask_add_epi8(first, _mm512_test_epi8_mask(qh, bytes_2x32(1 << (2 * g), 1 << (2 * g + 1))), first,
+                                   sixteen);
+      second = _mm512_mask_add_epi8(
+          second, _mm512_test_epi8_mask(qh, bytes_2x32(1 << (2 * g + 2), 1 << (2 * g + 3))), second, sixteen);
+    }
+    _mm512_store_si512(out->q + 128 * h, first);
+    _mm512_store_si512(out->q + 128 * h + 64, second);
+  }
+  set_k4_scales(out, k4_scales_mins(x.scales), x.d, x.dmin);
+}
+#else
 template <bool kFifthBit, typename Block>
 inline void decode_k4(const Block& x, IntChunk* out) {
   const __m256i mask = _mm256_set1_epi8(0x0f);
@@ -233,12 +288,34 @@ inline void decode_k4(const Block& x, IntChunk* out) {
     store_q32(out, 2 * g, low);
     store_q32(out, 2 * g + 1, high);
   }
-  __m128i scales, mins;
-  k4_scales_mins(x.scales, &scales, &mins);
-  set_sub32_scales(out, _mm256_mul_ps(_mm256_set1_ps(half_to_float(x.d)), u8_to_float(scales)),
-                   _mm256_mul_ps(_mm256_set1_ps(half_to_float(x.dmin)), u8_to_float(mins)));
+  set_k4_scales(out, k4_scales_mins(x.scales), x.d, x.dmin);
 }
+#endif
 
+#if defined(__AVX512BW__)
+// q6_K, 128 values per step: 64 bytes of low nibbles (values l and 64 + l in byte l, 32 + l and 96 + l in
+// byte 32 + l) and 32 bytes of high bit pairs (l, 32 + l, 64 + l, 96 + l at bits 0, 2, 4, 6 of byte l).
+inline void decode_q6_K(const BlockQ6_K& x, IntChunk* out) {
+  const __m512i low4 = _mm512_set1_epi8(0x0f), high2 = _mm512_set1_epi8(0x30);
+  const __m512i shift_first = _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(2), 1);
+  const __m512i shift_second = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(2), 1);
+  for (int h = 0; h < 2; ++h) {
+    const __m512i ql = _mm512_loadu_si512(x.ql + 64 * h);
+    const __m512i qh = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qh + 32 * h)));
+    const __m512i first = _mm512_or_si512(_mm512_and_si512(ql, low4),
+                                          _mm512_and_si512(_mm512_sllv_epi16(qh, shift_first), high2));
+    const __m512i second = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), low4),
+                                           _mm512_and_si512(_mm512_srlv_epi16(qh, shift_second), high2));
+    _mm512_store_si512(out->q + 128 * h, first);  // levels 0..63 (the stored value, i.e. level + 32)
+    _mm512_store_si512(out->q + 128 * h + 64, second);
+  }
+  const __m512 scales = _mm512_mul_ps(_mm512_set1_ps(half_to_float(x.d)),
+                                      _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(
+                                          _mm_loadu_si128(reinterpret_cast<const __m128i*>(x.scales)))));
+  _mm512_store_ps(out->group_scale, scales);
+  _mm512_store_ps(out->group_min, _mm512_mul_ps(_mm512_set1_ps(32.0f), scales));
+}
+#else
 inline void decode_q6_K(const BlockQ6_K& x, IntChunk* out) {
   const __m256i low4 = _mm256_set1_epi8(0x0f), high2 = _mm256_set1_epi8(0x30);
   for (int h = 0; h < 2; ++h) {
@@ -263,6 +340,7 @@ inline void decode_q6_K(const BlockQ6_K& x, IntChunk* out) {
   const __m256 offset = _mm256_set1_ps(32.0f);
   set_group16_scales(out, s_lo, s_hi, _mm256_mul_ps(offset, s_lo), _mm256_mul_ps(offset, s_hi));
 }
+#endif
 
 template <LevelForm kForm>
 inline void decode_iq4_xs(const BlockIQ4_XS& x, IntChunk* out) {
