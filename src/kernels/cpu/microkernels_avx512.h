@@ -138,6 +138,10 @@ struct Loader16<DType::kF32> {
   static Loader16 make(const Matrix& w, int64_t r) { return {w.row(r)}; }
   __m512 load(int64_t col) const { return _mm512_loadu_ps(row + 4 * col); }
   __m512 load_part(int64_t col, __mmask16 m) const { return _mm512_maskz_loadu_ps(m, row + 4 * col); }
+  void load32(int64_t col, __m512* out) const {
+    out[0] = load(col);
+    out[1] = load(col + 16);
+  }
 };
 
 template <>
@@ -149,6 +153,10 @@ struct Loader16<DType::kBF16> {
   static __m512 widen(__m256i h) { return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16)); }
   __m512 load(int64_t col) const { return widen(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + 2 * col))); }
   __m512 load_part(int64_t col, __mmask16 m) const { return widen(_mm256_maskz_loadu_epi16(m, row + 2 * col)); }
+  void load32(int64_t col, __m512* out) const {
+    out[0] = load(col);
+    out[1] = load(col + 16);
+  }
 };
 
 template <>
@@ -161,6 +169,10 @@ struct Loader16<DType::kF16> {
     return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + 2 * col)));
   }
   __m512 load_part(int64_t col, __mmask16 m) const { return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, row + 2 * col)); }
+  void load32(int64_t col, __m512* out) const {
+    out[0] = load(col);
+    out[1] = load(col + 16);
+  }
 };
 
 template <>
@@ -171,7 +183,7 @@ struct Loader16<DType::kF8E4M3> {
   int shift = 0;                     // log2 of the scale block width
   static bool supports(const Matrix& w) {
     const int64_t b = w.scale_block_cols;
-    return w.block_scales == nullptr || (w.scale_block_rows > 0 && b >= 16 && (b & (b - 1)) == 0);
+    return w.block_scales == nullptr || (w.scale_block_rows > 0 && b >= 32 && (b & (b - 1)) == 0);
   }
   static Loader16 make(const Matrix& w, int64_t r) {
     Loader16 l{w.row(r)};
@@ -181,16 +193,22 @@ struct Loader16<DType::kF8E4M3> {
     }
     return l;
   }
-  // e4m3 -> a half of the value * 2^-8 (exponent bias 15 vs 7), exact including subnormals.
-  __m512 widen(__m128i bytes, int64_t col) const {
-    const __m256i b = _mm256_cvtepu8_epi16(bytes);
-    const __m256i half = _mm256_or_si256(_mm256_slli_epi16(_mm256_and_si256(b, _mm256_set1_epi16(0x80)), 8),
-                                         _mm256_slli_epi16(_mm256_and_si256(b, _mm256_set1_epi16(0x7f)), 7));
-    const float scale = scale_row != nullptr ? scale_row[col >> shift] * 256.0f : 256.0f;
-    return _mm512_mul_ps(_mm512_cvtph_ps(half), _mm512_set1_ps(scale));
+  // e4m3 -> a half of the value * 2^-8 (exponent bias 15 vs 7), exact including subnormals: the byte
+  // sign-extended and shifted left by 7 has the magnitude bits in place and the sign in bits 15 and 14;
+  // clearing bit 14 leaves the half.
+  static __m512 widen(__m128i bytes, __m512 scale) {
+    const __m256i half = _mm256_and_si256(_mm256_slli_epi16(_mm256_cvtepi8_epi16(bytes), 7), _mm256_set1_epi16(-16385));
+    return _mm512_mul_ps(_mm512_cvtph_ps(half), scale);
   }
-  __m512 load(int64_t col) const { return widen(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + col)), col); }
-  __m512 load_part(int64_t col, __mmask16 m) const { return widen(_mm_maskz_loadu_epi8(m, row + col), col); }
+  __m512 scale_at(int64_t col) const {  // block scale times 256 (exact), constant over 32 columns
+    return _mm512_set1_ps(scale_row != nullptr ? scale_row[col >> shift] * 256.0f : 256.0f);
+  }
+  void load32(int64_t col, __m512* out) const {
+    const __m512 scale = scale_at(col);
+    out[0] = widen(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + col)), scale);
+    out[1] = widen(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + col + 16)), scale);
+  }
+  __m512 load_part(int64_t col, __mmask16 m) const { return widen(_mm_maskz_loadu_epi8(m, row + col), scale_at(col)); }
 };
 
 template <>
@@ -199,12 +217,18 @@ struct Loader16<DType::kQ8_0> {
   const uint8_t* row = nullptr;
   static bool supports(const Matrix& w) { return w.block_scales == nullptr; }
   static Loader16 make(const Matrix& w, int64_t r) { return {w.row(r)}; }
-  __m512 load(int64_t col) const {
+  void load32(int64_t col, __m512* out) const {  // one whole block: col is a multiple of 32
+    const auto* block = reinterpret_cast<const BlockQ8_0*>(row) + (col >> 5);
+    const __m512 d = _mm512_set1_ps(_cvtsh_ss(block->d));
+    const __m128i* q = reinterpret_cast<const __m128i*>(block->qs);
+    out[0] = _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(q))));
+    out[1] = _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(q + 1))));
+  }
+  __m512 load_part(int64_t col, __mmask16) const {  // never a partial vector: rows are whole blocks
     const auto* block = reinterpret_cast<const BlockQ8_0*>(row) + (col >> 5);
     const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block->qs + (col & 31)));
     return _mm512_mul_ps(_mm512_set1_ps(_cvtsh_ss(block->d)), _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q)));
   }
-  __m512 load_part(int64_t col, __mmask16) const { return load(col); }  // rows are whole 32-value blocks
 };
 
 template <int R, int T, DType kType>
@@ -217,16 +241,18 @@ inline void fused_float_tile(const Matrix& w, int64_t r0, const float* const* x,
     for (int t = 0; t < T; ++t) acc[r][t] = _mm512_setzero_ps();
   }
   int64_t i = 0;
-  for (; i + 16 <= count; i += 16) {
-    __m512 wv[R];
-    for (int r = 0; r < R; ++r) wv[r] = rows[r].load(col0 + i);
-    for (int t = 0; t < T; ++t) {
-      const __m512 xv = _mm512_loadu_ps(x[t] + i);
-      for (int r = 0; r < R; ++r) acc[r][t] = _mm512_fmadd_ps(wv[r], xv, acc[r][t]);
+  for (; i + 32 <= count; i += 32) {  // 32 values: one q8_0 block, a 32nd of an FP8 scale block
+    __m512 wv[R][2];
+    for (int r = 0; r < R; ++r) rows[r].load32(col0 + i, wv[r]);
+    for (int h = 0; h < 2; ++h) {
+      for (int t = 0; t < T; ++t) {
+        const __m512 xv = _mm512_loadu_ps(x[t] + i + 16 * h);
+        for (int r = 0; r < R; ++r) acc[r][t] = _mm512_fmadd_ps(wv[r][h], xv, acc[r][t]);
+      }
     }
   }
-  if (i < count) {
-    const __mmask16 mask = static_cast<__mmask16>((1u << (count - i)) - 1);
+  for (; i < count; i += 16) {
+    const __mmask16 mask = count - i >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << (count - i)) - 1);
     __m512 wv[R];
     for (int r = 0; r < R; ++r) wv[r] = rows[r].load_part(col0 + i, mask);
     for (int t = 0; t < T; ++t) {

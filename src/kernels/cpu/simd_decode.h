@@ -377,14 +377,14 @@ inline void decode_int(const Matrix& w, int64_t row, int64_t chunk, IntChunk* ou
 // ---- float decoders: n_chunks chunks of one row from `chunk` on, into out (contiguous); f32 rows are
 // used in place. Returns the values.
 
-// 8 FP8 e4m3 values -> float: sign and the 7 other bits moved into a half whose exponent bias is 8 less
-// (15 vs 7), so the half is the value * 2^-8 exactly, subnormals included. e4m3's NaN (S.1111.111) is
-// not special-cased: checkpoints hold none.
+// 8 FP8 e4m3 values -> float: the byte sign-extended to 16 bits and shifted left by 7 has the exponent and
+// mantissa where a half keeps them, and the sign in bits 15 and 14; with bit 14 cleared it is a half whose
+// exponent bias is 8 less (15 vs 7), i.e. the value * 2^-8 exactly, subnormals included. e4m3's NaN
+// (S.1111.111) is not special-cased: checkpoints hold none.
 inline __m256 fp8_to_float(const uint8_t* p) {
-  const __m128i b = _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
-  const __m128i sign = _mm_slli_epi16(_mm_and_si128(b, _mm_set1_epi16(0x80)), 8);
-  const __m128i rest = _mm_slli_epi16(_mm_and_si128(b, _mm_set1_epi16(0x7f)), 7);
-  return _mm256_mul_ps(_mm256_cvtph_ps(_mm_or_si128(sign, rest)), _mm256_set1_ps(256.0f));
+  const __m128i b = _mm_cvtepi8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
+  const __m128i half = _mm_and_si128(_mm_slli_epi16(b, 7), _mm_set1_epi16(-16385));
+  return _mm256_mul_ps(_mm256_cvtph_ps(half), _mm256_set1_ps(256.0f));
 }
 
 template <DType kType>
