@@ -108,7 +108,7 @@ inline __m256i iq4_table() {
 // ---- 32-value formats
 
 template <DType kType, LevelForm kForm>
-inline void decode_block32_chunk(const Matrix& w, int64_t row, int64_t chunk, IntChunk* out) {
+inline void decode_block32_narrow(const Matrix& w, int64_t row, int64_t chunk, IntChunk* out) {
   int count;
   if constexpr (kType == DType::kQ4_0) {
     const auto* x = chunk_blocks<BlockQ4_0>(w, row, chunk, &count);
@@ -163,8 +163,161 @@ inline void decode_block32_chunk(const Matrix& w, int64_t row, int64_t chunk, In
   clear_blocks_from(out, count);
 }
 
+#if defined(__AVX512BW__)
+template <DType kType>
+struct Block32Layout;
+template <>
+struct Block32Layout<DType::kQ4_0> {
+  using Block = BlockQ4_0;
+  static constexpr float kOffset = 8.0f;
+};
+template <>
+struct Block32Layout<DType::kQ4_1> {
+  using Block = BlockQ4_1;
+  static constexpr float kOffset = 0.0f;  // a min per block instead
+};
+template <>
+struct Block32Layout<DType::kQ5_0> {
+  using Block = BlockQ5_0;
+  static constexpr float kOffset = 16.0f;
+};
+template <>
+struct Block32Layout<DType::kQ5_1> {
+  using Block = BlockQ5_1;
+  static constexpr float kOffset = 0.0f;
+};
+template <>
+struct Block32Layout<DType::kIQ4_NL> {
+  using Block = BlockIQ4_NL;
+  static constexpr float kOffset = 128.0f;  // table levels shifted into 1..241
+};
+
+// A whole chunk of the nibble formats (offset levels), four blocks per 512-bit step; the last chunk of a
+// row, with fewer than 8 blocks, takes the narrow path.
+template <DType kType, LevelForm kForm>
+inline void decode_block32_chunk(const Matrix& w, int64_t row, int64_t chunk, IntChunk* out) {
+  if constexpr (kType == DType::kQ8_0 || kForm == LevelForm::kSigned) {
+    decode_block32_narrow<kType, kForm>(w, row, chunk, out);
+  } else {
+    using Layout = Block32Layout<kType>;
+    int count;
+    const auto* x = chunk_blocks<typename Layout::Block>(w, row, chunk, &count);
+    if (count < 8) {
+      decode_block32_narrow<kType, kForm>(w, row, chunk, out);
+      return;
+    }
+    constexpr bool kFifthBit = kType == DType::kQ5_0 || kType == DType::kQ5_1;
+    constexpr bool kMin = kType == DType::kQ4_1 || kType == DType::kQ5_1;
+    const __m512i mask = _mm512_set1_epi8(0x0f);
+    const __m512i pair_first = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
+    const __m512i pair_second = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
+    for (int step = 0; step < 2; ++step) {
+      const auto* b = x + 4 * step;
+      __m512i nibbles = _mm512_castsi128_si512(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b[0].qs)));
+      for (int i = 1; i < 4; ++i) {
+        nibbles = _mm512_inserti32x4(nibbles, _mm_loadu_si128(reinterpret_cast<const __m128i*>(b[i].qs)), i);
+      }
+      const __m512i low = _mm512_and_si512(nibbles, mask);
+      const __m512i high = _mm512_and_si512(_mm512_srli_epi16(nibbles, 4), mask);
+      __m512i levels[2] = {_mm512_permutex2var_epi64(low, pair_first, high),    // blocks 0, 1 of the step
+                           _mm512_permutex2var_epi64(low, pair_second, high)};  // blocks 2, 3
+      for (int p = 0; p < 2; ++p) {
+        if constexpr (kFifthBit) {  // bit j of qh is bit 4 of value j
+          const __mmask64 bits = static_cast<__mmask64>(load_u32(b[2 * p].qh)) |
+                                 (static_cast<__mmask64>(load_u32(b[2 * p + 1].qh)) << 32);
+          levels[p] = _mm512_mask_add_epi8(levels[p], bits, levels[p], _mm512_set1_epi8(16));
+        }
+        if constexpr (kType == DType::kIQ4_NL) {
+          levels[p] = _mm512_shuffle_epi8(_mm512_broadcast_i32x4(_mm256_castsi256_si128(iq4_table<kForm>())), levels[p]);
+        }
+        _mm512_store_si512(out->q + 128 * step + 64 * p, levels[p]);
+      }
+    }
+    alignas(16) uint16_t d_halves[8], m_halves[8];
+    for (int i = 0; i < 8; ++i) {
+      d_halves[i] = x[i].d;
+      if constexpr (kMin) m_halves[i] = x[i].m;
+    }
+    const __m512i twice = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+    const __m512 d = _mm512_permutexvar_ps(
+        twice, _mm512_castps256_ps512(_mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(d_halves)))));
+    _mm512_store_ps(out->group_scale, d);
+    if constexpr (kMin) {
+      const __m512 m = _mm512_permutexvar_ps(
+          twice, _mm512_castps256_ps512(_mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(m_halves)))));
+      _mm512_store_ps(out->group_min, _mm512_sub_ps(_mm512_setzero_ps(), m));
+    } else {
+      _mm512_store_ps(out->group_min, _mm512_mul_ps(_mm512_set1_ps(Layout::kOffset), d));
+    }
+  }
+}
+#else
+template <DType kType, LevelForm kForm>
+inline void decode_block32_chunk(const Matrix& w, int64_t row, int64_t chunk, IntChunk* out) {
+  decode_block32_narrow<kType, kForm>(w, row, chunk, out);
+}
+#endif
+
 // ---- k-quant super-blocks (one per chunk)
 
+// q3_K's sixteen 6-bit scales minus 32, as int8: low nibbles in bytes 0..7 (scales 0..7 low, 8..15 high
+// nibble), high 2 bits of scale j at bits 2 (j / 4) of byte 8 + j % 4.
+inline __m128i q3_K_scales(const uint8_t* packed) {
+  uint64_t low_bytes;
+  std::memcpy(&low_bytes, packed, 8);
+  const __m128i lv = _mm_cvtsi64_si128(static_cast<int64_t>(low_bytes));
+  const __m128i nibble = _mm_set1_epi8(0x0f);
+  const __m128i low = _mm_unpacklo_epi64(_mm_and_si128(lv, nibble), _mm_and_si128(_mm_srli_epi16(lv, 4), nibble));
+  __m128i high = _mm_srlv_epi32(_mm_set1_epi32(static_cast<int>(load_u32(packed + 8))), _mm_setr_epi32(0, 2, 4, 6));
+  high = _mm_and_si128(high, _mm_set1_epi8(3));
+  return _mm_sub_epi8(_mm_or_si128(low, _mm_slli_epi16(high, 4)), _mm_set1_epi8(32));
+}
+
+#if defined(__AVX512BW__)
+// q2_K / q3_K low bits: byte l of 128-value group g holds values 128 g + 32 s + l at bits 2 s. Returns
+// the four 64-value vectors of the chunk (runs j = 0..7 in pairs).
+inline void low_2bit_runs(const uint8_t* qs, __m512i* runs) {
+  const __m512i v = _mm512_loadu_si512(qs);  // group 0 in bytes 0..31, group 1 in 32..63
+  const __m512i mask = _mm512_set1_epi8(3);
+  __m512i shifted[4];
+  for (int s = 0; s < 4; ++s) shifted[s] = _mm512_and_si512(_mm512_srli_epi16(v, 2 * s), mask);  // runs s | 4 + s
+  runs[0] = _mm512_shuffle_i64x2(shifted[0], shifted[1], _MM_SHUFFLE(1, 0, 1, 0));  // runs 0, 1
+  runs[1] = _mm512_shuffle_i64x2(shifted[2], shifted[3], _MM_SHUFFLE(1, 0, 1, 0));  // runs 2, 3
+  runs[2] = _mm512_shuffle_i64x2(shifted[0], shifted[1], _MM_SHUFFLE(3, 2, 3, 2));  // runs 4, 5
+  runs[3] = _mm512_shuffle_i64x2(shifted[2], shifted[3], _MM_SHUFFLE(3, 2, 3, 2));  // runs 6, 7
+}
+
+inline void decode_q2_K(const BlockQ2_K& x, IntChunk* out) {
+  __m512i runs[4];
+  low_2bit_runs(x.qs, runs);
+  for (int i = 0; i < 4; ++i) _mm512_store_si512(out->q + 64 * i, runs[i]);
+  const __m128i sc = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x.scales));
+  const __m128i low = _mm_and_si128(sc, _mm_set1_epi8(0x0f));
+  const __m128i high = _mm_and_si128(_mm_srli_epi16(sc, 4), _mm_set1_epi8(0x0f));
+  _mm512_store_ps(out->group_scale, _mm512_mul_ps(_mm512_set1_ps(half_to_float(x.d)),
+                                                  _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(low))));
+  _mm512_store_ps(out->group_min, _mm512_mul_ps(_mm512_set1_ps(half_to_float(x.dmin)),
+                                                _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(high))));
+}
+
+inline void decode_q3_K(const BlockQ3_K& x, IntChunk* out) {
+  __m512i runs[4];
+  low_2bit_runs(x.qs, runs);
+  // Run j's high bits are bit j of hmask[l]; a set bit adds 4 (level + 4 in 0..7).
+  const __m512i hmask = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.hmask)));
+  const __m512i four = _mm512_set1_epi8(4);
+  for (int i = 0; i < 4; ++i) {
+    const __m512i bits = _mm512_inserti64x4(_mm512_set1_epi8(static_cast<char>(1 << (2 * i))),
+                                            _mm256_set1_epi8(static_cast<char>(1 << (2 * i + 1))), 1);
+    _mm512_store_si512(out->q + 64 * i,
+                       _mm512_mask_add_epi8(runs[i], _mm512_test_epi8_mask(hmask, bits), runs[i], four));
+  }
+  const __m512 scales = _mm512_mul_ps(_mm512_set1_ps(half_to_float(x.d)),
+                                      _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q3_K_scales(x.scales))));
+  _mm512_store_ps(out->group_scale, scales);
+  _mm512_store_ps(out->group_min, _mm512_mul_ps(_mm512_set1_ps(4.0f), scales));
+}
+#else
 inline void decode_q2_K(const BlockQ2_K& x, IntChunk* out) {
   const __m256i mask = _mm256_set1_epi8(3);
   for (int g = 0; g < 2; ++g) {
@@ -190,22 +343,14 @@ inline void decode_q3_K(const BlockQ3_K& x, IntChunk* out) {
       store_q32(out, j, _mm256_or_si256(low, select_bit(hmask, static_cast<uint8_t>(1u << j), 4)));
     }
   }
-  // Sixteen 6-bit scales: low nibbles in bytes 0..7 (scales 0..7 low, 8..15 high nibble), high 2 bits of
-  // scale j at bits 2 (j / 4) of byte 8 + j % 4.
-  uint64_t low_bytes;
-  std::memcpy(&low_bytes, x.scales, 8);
-  const __m128i lv = _mm_cvtsi64_si128(static_cast<int64_t>(low_bytes));
-  const __m128i nibble = _mm_set1_epi8(0x0f);
-  const __m128i low = _mm_unpacklo_epi64(_mm_and_si128(lv, nibble), _mm_and_si128(_mm_srli_epi16(lv, 4), nibble));
-  __m128i high = _mm_srlv_epi32(_mm_set1_epi32(static_cast<int>(load_u32(x.scales + 8))), _mm_setr_epi32(0, 2, 4, 6));
-  high = _mm_and_si128(high, _mm_set1_epi8(3));
-  const __m128i scales = _mm_sub_epi8(_mm_or_si128(low, _mm_slli_epi16(high, 4)), _mm_set1_epi8(32));
+  const __m128i scales = q3_K_scales(x.scales);
   const __m256 d = _mm256_set1_ps(half_to_float(x.d));
   const __m256 s_lo = _mm256_mul_ps(d, i8_to_float(scales));
   const __m256 s_hi = _mm256_mul_ps(d, i8_to_float(_mm_srli_si128(scales, 8)));
   const __m256 four = _mm256_set1_ps(4.0f);
   set_group16_scales(out, s_lo, s_hi, _mm256_mul_ps(four, s_lo), _mm256_mul_ps(four, s_hi));
 }
+#endif
 
 // The eight 6-bit scales and mins of q4_K / q5_K (get_scale_min_k4's layout) as bytes: scales in 0..7,
 // mins in 8..15. Reads 16 bytes from `packed`: the 12 of the scales and the 4 after them in the block.
@@ -342,18 +487,46 @@ inline void decode_q6_K(const BlockQ6_K& x, IntChunk* out) {
 }
 #endif
 
+// iq4_xs's eight 6-bit sub-block scales minus 32, times d: low nibbles in scales_l (two per byte), high
+// 2 bits in scales_h (two per sub-block).
+inline __m256 iq4_xs_scales(const BlockIQ4_XS& x) {
+  const __m256i low = _mm256_srlv_epi32(_mm256_set1_epi32(static_cast<int>(load_u32(x.scales_l))),
+                                        _mm256_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28));
+  const __m256i high = _mm256_srlv_epi32(_mm256_set1_epi32(x.scales_h), _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14));
+  const __m256i scale = _mm256_or_si256(_mm256_and_si256(low, _mm256_set1_epi32(0x0f)),
+                                        _mm256_slli_epi32(_mm256_and_si256(high, _mm256_set1_epi32(3)), 4));
+  return _mm256_mul_ps(_mm256_set1_ps(half_to_float(x.d)),
+                       _mm256_cvtepi32_ps(_mm256_sub_epi32(scale, _mm256_set1_epi32(32))));
+}
+
+#if defined(__AVX512BW__)
+// iq4_xs, 128 values per step: four 16-byte runs of nibbles (low nibbles are a run's first 16 values)
+// through the level table.
+template <LevelForm kForm>
+inline void decode_iq4_xs(const BlockIQ4_XS& x, IntChunk* out) {
+  const __m512i table = _mm512_broadcast_i32x4(_mm256_castsi256_si128(iq4_table<kForm>()));
+  const __m512i mask = _mm512_set1_epi8(0x0f);
+  const __m512i first = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11), second = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
+  for (int h = 0; h < 2; ++h) {
+    const __m512i v = _mm512_loadu_si512(x.qs + 64 * h);
+    const __m512i low = _mm512_and_si512(v, mask), high = _mm512_and_si512(_mm512_srli_epi16(v, 4), mask);
+    _mm512_store_si512(out->q + 128 * h, _mm512_shuffle_epi8(table, _mm512_permutex2var_epi64(low, first, high)));
+    _mm512_store_si512(out->q + 128 * h + 64, _mm512_shuffle_epi8(table, _mm512_permutex2var_epi64(low, second, high)));
+  }
+  const __m256 scales = iq4_xs_scales(x);
+  const __m256 mins = kForm == LevelForm::kOffset ? _mm256_mul_ps(_mm256_set1_ps(128.0f), scales) : _mm256_setzero_ps();
+  set_sub32_scales(out, scales, mins);
+}
+#else
 template <LevelForm kForm>
 inline void decode_iq4_xs(const BlockIQ4_XS& x, IntChunk* out) {
   const __m256i table = iq4_table<kForm>();
-  const float d = half_to_float(x.d);
-  for (int b = 0; b < 8; ++b) {
-    store_q32(out, b, _mm256_shuffle_epi8(table, nibbles_32(x.qs + 16 * b)));
-    const int low = (x.scales_l[b / 2] >> (4 * (b % 2))) & 0x0f;
-    const int high = (x.scales_h >> (2 * b)) & 3;
-    const float scale = d * static_cast<float>((low | (high << 4)) - 32);
-    set_block32_scales(out, b, scale, kForm == LevelForm::kOffset ? 128.0f * scale : 0.0f);
-  }
+  for (int b = 0; b < 8; ++b) store_q32(out, b, _mm256_shuffle_epi8(table, nibbles_32(x.qs + 16 * b)));
+  const __m256 scales = iq4_xs_scales(x);
+  const __m256 mins = kForm == LevelForm::kOffset ? _mm256_mul_ps(_mm256_set1_ps(128.0f), scales) : _mm256_setzero_ps();
+  set_sub32_scales(out, scales, mins);
 }
+#endif
 
 template <DType kType, LevelForm kForm>
 inline void decode_int(const Matrix& w, int64_t row, int64_t chunk, IntChunk* out) {
