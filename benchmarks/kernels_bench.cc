@@ -172,7 +172,7 @@ int main(int argc, char** argv) {
                                    dims + "/t" + std::to_string(tokens) + "/" + tier_name;
           benchmark::RegisterBenchmark(name.c_str(), [&kernels, type, shape, tokens, bandwidth](benchmark::State& s) {
             run_matmul(s, kernels, type, shape, tokens, pool, bandwidth);
-          })->Unit(benchmark::kMillisecond)->UseRealTime();
+          })->Unit(shape.from_memory ? benchmark::kMillisecond : benchmark::kMicrosecond)->UseRealTime();
         }
       }
     }
