@@ -1,5 +1,10 @@
 #include "kernels/cpu/cpu_tier.h"
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -22,18 +27,42 @@ std::optional<CpuTier> parse_cpu_tier(std::string_view name) {
   return std::nullopt;
 }
 
+#if defined(__x86_64__) || defined(__i386__)
+namespace {
+
+bool bit(unsigned value, int index) { return (value >> index) & 1u; }
+
+// Which register states the OS saves on context switches (XCR0).
+uint64_t os_saved_state() {
+  unsigned eax, edx;
+  __asm__ volatile("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));
+  return (static_cast<uint64_t>(edx) << 32) | eax;
+}
+
+// CPUID feature bits and XCR0, so a CPU whose OS does not save the ymm / zmm registers is not used as if
+// it did.
+CpuTier detect() {
+  unsigned eax, ebx, ecx, edx;
+  if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return CpuTier::kScalar;
+  const bool osxsave = bit(ecx, 27), avx = bit(ecx, 28), fma = bit(ecx, 12), f16c = bit(ecx, 29);
+  if (!(osxsave && avx && fma && f16c)) return CpuTier::kScalar;
+  const uint64_t xcr0 = os_saved_state();
+  if ((xcr0 & 0x6) != 0x6) return CpuTier::kScalar;  // SSE and AVX state
+  if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return CpuTier::kScalar;
+  const bool avx2 = bit(ebx, 5), bmi2 = bit(ebx, 8);
+  if (!(avx2 && bmi2)) return CpuTier::kScalar;
+  const bool avx512 = bit(ebx, 16) && bit(ebx, 17) && bit(ebx, 30) && bit(ebx, 31) &&  // F, DQ, BW, VL
+                      bit(ecx, 11) &&                                                 // VNNI
+                      (xcr0 & 0xe0) == 0xe0;  // opmask and all 32 zmm registers
+  return avx512 ? CpuTier::kAvx512 : CpuTier::kAvx2;
+}
+
+}  // namespace
+#endif
+
 CpuTier detected_cpu_tier() {
 #if defined(__x86_64__) || defined(__i386__)
-  static const CpuTier tier = [] {
-    __builtin_cpu_init();
-    // __builtin_cpu_supports also checks that the OS saves the wide registers (XCR0).
-    const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-                      __builtin_cpu_supports("f16c") && __builtin_cpu_supports("bmi2");
-    const bool avx512 = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
-                        __builtin_cpu_supports("avx512vnni");
-    return avx512 ? CpuTier::kAvx512 : avx2 ? CpuTier::kAvx2 : CpuTier::kScalar;
-  }();
+  static const CpuTier tier = detect();
   return tier;
 #else
   return CpuTier::kScalar;

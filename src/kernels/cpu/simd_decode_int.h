@@ -119,10 +119,11 @@ inline void decode_block32_chunk(const Matrix& w, int64_t row, int64_t chunk, In
     const __m512i pair_second = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
     for (int step = 0; step < 2; ++step) {
       const auto* b = x + 4 * step;
-      __m512i nibbles = _mm512_castsi128_si512(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b[0].qs)));
-      for (int i = 1; i < 4; ++i) {
-        nibbles = _mm512_inserti32x4(nibbles, _mm_loadu_si128(reinterpret_cast<const __m128i*>(b[i].qs)), i);
-      }
+      const auto qs = [&](int i) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(b[i].qs)); };
+      __m512i nibbles = _mm512_castsi128_si512(qs(0));
+      nibbles = _mm512_inserti32x4(nibbles, qs(1), 1);  // lane indices must be constants
+      nibbles = _mm512_inserti32x4(nibbles, qs(2), 2);
+      nibbles = _mm512_inserti32x4(nibbles, qs(3), 3);
       const __m512i low = _mm512_and_si512(nibbles, mask);
       const __m512i high = _mm512_and_si512(_mm512_srli_epi16(nibbles, 4), mask);
       __m512i levels[2] = {_mm512_permutex2var_epi64(low, pair_first, high),    // blocks 0, 1 of the step
