@@ -3,47 +3,23 @@
 #include <algorithm>
 #include <vector>
 
+#include "core/check.h"
+#include "kernels/cpu/matmul_kernels.h"
+
 namespace sinan {
-namespace {
-
-// Four partial sums so the compiler can keep several lanes busy without reassociating one sum.
-inline float dot(const float* a, const float* b, int64_t n) {
-  float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  int64_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    s0 += a[i] * b[i];
-    s1 += a[i + 1] * b[i + 1];
-    s2 += a[i + 2] * b[i + 2];
-    s3 += a[i + 3] * b[i + 3];
-  }
-  for (; i < n; ++i) s0 += a[i] * b[i];
-  return (s0 + s1) + (s2 + s3);
-}
-
-}  // namespace
 
 void matmul_rows(const Matrix& w, const float* x, int64_t x_stride, int64_t n_tokens, float* y, int64_t y_stride,
                  int64_t row_begin, int64_t row_end) {
-  alignas(64) float chunk[kMatrixChunk];
-  for (int64_t r = row_begin; r < row_end; ++r) {
-    for (int64_t t = 0; t < n_tokens; ++t) y[t * y_stride + r] = 0.0f;
-    for (int64_t c = 0; c < w.cols; c += kMatrixChunk) {
-      const int64_t n = std::min(kMatrixChunk, w.cols - c);
-      dequantize_matrix_row_chunk(w, r, c, n, chunk);
-      for (int64_t t = 0; t < n_tokens; ++t) y[t * y_stride + r] += dot(chunk, x + t * x_stride + c, n);
-    }
-  }
+  SINAN_CHECK(row_begin >= 0 && row_begin <= row_end && row_end <= w.rows);
+  if (n_tokens <= 0 || row_begin == row_end) return;
+  const cpu::MatmulRowsFn rows_fn = cpu::active_matmul_kernels().for_matrix(w);
+  SINAN_CHECK_MSG(rows_fn != nullptr, "no matmul kernel for {}", dtype_name(w.dtype));
+  rows_fn(w, x, x_stride, n_tokens, y, y_stride, row_begin, row_end);
 }
 
 void matmul(const Matrix& w, const float* x, int64_t x_stride, int64_t n_tokens, float* y, int64_t y_stride,
             ThreadPool* pool) {
-  if (pool == nullptr || w.rows < 64) {
-    matmul_rows(w, x, x_stride, n_tokens, y, y_stride, 0, w.rows);
-    return;
-  }
-  pool->parallel_for(w.rows, [&](int64_t begin, int64_t end) {
-    matmul_rows(w, x, x_stride, n_tokens, y, y_stride, begin, end);
-  });
+  cpu::matmul_with(cpu::active_matmul_kernels(), w, x, x_stride, n_tokens, y, y_stride, pool);
 }
 
 void matmul_transposed(const Matrix& w, const float* x, int64_t x_stride, int64_t n_tokens, float* y,

@@ -69,7 +69,7 @@ struct KlBound {
 const KlBound kBounds[] = {
     {FileType::kF32, 1e-10, 1e-10, 1e-10},       {FileType::kBF16, 1e-10, 1e-10, 1e-3},
     {FileType::kF16, 1e-10, 1e-10, 1e-6},        {FileType::kQ8_0, 1.8e-4, 3.47e-3, 5e-3},
-    {FileType::kQ6_K, 2.5e-4, 1.5e-2, 4e-3},     {FileType::kQ5_1, 1e-2, 1e-1, 8e-2},
+    {FileType::kQ6_K, 2.5e-4, 1.5e-2, 7e-3},     {FileType::kQ5_1, 1e-2, 1e-1, 8e-2},
     {FileType::kQ5_0, 1.2e-2, 8e-2, 8e-2},       {FileType::kQ5_K_M, 1e-2, 1e-1, 8e-2},
     {FileType::kQ5_K_S, 1e-2, 1e-1, 8e-2},       {FileType::kQ4_1, 4e-2, 1.5e-1, 1.5e-1},
     {FileType::kQ4_0, 5e-2, 1.7e-1, 1.6e-1},     {FileType::kQ4_K_M, 1.2e-2, 1e-1, 8e-2},

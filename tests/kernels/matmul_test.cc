@@ -1,146 +1,206 @@
-// Every matmul path against the scalar reference, for every weight type the loader accepts, over odd
-// shapes, row slices and DeepSeek FP8 blocks with partial edge blocks.
+// Every matmul path against exact products, for every weight type the loader accepts, on every SIMD tier
+// this CPU runs: odd shapes (1 row to several thread units, 1 column to several chunks, 1 to 70 tokens so
+// both loop orders and several token blocks run), row ranges and slices, FP8 partial blocks, misaligned
+// weights, padded activation and output strides.
+//
+// Error budgets: float-activation types (f32, f16, bf16, FP8, q8_0) must match the double-precision product
+// of the decoded weights with the float activations to 2e-6 of sum |w x| (float32 accumulation). Types on
+// the int8-activation path must match the double product of the decoded weights with the quantized
+// activations (the reference quantizer's values) to 2e-6 of the magnitude of the terms the kernel adds,
+// and the float product to within the activation rounding bound sum_blocks sum|w| * amax / 254.
 #include "kernels/matmul.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <random>
 
-#include "quant/scalar_convert.h"
+#include "kernels/cpu/decode_reference.h"
+#include "kernels/cpu/matmul_kernels.h"
+#include "matmul_test_util.h"
 
 namespace sinan {
 namespace {
 
-// A weight matrix in the given type, built from random values, with its exact decoded values.
-struct TestMatrix {
-  Matrix m;
-  std::vector<uint8_t> bytes;
-  std::vector<float> scales;
-  std::vector<float> decoded;  // [rows, cols] what the matrix represents
+using cpu::CpuTier;
+using test::make_activations;
+using test::make_matrix;
+using test::TestMatrix;
+
+struct Expected {
+  std::vector<double> value;      // [tokens, rows] the product to compare with
+  std::vector<double> tolerance;  // [tokens, rows]
 };
 
-TestMatrix make_matrix(DType type, int64_t rows, int64_t cols, std::mt19937& rng, int64_t fp8_block = 0) {
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  TestMatrix t;
-  t.m.dtype = type;
-  t.m.rows = rows;
-  t.m.cols = cols;
-  t.m.row_bytes = *dtype_row_bytes(type, cols);
-  t.bytes.resize(t.m.row_bytes * rows);
-  t.decoded.resize(static_cast<size_t>(rows * cols));
-  for (int64_t r = 0; r < rows; ++r) {
-    uint8_t* row = t.bytes.data() + r * t.m.row_bytes;
-    for (int64_t c = 0; c < cols; ++c) {
-      const float v = normal(rng);
-      float& out = t.decoded[r * cols + c];
-      switch (type) {
-        case DType::kF32: std::memcpy(row + 4 * c, &v, 4); out = v; break;
-        case DType::kF16: {
-          const uint16_t h = f32_to_f16(v);
-          std::memcpy(row + 2 * c, &h, 2);
-          out = f16_to_f32(h);
-          break;
-        }
-        case DType::kBF16: {
-          const uint16_t h = f32_to_bf16(v);
-          std::memcpy(row + 2 * c, &h, 2);
-          out = bf16_to_f32(h);
-          break;
-        }
-        case DType::kF8E4M3: {
-          const auto byte = static_cast<uint8_t>(rng() & 0xff);
-          row[c] = (byte & 0x7f) == 0x7f ? 0 : byte;  // no NaNs
-          out = f8e4m3_to_f32(row[c]);
-          break;
-        }
-        case DType::kQ8_0: {
-          const int64_t block = c / 32;
-          uint8_t* b = row + block * 34;
-          if (c % 32 == 0) {
-            const uint16_t d = f32_to_f16(0.01f + 0.02f * static_cast<float>(rng() % 100) / 100.0f);
-            std::memcpy(b, &d, 2);
-          }
-          const auto q = static_cast<int8_t>(static_cast<int>(rng() % 255) - 127);
-          b[2 + c % 32] = static_cast<uint8_t>(q);
-          uint16_t d;
-          std::memcpy(&d, b, 2);
-          out = f16_to_f32(d) * q;
-          break;
-        }
-        default: ADD_FAILURE() << "no generator for " << dtype_name(type);
-      }
-    }
-  }
-  t.m.data = t.bytes.data();
-  if (fp8_block > 0) {
-    const int64_t scale_rows = (rows + fp8_block - 1) / fp8_block, scale_cols = (cols + fp8_block - 1) / fp8_block;
-    t.scales.resize(static_cast<size_t>(scale_rows * scale_cols));
-    for (auto& s : t.scales) s = 0.001f * static_cast<float>(1 + rng() % 1000);
-    t.m.block_scales = t.scales.data();
-    t.m.scale_cols = scale_cols;
-    t.m.scale_block_rows = fp8_block;
-    t.m.scale_block_cols = fp8_block;
-    for (int64_t r = 0; r < rows; ++r) {
-      for (int64_t c = 0; c < cols; ++c) t.decoded[r * cols + c] *= t.scales[(r / fp8_block) * scale_cols + c / fp8_block];
-    }
-  }
-  return t;
-}
-
-// Products from the decoded values in double, and the error budget: float32 accumulation relative
-// to the sum of absolute products.
-void expect_close(const std::vector<float>& got, const TestMatrix& t, const std::vector<float>& x, int64_t tokens,
-                  int64_t y_stride, int64_t row_offset, int64_t rows) {
+// For rows [row_offset, row_offset + rows) of t.
+Expected expected_product(const TestMatrix& t, int64_t row_offset, int64_t rows, const std::vector<float>& x,
+                          int64_t x_stride, int64_t tokens) {
   const int64_t cols = t.m.cols;
+  Expected e;
+  e.value.resize(static_cast<size_t>(tokens * rows));
+  e.tolerance.resize(e.value.size());
+  const bool quantized = cpu::uses_quantized_activations(t.m.dtype);
+  const int64_t n_chunks = cpu::chunks_for(cols);
+  std::vector<cpu::ActChunk> act(static_cast<size_t>(n_chunks));
+  std::vector<cpu::IntChunk> levels(static_cast<size_t>(n_chunks));
   for (int64_t k = 0; k < tokens; ++k) {
+    const float* xk = x.data() + k * x_stride;
+    if (quantized) {
+      for (int64_t c = 0; c < n_chunks; ++c) cpu::quantize_act_chunk_reference(xk, cols, c, &act[c]);
+    }
     for (int64_t r = 0; r < rows; ++r) {
-      double sum = 0, magnitude = 0;
-      for (int64_t c = 0; c < cols; ++c) {
-        const double p = static_cast<double>(t.decoded[(r + row_offset) * cols + c]) * x[k * cols + c];
-        sum += p;
-        magnitude += std::abs(p);
+      const float* w = t.decoded.data() + (row_offset + r) * cols;
+      double sum = 0, magnitude = 0, float_sum = 0, rounding_bound = 0;
+      if (!quantized) {
+        for (int64_t c = 0; c < cols; ++c) {
+          sum += static_cast<double>(w[c]) * xk[c];
+          magnitude += std::abs(static_cast<double>(w[c]) * xk[c]);
+        }
+        e.value[k * rows + r] = sum;
+        e.tolerance[k * rows + r] = 2e-6 * magnitude + 1e-30;
+        continue;
       }
-      ASSERT_NEAR(got[k * y_stride + r], sum, 2e-6 * magnitude + 1e-30)
-          << dtype_name(t.m.dtype) << " rows=" << rows << " cols=" << cols << " token=" << k << " row=" << r;
+      for (int64_t c = 0; c < n_chunks; ++c) {
+        cpu::decode_int_chunk_reference(t.m, row_offset + r, c, cpu::LevelForm::kOffset, &levels[c]);
+      }
+      for (int64_t c = 0; c < cols; ++c) {
+        const cpu::ActChunk& a = act[c / cpu::kChunk];
+        const cpu::IntChunk& l = levels[c / cpu::kChunk];
+        const int i = static_cast<int>(c % cpu::kChunk);
+        const double av = cpu::act_value(a, i);
+        sum += static_cast<double>(w[c]) * av;
+        float_sum += static_cast<double>(w[c]) * xk[c];
+        magnitude += std::abs(static_cast<double>(l.group_scale[i / 16]) * l.q[i] * av);
+        if (i % 16 == 0) magnitude += std::abs(static_cast<double>(l.group_min[i / 16]) * a.group_sum[i / 16]);
+        if (c % 32 == 0) {
+          double amax = 0, wsum = 0;
+          for (int64_t j = c; j < c + 32; ++j) {
+            amax = std::max(amax, std::abs(static_cast<double>(xk[j])));
+            wsum += std::abs(static_cast<double>(w[j]));
+          }
+          rounding_bound += wsum * amax / 254.0;
+        }
+      }
+      const double tolerance = 2e-6 * magnitude + 1e-30;
+      EXPECT_NEAR(sum, float_sum, rounding_bound * 1.0001 + tolerance) << "activation rounding beyond its bound";
+      e.value[k * rows + r] = sum;
+      e.tolerance[k * rows + r] = tolerance;
     }
   }
+  return e;
 }
 
 struct Shape {
-  int64_t rows, cols;
+  int64_t rows, cols, tokens;
 };
 
-TEST(Matmul, EveryTypeAndOddShapeMatchesTheReference) {
+// Shapes per block size: columns from one block to several chunks, tokens up to 70 (two token blocks of
+// the k-major order; 70 tokens x 5 chunks exceeds the row-major activation budget).
+std::vector<Shape> shapes_for(int64_t block) {
+  if (block == 1) {
+    return {{1, 1, 1},    {3, 7, 2},    {5, 33, 3},    {17, 100, 4},   {67, 256, 5},  {130, 300, 9},
+            {64, 1030, 17}, {7, 1030, 70}, {33, 255, 7}, {2, 257, 6}, {96, 64, 1}};
+  }
+  if (block == 32) {
+    return {{1, 32, 1},    {3, 96, 2},     {5, 288, 3},   {17, 544, 4},  {67, 256, 5},  {130, 1056, 9},
+            {64, 1280, 17}, {7, 1280, 70}, {33, 288, 7}, {2, 2080, 6}, {96, 64, 1}};
+  }
+  return {{1, 256, 1},   {3, 512, 2},    {5, 768, 3},  {17, 256, 4}, {67, 512, 5},  {130, 1280, 9},
+          {64, 1280, 17}, {7, 1280, 70}, {33, 2304, 7}, {2, 256, 6}, {96, 256, 1}};
+}
+
+const DType kLoaderTypes[] = {DType::kF32,  DType::kF16,  DType::kBF16, DType::kF8E4M3, DType::kQ8_0,
+                              DType::kQ4_0, DType::kQ4_1, DType::kQ5_0, DType::kQ5_1,   DType::kIQ4_NL,
+                              DType::kQ2_K, DType::kQ3_K, DType::kQ4_K, DType::kQ5_K,   DType::kQ6_K,
+                              DType::kIQ4_XS, DType::kMXFP4};
+
+void expect_matches(const std::vector<float>& y, int64_t y_stride, const Expected& e, int64_t rows, int64_t tokens,
+                    const std::string& what) {
+  for (int64_t k = 0; k < tokens; ++k) {
+    for (int64_t r = 0; r < rows; ++r) {
+      ASSERT_NEAR(y[k * y_stride + r], e.value[k * rows + r], e.tolerance[k * rows + r])
+          << what << " token=" << k << " row=" << r;
+    }
+  }
+}
+
+TEST(Matmul, EveryTypeTierAndShapeMatchesTheExactProduct) {
   std::mt19937 rng(42);
   ThreadPool pool(3);
-  const Shape shapes[] = {{1, 32}, {3, 64}, {7, 96}, {64, 256}, {65, 288}, {129, 320}, {70, 544}, {5, 1024}};
-  const DType types[] = {DType::kF32, DType::kF16, DType::kBF16, DType::kQ8_0, DType::kF8E4M3};
-  for (DType type : types) {
-    for (const Shape& shape : shapes) {
-      for (int64_t tokens : {1, 2, 9}) {
-        const int64_t fp8_block = type == DType::kF8E4M3 ? 128 : 0;  // partial edge blocks: 65, 129, 288...
-        TestMatrix t = make_matrix(type, shape.rows, shape.cols, rng, fp8_block);
-        std::normal_distribution<float> normal(0.0f, 1.0f);
-        std::vector<float> x(static_cast<size_t>(tokens * shape.cols));
-        for (auto& v : x) v = normal(rng);
-        const int64_t y_stride = shape.rows + 3;  // a padded output stride
-        std::vector<float> y(static_cast<size_t>(tokens * y_stride), -1.0f);
-        matmul(t.m, x.data(), shape.cols, tokens, y.data(), y_stride, &pool);
-        expect_close(y, t, x, tokens, y_stride, 0, shape.rows);
-        std::vector<float> y1(static_cast<size_t>(tokens * y_stride));
-        matmul(t.m, x.data(), shape.cols, tokens, y1.data(), y_stride, nullptr);
-        expect_close(y1, t, x, tokens, y_stride, 0, shape.rows);
-        std::vector<float> ref(static_cast<size_t>(tokens * y_stride));
-        matmul_reference(t.m, x.data(), shape.cols, tokens, ref.data(), y_stride);
-        expect_close(ref, t, x, tokens, y_stride, 0, shape.rows);
-        // A row slice (as MLA takes per-head rows of kv_b_proj) keeps its FP8 scales aligned.
-        if (shape.rows > 4) {
-          const int64_t begin = shape.rows / 3, count = shape.rows - begin - 1;
-          std::vector<float> ys(static_cast<size_t>(tokens * count));
-          matmul(t.m.row_slice(begin, count), x.data(), shape.cols, tokens, ys.data(), count, &pool);
-          expect_close(ys, t, x, tokens, count, begin, count);
+  int misalign = 0;
+  for (CpuTier tier : test::reachable_tiers()) {
+    const auto& kernels = cpu::matmul_kernels(tier);
+    for (DType type : kLoaderTypes) {
+      int shape_index = 0;
+      for (const Shape& s : shapes_for(dtype_info(type).block_elems)) {
+        misalign = (misalign + 1) % 4;
+        // DeepSeek's 128 (partial edge blocks at 130 rows, 300 cols), and blocks the fast FP8 paths
+        // do not take (48: not a power of two; 12: not a multiple of 8).
+        const int64_t fp8_blocks[] = {128, 48, 128, 12};
+        const int64_t fp8_block = type == DType::kF8E4M3 ? fp8_blocks[shape_index++ % 4] : 0;
+        const TestMatrix t = make_matrix(type, s.rows, s.cols, rng, fp8_block, misalign);
+        const int64_t x_stride = s.cols + 5, y_stride = s.rows + 3;
+        const auto x = make_activations(s.tokens, s.cols, x_stride, rng);
+        const Expected e = expected_product(t, 0, s.rows, x, x_stride, s.tokens);
+        const std::string what = fmt::format("{} {} rows={} cols={} tokens={} misalign={} fp8_block={}",
+                                             cpu::cpu_tier_name(tier), dtype_name(type), s.rows, s.cols, s.tokens,
+                                             misalign, fp8_block);
+        for (ThreadPool* p : {static_cast<ThreadPool*>(nullptr), &pool}) {
+          std::vector<float> y(static_cast<size_t>(s.tokens * y_stride), -7.0f);
+          cpu::matmul_with(kernels, t.m, x.data(), x_stride, s.tokens, y.data(), y_stride, p);
+          expect_matches(y, y_stride, e, s.rows, s.tokens, what + (p ? " pool" : ""));
+          for (int64_t k = 0; k < s.tokens; ++k) {
+            for (int64_t r = s.rows; r < y_stride; ++r) ASSERT_EQ(y[k * y_stride + r], -7.0f) << what << " padding";
+          }
         }
+        // A row range of a single thread writes exactly those rows.
+        if (s.rows > 2) {
+          std::vector<float> y(static_cast<size_t>(s.tokens * y_stride), -7.0f);
+          kernels.for_matrix(t.m)(t.m, x.data(), x_stride, s.tokens, y.data(), y_stride, 1, s.rows - 1);
+          for (int64_t k = 0; k < s.tokens; ++k) {
+            ASSERT_EQ(y[k * y_stride], -7.0f) << what;
+            ASSERT_EQ(y[k * y_stride + s.rows - 1], -7.0f) << what;
+            for (int64_t r = 1; r < s.rows - 1; ++r) {
+              ASSERT_NEAR(y[k * y_stride + r], e.value[k * s.rows + r], e.tolerance[k * s.rows + r]) << what << " range";
+            }
+          }
+        }
+        // A row slice (as MLA takes per-head rows of kv_b_proj) keeps its FP8 scales aligned.
+        if (s.rows > 4) {
+          const int64_t begin = s.rows / 3, count = s.rows - begin - 1;
+          const Expected es = expected_product(t, begin, count, x, x_stride, s.tokens);
+          std::vector<float> ys(static_cast<size_t>(s.tokens * count));
+          cpu::matmul_with(kernels, t.m.row_slice(begin, count), x.data(), x_stride, s.tokens, ys.data(), count, &pool);
+          expect_matches(ys, count, es, count, s.tokens, what + " slice");
+        }
+      }
+    }
+  }
+}
+
+// The public entry points run the active tier and agree with the reference oracle on float weights.
+TEST(Matmul, PublicApiAndReference) {
+  std::mt19937 rng(3);
+  ThreadPool pool(2);
+  for (DType type : {DType::kBF16, DType::kQ4_K, DType::kQ8_0}) {
+    const TestMatrix t = make_matrix(type, 70, 512, rng);
+    const auto x = make_activations(5, 512, 512, rng);
+    const Expected e = expected_product(t, 0, 70, x, 512, 5);
+    std::vector<float> y(5 * 70), y_rows(5 * 70), ref(5 * 70);
+    matmul(t.m, x.data(), 512, 5, y.data(), 70, &pool);
+    matmul_rows(t.m, x.data(), 512, 5, y_rows.data(), 70, 0, 70);
+    expect_matches(y, 70, e, 70, 5, std::string(dtype_name(type)));
+    expect_matches(y_rows, 70, e, 70, 5, std::string(dtype_name(type)));
+    matmul_reference(t.m, x.data(), 512, 5, ref.data(), 70);
+    for (int64_t k = 0; k < 5; ++k) {
+      for (int64_t r = 0; r < 70; ++r) {
+        double sum = 0, magnitude = 0;
+        for (int64_t c = 0; c < 512; ++c) {
+          sum += static_cast<double>(t.decoded[r * 512 + c]) * x[k * 512 + c];
+          magnitude += std::abs(static_cast<double>(t.decoded[r * 512 + c]) * x[k * 512 + c]);
+        }
+        ASSERT_NEAR(ref[k * 70 + r], sum, 1e-7 * magnitude);
       }
     }
   }
@@ -148,23 +208,25 @@ TEST(Matmul, EveryTypeAndOddShapeMatchesTheReference) {
 
 TEST(Matmul, TransposedMatchesTheReference) {
   std::mt19937 rng(7);
-  for (DType type : {DType::kF32, DType::kBF16, DType::kQ8_0, DType::kF8E4M3}) {
-    for (const Shape shape : {Shape{1, 32}, Shape{17, 64}, Shape{33, 288}, Shape{130, 256}}) {
-      const int64_t tokens = 3;
-      TestMatrix t = make_matrix(type, shape.rows, shape.cols, rng, type == DType::kF8E4M3 ? 128 : 0);
+  for (DType type : {DType::kF32, DType::kBF16, DType::kQ8_0, DType::kF8E4M3, DType::kQ4_K}) {
+    const int64_t block = dtype_info(type).block_elems;
+    for (const Shape shape : {Shape{1, 256, 3}, Shape{17, 256, 1}, Shape{33, 512, 3}, Shape{130, 256, 2}}) {
+      const int64_t cols = block == 32 && shape.rows == 17 ? 96 : shape.cols;
+      const int64_t tokens = shape.tokens;
+      TestMatrix t = make_matrix(type, shape.rows, cols, rng, type == DType::kF8E4M3 ? 128 : 0);
       std::vector<float> x(static_cast<size_t>(tokens * shape.rows));
       for (auto& v : x) v = std::normal_distribution<float>(0, 1)(rng);
-      std::vector<float> y(static_cast<size_t>(tokens * shape.cols));
-      matmul_transposed(t.m, x.data(), shape.rows, tokens, y.data(), shape.cols);
+      std::vector<float> y(static_cast<size_t>(tokens * cols));
+      matmul_transposed(t.m, x.data(), shape.rows, tokens, y.data(), cols);
       for (int64_t k = 0; k < tokens; ++k) {
-        for (int64_t c = 0; c < shape.cols; ++c) {
+        for (int64_t c = 0; c < cols; ++c) {
           double sum = 0, magnitude = 0;
           for (int64_t r = 0; r < shape.rows; ++r) {
-            const double p = static_cast<double>(t.decoded[r * shape.cols + c]) * x[k * shape.rows + r];
+            const double p = static_cast<double>(t.decoded[r * cols + c]) * x[k * shape.rows + r];
             sum += p;
             magnitude += std::abs(p);
           }
-          ASSERT_NEAR(y[k * shape.cols + c], sum, 2e-6 * magnitude + 1e-30) << dtype_name(type);
+          ASSERT_NEAR(y[k * cols + c], sum, 2e-6 * magnitude + 1e-30) << dtype_name(type);
         }
       }
     }

@@ -1,0 +1,183 @@
+// CPU matmul kernels: GEMV (decode, 1 token) and GEMM (prefill) for every weight type, on the real
+// shapes of R1-Distill-Qwen-1.5B (hidden 1536, ffn 8960) and Llama-3.1-8B (4096, 14336), with the pool's
+// threads (2 by default). Reports the weights streamed per second (GB/s, next to the machine's read
+// bandwidth measured at start-up) and GFLOP/s (2 * rows * cols * tokens). Timings are never asserted.
+//
+//   ./build/benchmarks/kernels_bench [--benchmark_filter=gemv/q4_K] [--threads=N] [--tiers=all] [--no-bandwidth]
+//   SINAN_CPU=avx2 ./build/benchmarks/kernels_bench    (forces a lower tier, as the engine does)
+#include <benchmark/benchmark.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kernels/cpu/bandwidth.h"
+#include "kernels/cpu/matmul_kernels.h"
+#include "kernels/matmul.h"
+#include "quant/quantize.h"
+
+namespace sinan {
+namespace {
+
+struct BenchMatrix {
+  Matrix m;
+  std::vector<uint8_t> bytes;
+  std::vector<float> scales;
+};
+
+// rows x cols of `type`: 16 distinct quantized rows of random values repeated (the timing does not depend
+// on the values, and quantizing 58M values per type would dominate the run).
+BenchMatrix make_matrix(DType type, int64_t rows, int64_t cols) {
+  BenchMatrix b;
+  b.m.dtype = type;
+  b.m.rows = rows;
+  b.m.cols = cols;
+  b.m.row_bytes = *dtype_row_bytes(type, cols);
+  b.bytes.resize(b.m.row_bytes * rows);
+  std::mt19937 rng(1);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  const int64_t distinct = std::min<int64_t>(16, rows);
+  std::vector<float> values(static_cast<size_t>(cols));
+  for (int64_t r = 0; r < distinct; ++r) {
+    uint8_t* row = b.bytes.data() + r * b.m.row_bytes;
+    if (type == DType::kF8E4M3) {
+      for (size_t i = 0; i < b.m.row_bytes; ++i) row[i] = static_cast<uint8_t>(rng() % 0x7e);
+    } else {
+      for (auto& v : values) v = normal(rng);
+      quantize_row(type, values.data(), row, cols);
+    }
+  }
+  for (int64_t r = distinct; r < rows; ++r) {
+    std::memcpy(b.bytes.data() + r * b.m.row_bytes, b.bytes.data() + (r % distinct) * b.m.row_bytes, b.m.row_bytes);
+  }
+  b.m.data = b.bytes.data();
+  if (type == DType::kF8E4M3) {  // DeepSeek's 128 x 128 blocks
+    b.m.scale_block_rows = b.m.scale_block_cols = 128;
+    b.m.scale_cols = (cols + 127) / 128;
+    b.scales.assign(static_cast<size_t>((rows + 127) / 128 * b.m.scale_cols), 0.01f);
+    b.m.block_scales = b.scales.data();
+  }
+  return b;
+}
+
+struct Shape {
+  const char* model;
+  int64_t rows, cols;
+  bool from_memory = true;  // false: one small matrix that stays in L2 (the kernels' compute ceiling)
+};
+
+// Decode streams every layer's weights once per token, far more than the last-level cache holds; GEMV
+// cycles through copies of the matrix totalling at least this much, so no iteration finds its weights
+// in L3 (16-32 MB here).
+constexpr double kStreamedBytes = 512.0 * (1 << 20);
+
+void run_matmul(benchmark::State& state, const cpu::MatmulKernels& kernels, DType type, Shape shape,
+                int64_t n_tokens, ThreadPool& pool, double bandwidth_gbs) {
+  const BenchMatrix first = make_matrix(type, shape.rows, shape.cols);
+  std::vector<BenchMatrix> copies;
+  const auto n_copies =
+      n_tokens == 1 && shape.from_memory ? static_cast<size_t>(std::ceil(kStreamedBytes / first.m.nbytes())) : 1;
+  for (size_t i = 1; i < n_copies; ++i) {
+    copies.push_back(first);
+    copies.back().m.data = copies.back().bytes.data();
+    if (!copies.back().scales.empty()) copies.back().m.block_scales = copies.back().scales.data();
+  }
+  std::vector<const Matrix*> matrices{&first.m};
+  for (const auto& c : copies) matrices.push_back(&c.m);
+  std::vector<float> x(static_cast<size_t>(n_tokens * shape.cols));
+  std::mt19937 rng(2);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  for (auto& v : x) v = normal(rng);
+  std::vector<float> y(static_cast<size_t>(n_tokens * shape.rows));
+  size_t next = 0;
+  for (auto _ : state) {
+    cpu::matmul_with(kernels, *matrices[next], x.data(), shape.cols, n_tokens, y.data(), shape.rows, &pool);
+    next = (next + 1) % matrices.size();
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+  const double bytes = static_cast<double>(first.m.nbytes());
+  const double flops = 2.0 * static_cast<double>(shape.rows) * static_cast<double>(shape.cols) * n_tokens;
+  state.counters["weights_GB"] = benchmark::Counter(bytes / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["GFLOP"] = benchmark::Counter(flops / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+  if (n_tokens == 1 && bandwidth_gbs > 0) {
+    // Fraction of the measured read bandwidth: 1.0 is the roofline of decode.
+    state.counters["of_bandwidth"] =
+        benchmark::Counter(bytes / 1e9 / bandwidth_gbs, benchmark::Counter::kIsIterationInvariantRate);
+  }
+  state.SetLabel(std::string(shape.model) + " " + std::string(cpu::cpu_tier_name(kernels.tier)));
+}
+
+const DType kTypes[] = {DType::kF32,  DType::kF16,  DType::kBF16, DType::kF8E4M3, DType::kQ8_0,  DType::kQ4_0,
+                        DType::kQ4_1, DType::kQ5_0, DType::kQ5_1, DType::kIQ4_NL, DType::kQ2_K,  DType::kQ3_K,
+                        DType::kQ4_K, DType::kQ5_K, DType::kQ6_K, DType::kIQ4_XS};
+
+const Shape kShapes[] = {
+    {"qwen1.5b ffn_up", 8960, 1536},
+    {"qwen1.5b ffn_down", 1536, 8960},
+    {"llama8b ffn_up", 14336, 4096},
+    {"llama8b ffn_down", 4096, 14336},
+    {"in-cache", 256, 1024, false},
+};
+
+}  // namespace
+}  // namespace sinan
+
+int main(int argc, char** argv) {
+  using namespace sinan;
+  int threads = 0;
+  bool all_tiers = false;
+  bool measure_bandwidth = true;
+  std::vector<char*> rest;
+  for (int i = 0; i < argc; ++i) {
+    if (std::strncmp(argv[i], "--threads=", 10) == 0) {
+      threads = std::atoi(argv[i] + 10);
+    } else if (std::strcmp(argv[i], "--no-bandwidth") == 0) {
+      measure_bandwidth = false;
+    } else if (std::strcmp(argv[i], "--tiers=all") == 0) {
+      all_tiers = true;
+    } else {
+      rest.push_back(argv[i]);
+    }
+  }
+  int rest_argc = static_cast<int>(rest.size());
+  benchmark::Initialize(&rest_argc, rest.data());
+  static ThreadPool pool(threads);
+
+  cpu::BandwidthMeasurement bw;
+  if (measure_bandwidth) bw = cpu::measure_read_bandwidth(pool);
+  std::printf("memory read bandwidth, %d threads, %zu MiB streamed: best %.1f GB/s, median %.1f GB/s (%d passes)\n",
+              pool.size(), bw.bytes >> 20, bw.best_gbs, bw.median_gbs, bw.passes);
+  std::printf("active tier: %s (detected %s)\n", std::string(cpu::cpu_tier_name(cpu::active_cpu_tier())).c_str(),
+              std::string(cpu::cpu_tier_name(cpu::detected_cpu_tier())).c_str());
+  std::fflush(stdout);
+
+  std::vector<cpu::CpuTier> tiers{cpu::active_cpu_tier()};
+  if (all_tiers) {
+    tiers.clear();
+    for (int t = static_cast<int>(cpu::active_cpu_tier()); t >= 0; --t) tiers.push_back(static_cast<cpu::CpuTier>(t));
+  }
+  const double bandwidth = bw.best_gbs;
+  for (cpu::CpuTier tier : tiers) {
+    const cpu::MatmulKernels& kernels = cpu::matmul_kernels(tier);
+    const std::string tier_name(cpu::cpu_tier_name(tier));
+    for (DType type : kTypes) {
+      for (const Shape& shape : kShapes) {
+        const std::string dims = std::to_string(shape.rows) + "x" + std::to_string(shape.cols);
+        for (int64_t tokens : {int64_t{1}, int64_t{128}}) {
+          const std::string name = std::string(tokens == 1 ? "gemv/" : "gemm/") + std::string(dtype_name(type)) + "/" +
+                                   dims + "/t" + std::to_string(tokens) + "/" + tier_name;
+          benchmark::RegisterBenchmark(name.c_str(), [&kernels, type, shape, tokens, bandwidth](benchmark::State& s) {
+            run_matmul(s, kernels, type, shape, tokens, pool, bandwidth);
+          })->Unit(shape.from_memory ? benchmark::kMillisecond : benchmark::kMicrosecond)->UseRealTime();
+        }
+      }
+    }
+  }
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

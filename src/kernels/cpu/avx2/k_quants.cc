@@ -1,0 +1,19 @@
+// avx2 tier, the 256-value super-block formats (k-quants, iq4_xs) with int8 activations.
+#define SINAN_CPU_ISA avx2
+#include "kernels/cpu/simd_decode.h"
+#include "kernels/cpu/microkernels_avx2.h"
+// The driver needs the tier's tiles and decoders above.
+#include "kernels/cpu/matmul_driver.h"
+
+namespace sinan::cpu::avx2 {
+
+void fill_k_quants(MatmulKernels* table) {
+  set_int_entry<DType::kQ2_K>(table);
+  set_int_entry<DType::kQ3_K>(table);
+  set_int_entry<DType::kQ4_K>(table);
+  set_int_entry<DType::kQ5_K>(table);
+  set_int_entry<DType::kQ6_K>(table);
+  set_int_entry<DType::kIQ4_XS>(table);
+}
+
+}  // namespace sinan::cpu::avx2

@@ -1,0 +1,28 @@
+// Which SIMD tier of the CPU kernels runs: detected once from CPUID, optionally lowered by the
+// SINAN_CPU environment variable (scalar | avx2 | avx512) so every tier can be exercised on one machine.
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+namespace sinan::cpu {
+
+// Ordered: each tier needs everything the ones below it need.
+enum class CpuTier {
+  kScalar = 0,  // portable x86-64 / any CPU: plain C++
+  kAvx2 = 1,    // AVX2 + FMA + F16C (Haswell, Zen 1 and later)
+  kAvx512 = 2,  // AVX-512 F/BW/VL/DQ + VNNI (Ice Lake, Sapphire Rapids, Zen 4 and later)
+};
+inline constexpr int kCpuTierCount = 3;
+
+std::string_view cpu_tier_name(CpuTier tier);
+std::optional<CpuTier> parse_cpu_tier(std::string_view name);
+
+// The best tier this CPU runs (CPUID, checked once).
+CpuTier detected_cpu_tier();
+
+// The tier the kernels use: detected_cpu_tier(), or SINAN_CPU when that names a lower tier. A higher or
+// unknown SINAN_CPU is ignored with one warning on stderr. Read once; immutable afterwards.
+CpuTier active_cpu_tier();
+
+}  // namespace sinan::cpu

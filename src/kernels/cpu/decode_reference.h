@@ -1,0 +1,38 @@
+// Scalar reference decoders into the kernels' chunk forms (panels.h) and the scalar activation
+// quantizer. The scalar tier runs these; every SIMD decoder and quantizer must reproduce them bit for bit
+// (tests/kernels/decode_test.cc).
+#pragma once
+
+#include <cstdint>
+
+#include "core/dtype.h"
+#include "kernels/cpu/panels.h"
+#include "kernels/matrix.h"
+
+namespace sinan::cpu {
+
+enum class LevelForm { kOffset, kSigned };
+
+// Types decoded to integer levels (the quantized-activation path): q4_0, q4_1, q5_0, q5_1, q8_0,
+// q2_K .. q6_K, iq4_nl, iq4_xs.
+bool has_int_decoder(DType type);
+
+// q8_0, iq4_nl and iq4_xs: the types whose AVX2 form keeps signed levels.
+constexpr bool has_signed_form(DType type) {
+  return type == DType::kQ8_0 || type == DType::kIQ4_NL || type == DType::kIQ4_XS;
+}
+
+// Decodes chunk `chunk` (values [256 chunk, 256 chunk + 256)) of row `row`. The matrix has no block scales.
+void decode_int_chunk_reference(const Matrix& w, int64_t row, int64_t chunk, LevelForm form, IntChunk* out);
+
+// Any type dequantize_row() handles, FP8 block scales applied; zero past the end of the row.
+void decode_float_chunk_reference(const Matrix& w, int64_t row, int64_t chunk, FloatChunk* out);
+
+// Quantizes chunk `chunk` of one activation row of `cols` values (q8_0's rule: per 32 values
+// d = amax / 127, q = round(x / d), ties away from zero).
+void quantize_act_chunk_reference(const float* x, int64_t cols, int64_t chunk, ActChunk* out);
+
+// The float activation value an ActChunk represents (for tests): q[i] * block_scale[i / 32].
+inline float act_value(const ActChunk& a, int i) { return static_cast<float>(a.q[i]) * a.block_scale[i / 32]; }
+
+}  // namespace sinan::cpu

@@ -1,0 +1,75 @@
+// The per-tier tables (built once, immutable) and the threading around a table's row kernels.
+#include <array>
+
+#include "core/check.h"
+#include "kernels/cpu/decode_reference.h"
+#include "kernels/cpu/matmul_kernels.h"
+#include "kernels/cpu/panels.h"
+
+namespace sinan::cpu {
+
+// q8_0 keeps float activations: rounding them to int8 as well takes the q8_0 golden models past their KL
+// bars (qwen2 2.07e-4 > 1.8e-4, deepseek_v3 3.96e-3 > 3.47e-3; float: 1.11e-4 and 2.92e-3). Its decode
+// stays bandwidth-bound either way.
+bool uses_quantized_activations(DType type) { return has_int_decoder(type) && type != DType::kQ8_0; }
+
+MatmulRowsFn MatmulKernels::for_matrix(const Matrix& w) const {
+  // Block scales are a DeepSeek FP8 feature; on any other type only the generic path applies them.
+  if (w.block_scales != nullptr && w.dtype != DType::kF8E4M3) return generic;
+  const MatmulRowsFn fn = rows[static_cast<int>(w.dtype)];
+  return fn != nullptr ? fn : generic;
+}
+
+namespace {
+
+// Only the tiers this CPU runs are filled: the fill functions themselves are compiled for their tier.
+std::array<MatmulKernels, kCpuTierCount> build_tables() {
+  std::array<MatmulKernels, kCpuTierCount> tables;
+  const int detected = static_cast<int>(detected_cpu_tier());
+  tables[0].tier = CpuTier::kScalar;
+  scalar::fill_float_types(&tables[0]);
+  scalar::fill_quant_types(&tables[0]);
+#if SINAN_CPU_X86_TIERS
+  if (detected >= static_cast<int>(CpuTier::kAvx2)) {
+    tables[1].tier = CpuTier::kAvx2;
+    avx2::fill_float_types(&tables[1]);
+    avx2::fill_legacy_quants(&tables[1]);
+    avx2::fill_k_quants(&tables[1]);
+  }
+  if (detected >= static_cast<int>(CpuTier::kAvx512)) {
+    tables[2].tier = CpuTier::kAvx512;
+    avx512::fill_float_types(&tables[2]);
+    avx512::fill_legacy_quants(&tables[2]);
+    avx512::fill_k_quants(&tables[2]);
+  }
+#endif
+  return tables;
+}
+
+}  // namespace
+
+const MatmulKernels& matmul_kernels(CpuTier tier) {
+  SINAN_CHECK_MSG(static_cast<int>(tier) <= static_cast<int>(detected_cpu_tier()), "this CPU cannot run the {} kernels",
+                  cpu_tier_name(tier));
+  static const std::array<MatmulKernels, kCpuTierCount> tables = build_tables();
+  return tables[static_cast<int>(tier)];
+}
+
+void matmul_with(const MatmulKernels& kernels, const Matrix& w, const float* x, int64_t x_stride, int64_t n_tokens,
+                 float* y, int64_t y_stride, ThreadPool* pool) {
+  const MatmulRowsFn rows_fn = kernels.for_matrix(w);
+  SINAN_CHECK_MSG(rows_fn != nullptr, "no matmul kernel for {}", dtype_name(w.dtype));
+  if (n_tokens <= 0 || w.rows <= 0) return;
+  // Split in units of 16 rows so no two threads write the same cache line of y.
+  constexpr int64_t kRowUnit = 16;
+  if (pool == nullptr || pool->size() == 1 || w.rows < 4 * kRowUnit) {
+    rows_fn(w, x, x_stride, n_tokens, y, y_stride, 0, w.rows);
+    return;
+  }
+  const int64_t units = (w.rows + kRowUnit - 1) / kRowUnit;
+  pool->parallel_for(units, [&](int64_t begin, int64_t end) {
+    rows_fn(w, x, x_stride, n_tokens, y, y_stride, begin * kRowUnit, min_of(end * kRowUnit, w.rows));
+  });
+}
+
+}  // namespace sinan::cpu

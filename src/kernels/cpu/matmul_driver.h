@@ -1,0 +1,256 @@
+// The cache blocking around the microkernels, shared by every tier. A tier's translation unit defines
+// SINAN_CPU_ISA (its namespace) and, in sinan::cpu::SINAN_CPU_ISA, before including this file:
+//   kIntRows, kIntTokens, kFloatRows, kFloatTokens            tile sizes (registers)
+//   int_tile<R, T, kSigned>(w, w_stride, a, a_stride, n_chunks, out[R][T])
+//   float_tile<R, T>(w_rows[R], x_rows[T], count, out[R][T])
+//   Loader16<kType> (kAvailable, supports, make), fused_float_tile<R, T, kType>, kFusedFloatTokens
+//   quantize_act_chunks(x, cols, chunk_begin, n_chunks, ActChunk* out)
+//   decode_int<kType, kForm>(w, row, chunk, IntChunk*), decode_float<kType>(w, row, chunk, n, FloatChunk*)
+//   kPrefersSignedLevels                                       AVX2: q8_0 / iq4 keep int8 levels
+// Everything here lives in the tier's namespace, so no symbol compiled with one tier's flags can be
+// picked by the linker for another tier.
+//
+// Loop order (per thread, over its rows): tokens in blocks; for few tokens the activations of whole rows
+// are quantized once and each tile of weight rows is decoded once per 1024 columns and used for every
+// token ("row-major", the decode path: weights stream from memory exactly once). For many tokens the
+// activations are quantized 1024 columns at a time ("k-major"), so a block of 64 tokens stays in L2
+// while every weight row tile is decoded once into an L1 panel and multiplied against all 64 tokens.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <utility>
+
+#include "kernels/cpu/decode_reference.h"
+#include "kernels/cpu/matmul_kernels.h"
+#include "kernels/cpu/panels.h"
+#include "kernels/matrix.h"
+
+#ifndef SINAN_CPU_ISA
+#error "define SINAN_CPU_ISA (the tier's namespace) before including matmul_driver.h"
+#endif
+
+namespace sinan::cpu::SINAN_CPU_ISA {
+
+// ---- tiles: runtime (rows, tokens) of a tile's edge -> the instantiation with those sizes.
+
+using IntTileFn = void (*)(const IntChunk* w, int64_t w_stride, const ActChunk* a, int64_t a_stride, int64_t n_chunks,
+                           float* y, int64_t y_stride, bool accumulate);
+using FloatTileFn = void (*)(const float* const* w_rows, const float* const* x_rows, int64_t count, float* y,
+                             int64_t y_stride, bool accumulate);
+
+inline void store_tile(const float* sums, int rows, int tokens, float* y, int64_t y_stride, bool accumulate) {
+  for (int t = 0; t < tokens; ++t) {
+    for (int r = 0; r < rows; ++r) {
+      float& out = y[t * y_stride + r];
+      out = accumulate ? out + sums[r * tokens + t] : sums[r * tokens + t];
+    }
+  }
+}
+
+template <int R, int T, bool kSigned>
+void int_tile_entry(const IntChunk* w, int64_t w_stride, const ActChunk* a, int64_t a_stride, int64_t n_chunks,
+                    float* y, int64_t y_stride, bool accumulate) {
+  float sums[R][T];
+  int_tile<R, T, kSigned>(w, w_stride, a, a_stride, n_chunks, sums);
+  store_tile(&sums[0][0], R, T, y, y_stride, accumulate);
+}
+
+template <int R, int T>
+void float_tile_entry(const float* const* w_rows, const float* const* x_rows, int64_t count, float* y,
+                      int64_t y_stride, bool accumulate) {
+  float sums[R][T];
+  float_tile<R, T>(w_rows, x_rows, count, sums);
+  store_tile(&sums[0][0], R, T, y, y_stride, accumulate);
+}
+
+template <int R, int T, DType kType>
+void fused_float_tile_entry(const Matrix& w, int64_t r0, const float* const* x_rows, int64_t col0, int64_t count,
+                            float* y, int64_t y_stride, bool accumulate) {
+  float sums[R][T];
+  fused_float_tile<R, T, kType>(w, r0, x_rows, col0, count, sums);
+  store_tile(&sums[0][0], R, T, y, y_stride, accumulate);
+}
+
+using FusedFloatTileFn = void (*)(const Matrix& w, int64_t r0, const float* const* x_rows, int64_t col0,
+                                  int64_t count, float* y, int64_t y_stride, bool accumulate);
+
+template <DType kType, int R, size_t... Ts>
+constexpr std::array<FusedFloatTileFn, sizeof...(Ts)> fused_tile_row(std::index_sequence<Ts...>) {
+  return {&fused_float_tile_entry<R, static_cast<int>(Ts) + 1, kType>...};
+}
+template <DType kType, size_t... Rs>
+constexpr std::array<std::array<FusedFloatTileFn, kFusedFloatTokens>, sizeof...(Rs)> fused_tile_table(
+    std::index_sequence<Rs...>) {
+  return {fused_tile_row<kType, static_cast<int>(Rs) + 1>(std::make_index_sequence<kFusedFloatTokens>())...};
+}
+template <DType kType>
+inline constexpr auto kFusedFloatTiles = fused_tile_table<kType>(std::make_index_sequence<kFloatRows>());
+
+template <bool kSigned, int R, size_t... Ts>
+constexpr std::array<IntTileFn, sizeof...(Ts)> int_tile_row(std::index_sequence<Ts...>) {
+  return {&int_tile_entry<R, static_cast<int>(Ts) + 1, kSigned>...};
+}
+template <bool kSigned, size_t... Rs>
+constexpr std::array<std::array<IntTileFn, kIntTokens>, sizeof...(Rs)> int_tile_table(std::index_sequence<Rs...>) {
+  return {int_tile_row<kSigned, static_cast<int>(Rs) + 1>(std::make_index_sequence<kIntTokens>())...};
+}
+template <int R, size_t... Ts>
+constexpr std::array<FloatTileFn, sizeof...(Ts)> float_tile_row(std::index_sequence<Ts...>) {
+  return {&float_tile_entry<R, static_cast<int>(Ts) + 1>...};
+}
+template <size_t... Rs>
+constexpr std::array<std::array<FloatTileFn, kFloatTokens>, sizeof...(Rs)> float_tile_table(
+    std::index_sequence<Rs...>) {
+  return {float_tile_row<static_cast<int>(Rs) + 1>(std::make_index_sequence<kFloatTokens>())...};
+}
+
+template <bool kSigned>
+inline constexpr auto kIntTiles = int_tile_table<kSigned>(std::make_index_sequence<kIntRows>());
+inline constexpr auto kFloatTiles = float_tile_table(std::make_index_sequence<kFloatRows>());
+
+// ---- software prefetch: the weights of the next panel, so the memory system streams them while this
+// panel is decoded and multiplied (a panel row is only 0.3 to 4 KiB, too short for the hardware
+// prefetchers to get ahead on their own).
+
+inline int64_t chunk_bytes(const Matrix& w) {
+  const auto& info = dtype_info(w.dtype);
+  return kChunk / info.block_elems * info.block_bytes;
+}
+
+inline void prefetch_panel(const Matrix& w, int64_t r0, int64_t rows, int64_t chunk, int64_t n_chunks) {
+  const int64_t bytes_per_chunk = chunk_bytes(w);
+  const int64_t begin = chunk * bytes_per_chunk;
+  const int64_t end = min_of(begin + n_chunks * bytes_per_chunk, static_cast<int64_t>(w.row_bytes));
+  for (int64_t r = r0; r < r0 + rows; ++r) {
+    const uint8_t* row = w.row(r);
+    for (int64_t b = begin; b < end; b += 64) __builtin_prefetch(row + b, 0, 0);
+  }
+}
+
+// The panel after (r0, k0) in the order the drivers visit them: the next k-block of the same rows
+// within [a0, a0 + ac), else the next row tile's first one.
+inline void prefetch_next_panel(const Matrix& w, int64_t r0, int64_t tile_rows, int64_t row_end, int64_t k0,
+                                int64_t a0, int64_t ac) {
+  if (k0 + kPanelChunks < a0 + ac) {
+    prefetch_panel(w, r0, min_of(tile_rows, row_end - r0), k0 + kPanelChunks, min_of(kPanelChunks, a0 + ac - k0 - kPanelChunks));
+  } else if (r0 + tile_rows < row_end) {
+    prefetch_panel(w, r0 + tile_rows, min_of(tile_rows, row_end - r0 - tile_rows), a0, min_of(kPanelChunks, ac));
+  }
+}
+
+// ---- block-quantized weights, int8 activations.
+
+template <DType kType, LevelForm kForm>
+void int_matmul_rows(const Matrix& w, const float* x, int64_t x_stride, int64_t n_tokens, float* y, int64_t y_stride,
+                     int64_t row_begin, int64_t row_end) {
+  constexpr bool kSigned = kForm == LevelForm::kSigned;
+  const int64_t n_chunks = chunks_for(w.cols);
+  alignas(64) ActChunk act[kActChunkBudget];
+  alignas(64) IntChunk panel[kIntRows * kPanelChunks];
+  const bool row_major = n_tokens * n_chunks <= kActChunkBudget;
+  const int64_t token_block = row_major ? n_tokens : min_of(kMaxTokenBlock, kActChunkBudget / kPanelChunks);
+  const int64_t act_chunks = row_major ? n_chunks : kPanelChunks;  // chunks per token held in act
+  for (int64_t t0 = 0; t0 < n_tokens; t0 += token_block) {
+    const int64_t tb = min_of(token_block, n_tokens - t0);
+    for (int64_t a0 = 0; a0 < n_chunks; a0 += act_chunks) {
+      const int64_t ac = min_of(act_chunks, n_chunks - a0);
+      for (int64_t t = 0; t < tb; ++t) quantize_act_chunks(x + (t0 + t) * x_stride, w.cols, a0, ac, act + t * ac);
+      for (int64_t r0 = row_begin; r0 < row_end; r0 += kIntRows) {
+        const int64_t rc = min_of(kIntRows, row_end - r0);
+        for (int64_t k0 = a0; k0 < a0 + ac; k0 += kPanelChunks) {
+          const int64_t kc = min_of(kPanelChunks, a0 + ac - k0);
+          prefetch_next_panel(w, r0, kIntRows, row_end, k0, a0, ac);
+          for (int64_t r = 0; r < rc; ++r) {
+            for (int64_t c = 0; c < kc; ++c) decode_int<kType, kForm>(w, r0 + r, k0 + c, &panel[r * kPanelChunks + c]);
+          }
+          for (int64_t tt = 0; tt < tb; tt += kIntTokens) {
+            const int64_t tc = min_of(kIntTokens, tb - tt);
+            kIntTiles<kSigned>[rc - 1][tc - 1](panel, kPanelChunks, act + tt * ac + (k0 - a0), ac, kc,
+                                               y + (t0 + tt) * y_stride + r0, y_stride, k0 > 0);
+          }
+        }
+      }
+    }
+  }
+}
+
+// ---- float activations: f32, f16, bf16, FP8 (block scales applied while decoding), q8_0, anything
+// else through the scalar decoder. The activations are read in place. Up to kFusedFloatTokens tokens
+// the tier's loaders convert the weights in registers; more tokens share a decoded panel.
+
+constexpr int64_t kFloatRowMajorTokens = 16;
+
+template <DType kType>
+void fused_float_rows(const Matrix& w, const float* x, int64_t x_stride, int64_t n_tokens, float* y, int64_t y_stride,
+                      int64_t row_begin, int64_t row_end) {
+  const int64_t n_chunks = chunks_for(w.cols);
+  const float* x_rows[kFloatTokens];
+  for (int64_t r0 = row_begin; r0 < row_end; r0 += kFloatRows) {
+    const int64_t rc = min_of(kFloatRows, row_end - r0);
+    for (int64_t k0 = 0; k0 < n_chunks; k0 += kPanelChunks) {
+      const int64_t count = min_of(kPanelChunks * kChunk, w.cols - k0 * kChunk);
+      prefetch_next_panel(w, r0, kFloatRows, row_end, k0, 0, n_chunks);
+      for (int64_t t = 0; t < n_tokens; ++t) x_rows[t] = x + t * x_stride + k0 * kChunk;
+      kFusedFloatTiles<kType>[rc - 1][n_tokens - 1](w, r0, x_rows, k0 * kChunk, count, y + r0, y_stride, k0 > 0);
+    }
+  }
+}
+
+template <DType kType>
+void float_matmul_rows(const Matrix& w, const float* x, int64_t x_stride, int64_t n_tokens, float* y,
+                       int64_t y_stride, int64_t row_begin, int64_t row_end) {
+  if constexpr (Loader16<kType>::kAvailable) {
+    if (n_tokens <= kFusedFloatTokens && Loader16<kType>::supports(w)) {
+      fused_float_rows<kType>(w, x, x_stride, n_tokens, y, y_stride, row_begin, row_end);
+      return;
+    }
+  }
+  const int64_t n_chunks = chunks_for(w.cols);
+  alignas(64) FloatChunk panel[kFloatRows * kPanelChunks];
+  const float* w_rows[kFloatRows];
+  const float* x_rows[kFloatTokens];
+  const bool row_major = n_tokens <= kFloatRowMajorTokens;
+  const int64_t token_block = row_major ? n_tokens : kMaxTokenBlock;
+  const int64_t block_chunks = row_major ? n_chunks : kPanelChunks;
+  for (int64_t t0 = 0; t0 < n_tokens; t0 += token_block) {
+    const int64_t tb = min_of(token_block, n_tokens - t0);
+    for (int64_t a0 = 0; a0 < n_chunks; a0 += block_chunks) {
+      const int64_t ac = min_of(block_chunks, n_chunks - a0);
+      for (int64_t r0 = row_begin; r0 < row_end; r0 += kFloatRows) {
+        const int64_t rc = min_of(kFloatRows, row_end - r0);
+        for (int64_t k0 = a0; k0 < a0 + ac; k0 += kPanelChunks) {
+          const int64_t kc = min_of(kPanelChunks, a0 + ac - k0);
+          const int64_t count = min_of(kc * kChunk, w.cols - k0 * kChunk);
+          prefetch_next_panel(w, r0, kFloatRows, row_end, k0, a0, ac);
+          for (int64_t r = 0; r < rc; ++r) w_rows[r] = decode_float<kType>(w, r0 + r, k0, kc, &panel[r * kPanelChunks]);
+          for (int64_t tt = 0; tt < tb; tt += kFloatTokens) {
+            const int64_t tc = min_of(kFloatTokens, tb - tt);
+            for (int64_t t = 0; t < tc; ++t) x_rows[t] = x + (t0 + tt + t) * x_stride + k0 * kChunk;
+            kFloatTiles[rc - 1][tc - 1](w_rows, x_rows, count, y + (t0 + tt) * y_stride + r0, y_stride, k0 > 0);
+          }
+        }
+      }
+    }
+  }
+}
+
+// ---- table entries
+
+template <DType kType>
+void set_int_entry(MatmulKernels* table) {
+  constexpr LevelForm kForm =
+      kPrefersSignedLevels && has_signed_form(kType) ? LevelForm::kSigned : LevelForm::kOffset;
+  if (uses_quantized_activations(kType)) table->rows[static_cast<int>(kType)] = &int_matmul_rows<kType, kForm>;
+  table->decode_int[static_cast<int>(kType)] = &decode_int<kType, kForm>;
+  table->int_form[static_cast<int>(kType)] = kForm;
+  table->quantize_act = &quantize_act_chunks;
+}
+
+template <DType kType>
+void set_float_entry(MatmulKernels* table) {
+  table->rows[static_cast<int>(kType)] = &float_matmul_rows<kType>;
+  table->decode_float[static_cast<int>(kType)] = &decode_float<kType>;
+}
+
+}  // namespace sinan::cpu::SINAN_CPU_ISA

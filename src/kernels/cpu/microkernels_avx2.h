@@ -1,0 +1,252 @@
+// AVX2 tiles: R weight rows x T tokens of dot products held in ymm accumulators.
+//  - int: 32 values per step; maddubs multiplies unsigned levels by int8 activations into int16 pairs
+//    (no saturation: levels <= 63) and madd sums them into 8 int32 lanes of 4 values. Signed levels
+//    (q8_0, iq4) use |w| x sign(a, w), as maddubs needs one unsigned operand.
+//  - float: 8 values per step, one FMA per (row, token); the ragged end uses masked loads. For a few
+//    tokens (decode) the weights are converted in registers as they stream (Loader8), without a panel.
+// Include after simd_decode.h (fp8_to_float).
+#pragma once
+
+#include <immintrin.h>
+
+#include <cstdint>
+#include <cstring>
+
+#include "kernels/cpu/panels.h"
+#include "kernels/matrix.h"
+#include "quant/block_layouts.h"
+
+#ifndef SINAN_CPU_ISA
+#error "define SINAN_CPU_ISA before including microkernels_avx2.h"
+#endif
+
+namespace sinan::cpu::SINAN_CPU_ISA {
+
+constexpr int kIntRows = 2;
+constexpr int kIntTokens = 4;
+constexpr int kFloatRows = 3;
+constexpr bool kPrefersSignedLevels = true;
+constexpr int kFloatTokens = 4;
+
+inline float sum_of(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+template <int R, int T, bool kSigned>
+inline void int_tile(const IntChunk* w, int64_t w_stride, const ActChunk* a, int64_t a_stride, int64_t n_chunks,
+                     float (&out)[R][T]) {
+  __m256 acc[R][T];
+  for (int r = 0; r < R; ++r) {
+    for (int t = 0; t < T; ++t) acc[r][t] = _mm256_setzero_ps();
+  }
+  const __m256i ones = _mm256_set1_epi16(1);
+  // Lane l of 32-value vector v holds values 32 v + 4 l .. + 3: group 2 v + l / 4, from the group scales'
+  // half v / 4.
+  const __m256i spread[4] = {_mm256_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1), _mm256_setr_epi32(2, 2, 2, 2, 3, 3, 3, 3),
+                             _mm256_setr_epi32(4, 4, 4, 4, 5, 5, 5, 5), _mm256_setr_epi32(6, 6, 6, 6, 7, 7, 7, 7)};
+  for (int64_t c = 0; c < n_chunks; ++c) {
+    for (int v = 0; v < 8; ++v) {
+      __m256i wq[R], wabs[R];
+      __m256 ws[R];
+      for (int r = 0; r < R; ++r) {
+        const IntChunk& wc = w[r * w_stride + c];
+        wq[r] = _mm256_load_si256(reinterpret_cast<const __m256i*>(wc.q + 32 * v));
+        if constexpr (kSigned) wabs[r] = _mm256_abs_epi8(wq[r]);
+        ws[r] = _mm256_permutevar8x32_ps(_mm256_load_ps(wc.group_scale + 8 * (v / 4)), spread[v % 4]);
+      }
+      for (int t = 0; t < T; ++t) {
+        const ActChunk& ac = a[t * a_stride + c];
+        const __m256i aq = _mm256_load_si256(reinterpret_cast<const __m256i*>(ac.q + 32 * v));
+        const __m256 as = _mm256_broadcast_ss(ac.block_scale + v);
+        for (int r = 0; r < R; ++r) {
+          __m256i pairs;
+          if constexpr (kSigned) {
+            pairs = _mm256_maddubs_epi16(wabs[r], _mm256_sign_epi8(aq, wq[r]));
+          } else {
+            pairs = _mm256_maddubs_epi16(wq[r], aq);
+          }
+          const __m256i dot = _mm256_madd_epi16(pairs, ones);
+          acc[r][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_mul_ps(ws[r], as), acc[r][t]);
+        }
+      }
+    }
+    if constexpr (!kSigned) {
+      for (int r = 0; r < R; ++r) {
+        const IntChunk& wc = w[r * w_stride + c];
+        const __m256 m0 = _mm256_load_ps(wc.group_min), m1 = _mm256_load_ps(wc.group_min + 8);
+        for (int t = 0; t < T; ++t) {
+          const ActChunk& ac = a[t * a_stride + c];
+          acc[r][t] = _mm256_fnmadd_ps(m0, _mm256_load_ps(ac.group_sum), acc[r][t]);
+          acc[r][t] = _mm256_fnmadd_ps(m1, _mm256_load_ps(ac.group_sum + 8), acc[r][t]);
+        }
+      }
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    for (int t = 0; t < T; ++t) out[r][t] = sum_of(acc[r][t]);
+  }
+}
+
+template <int R, int T>
+inline void float_tile(const float* const* w, const float* const* x, int64_t count, float (&out)[R][T]) {
+  __m256 acc[R][T];
+  for (int r = 0; r < R; ++r) {
+    for (int t = 0; t < T; ++t) acc[r][t] = _mm256_setzero_ps();
+  }
+  int64_t i = 0;
+  for (; i + 8 <= count; i += 8) {
+    __m256 wv[R];
+    for (int r = 0; r < R; ++r) wv[r] = _mm256_loadu_ps(w[r] + i);
+    for (int t = 0; t < T; ++t) {
+      const __m256 xv = _mm256_loadu_ps(x[t] + i);
+      for (int r = 0; r < R; ++r) acc[r][t] = _mm256_fmadd_ps(wv[r], xv, acc[r][t]);
+    }
+  }
+  if (i < count) {
+    const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(count - i)),
+                                            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    __m256 wv[R];
+    for (int r = 0; r < R; ++r) wv[r] = _mm256_maskload_ps(w[r] + i, mask);
+    for (int t = 0; t < T; ++t) {
+      const __m256 xv = _mm256_maskload_ps(x[t] + i, mask);
+      for (int r = 0; r < R; ++r) acc[r][t] = _mm256_fmadd_ps(wv[r], xv, acc[r][t]);
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    for (int t = 0; t < T; ++t) out[r][t] = sum_of(acc[r][t]);
+  }
+}
+
+// ---- fused float tiles: 8 weights of a row converted to float32 in registers, bit-identical to the
+// reference decoders. The ragged end of 16- and 8-bit rows goes through a zero-padded copy.
+
+constexpr int kFusedFloatTokens = 4;  // up to this many tokens the float types skip the panel
+
+template <DType kType>
+struct Loader8 {
+  static constexpr bool kAvailable = false;
+};
+
+template <int kBytes>
+inline __m128i load_tail(const uint8_t* p, int64_t n) {  // n values of kBytes bytes, zero-padded to 16 bytes
+  alignas(16) uint8_t buffer[16] = {};
+  std::memcpy(buffer, p, static_cast<size_t>(n * kBytes));
+  return _mm_load_si128(reinterpret_cast<const __m128i*>(buffer));
+}
+
+template <>
+struct Loader8<DType::kF32> {
+  static constexpr bool kAvailable = true;
+  const uint8_t* row = nullptr;
+  static bool supports(const Matrix& w) { return w.block_scales == nullptr; }
+  static Loader8 make(const Matrix& w, int64_t r) { return {w.row(r)}; }
+  __m256 load(int64_t col) const { return _mm256_loadu_ps(reinterpret_cast<const float*>(row + 4 * col)); }
+  __m256 load_part(int64_t col, int64_t n, __m256i mask) const {
+    return _mm256_maskload_ps(reinterpret_cast<const float*>(row + 4 * col), mask);
+  }
+};
+
+template <>
+struct Loader8<DType::kBF16> {
+  static constexpr bool kAvailable = true;
+  const uint8_t* row = nullptr;
+  static bool supports(const Matrix& w) { return w.block_scales == nullptr; }
+  static Loader8 make(const Matrix& w, int64_t r) { return {w.row(r)}; }
+  static __m256 widen(__m128i h) { return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16)); }
+  __m256 load(int64_t col) const { return widen(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + 2 * col))); }
+  __m256 load_part(int64_t col, int64_t n, __m256i) const { return widen(load_tail<2>(row + 2 * col, n)); }
+};
+
+template <>
+struct Loader8<DType::kF16> {
+  static constexpr bool kAvailable = true;
+  const uint8_t* row = nullptr;
+  static bool supports(const Matrix& w) { return w.block_scales == nullptr; }
+  static Loader8 make(const Matrix& w, int64_t r) { return {w.row(r)}; }
+  __m256 load(int64_t col) const { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + 2 * col))); }
+  __m256 load_part(int64_t col, int64_t n, __m256i) const { return _mm256_cvtph_ps(load_tail<2>(row + 2 * col, n)); }
+};
+
+template <>
+struct Loader8<DType::kF8E4M3> {
+  static constexpr bool kAvailable = true;
+  const uint8_t* row = nullptr;
+  const float* scale_row = nullptr;  // null: no block scales
+  int shift = 0;                     // log2 of the scale block width
+  static bool supports(const Matrix& w) {
+    const int64_t b = w.scale_block_cols;
+    return w.block_scales == nullptr || (w.scale_block_rows > 0 && b >= 8 && (b & (b - 1)) == 0);
+  }
+  static Loader8 make(const Matrix& w, int64_t r) {
+    Loader8 l{w.row(r)};
+    if (w.block_scales != nullptr) {
+      l.scale_row = w.block_scales + ((r + w.scale_row_offset) / w.scale_block_rows) * w.scale_cols;
+      l.shift = __builtin_ctzll(static_cast<unsigned long long>(w.scale_block_cols));
+    }
+    return l;
+  }
+  __m256 scaled(__m256 v, int64_t col) const {
+    return scale_row != nullptr ? _mm256_mul_ps(v, _mm256_set1_ps(scale_row[col >> shift])) : v;
+  }
+  __m256 load(int64_t col) const { return scaled(fp8_to_float(row + col), col); }
+  __m256 load_part(int64_t col, int64_t n, __m256i) const {
+    alignas(16) uint8_t buffer[8] = {};
+    std::memcpy(buffer, row + col, static_cast<size_t>(n));
+    return scaled(fp8_to_float(buffer), col);
+  }
+};
+
+template <>
+struct Loader8<DType::kQ8_0> {
+  static constexpr bool kAvailable = true;
+  const uint8_t* row = nullptr;
+  static bool supports(const Matrix& w) { return w.block_scales == nullptr; }
+  static Loader8 make(const Matrix& w, int64_t r) { return {w.row(r)}; }
+  __m256 load(int64_t col) const {
+    const auto* block = reinterpret_cast<const BlockQ8_0*>(row) + (col >> 5);
+    const __m128i q = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(block->qs + (col & 31)));
+    return _mm256_mul_ps(_mm256_set1_ps(_cvtsh_ss(block->d)), _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q)));
+  }
+  __m256 load_part(int64_t col, int64_t, __m256i) const { return load(col); }  // rows are whole blocks
+};
+
+template <int R, int T, DType kType>
+inline void fused_float_tile(const Matrix& w, int64_t r0, const float* const* x, int64_t col0, int64_t count,
+                             float (&out)[R][T]) {
+  Loader8<kType> rows[R];
+  for (int r = 0; r < R; ++r) rows[r] = Loader8<kType>::make(w, r0 + r);
+  __m256 acc[R][T];
+  for (int r = 0; r < R; ++r) {
+    for (int t = 0; t < T; ++t) acc[r][t] = _mm256_setzero_ps();
+  }
+  int64_t i = 0;
+  for (; i + 8 <= count; i += 8) {
+    __m256 wv[R];
+    for (int r = 0; r < R; ++r) wv[r] = rows[r].load(col0 + i);
+    for (int t = 0; t < T; ++t) {
+      const __m256 xv = _mm256_loadu_ps(x[t] + i);
+      for (int r = 0; r < R; ++r) acc[r][t] = _mm256_fmadd_ps(wv[r], xv, acc[r][t]);
+    }
+  }
+  if (i < count) {
+    const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(count - i)),
+                                            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    __m256 wv[R];
+    for (int r = 0; r < R; ++r) wv[r] = rows[r].load_part(col0 + i, count - i, mask);
+    for (int t = 0; t < T; ++t) {
+      const __m256 xv = _mm256_maskload_ps(x[t] + i, mask);
+      for (int r = 0; r < R; ++r) acc[r][t] = _mm256_fmadd_ps(wv[r], xv, acc[r][t]);
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    for (int t = 0; t < T; ++t) out[r][t] = sum_of(acc[r][t]);
+  }
+}
+
+template <DType kType>
+using Loader16 = Loader8<kType>;  // the driver's name for "the tier's loader"
+
+}  // namespace sinan::cpu::SINAN_CPU_ISA

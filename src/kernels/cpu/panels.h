@@ -1,0 +1,53 @@
+// The decoded forms the CPU matmul kernels work on, shared by every SIMD tier.
+//
+// Block-quantized weights (q4_0 ... iq4_xs) are decoded 256 values (a "chunk": one k-quant super-block or
+// eight 32-value blocks) at a time into an IntChunk: one byte level per value plus float scales, such that
+//     weight[i] = group_scale[i / 16] * q[i] - group_min[i / 16]
+// Activations are quantized per 32 values, as ggml's q8_0 (d = amax / 127, q = round(x / d)), into
+// ActChunks with the same geometry. A dot product is then integer sums of 4 products per lane (VNNI's
+// vpdpbusd, AVX2's maddubs + madd), scaled per lane in float, minus sum_g group_min[g] * group_sum[g].
+//
+// Two forms of levels: "offset" (unsigned bytes, signed formats shifted by their offset, which then
+// lives in group_min) for AVX-512 and the scalar tier, and "signed" for AVX2, whose maddubs would
+// saturate on unsigned levels above 127 (q8_0, iq4_nl, iq4_xs keep their int8 levels there).
+#pragma once
+
+#include <cstdint>
+
+namespace sinan::cpu {
+
+constexpr int64_t kChunk = 256;            // values per decoded chunk: a multiple of every block size
+constexpr int64_t kGroupsPerChunk = 16;    // one min / activation sum per 16 consecutive values
+
+// One weight row's chunk, decoded. Values past the end of the row are zero (level, scale and min).
+struct alignas(64) IntChunk {
+  uint8_t q[kChunk];                   // levels (int8 in the signed form)
+  float group_scale[kGroupsPerChunk];  // scale of the 16 values of group g
+  float group_min[kGroupsPerChunk];    // subtracted once per value of group g (offsets and k-quant mins)
+};
+static_assert(sizeof(IntChunk) == 384);
+
+// One token's chunk of activations, quantized per 32 values. Values past the end of the row are zero.
+constexpr int64_t kBlocksPerChunk = kChunk / 32;
+struct alignas(64) ActChunk {
+  int8_t q[kChunk];
+  float group_sum[kGroupsPerChunk];    // d * sum of the 16 levels of group g (64-byte aligned)
+  float block_scale[kBlocksPerChunk];  // d of the 32-value block b (32-byte aligned)
+};
+static_assert(sizeof(ActChunk) == 384);
+
+// One weight row's chunk decoded to float32 (zero past the end of the row).
+struct alignas(64) FloatChunk {
+  float v[kChunk];
+};
+
+// Stack budgets of one matmul call (per thread): quantized activations and the decoded weight panel.
+// Worker threads have glibc's default 8 MiB stacks; these stay well below.
+constexpr int64_t kActChunkBudget = 480;  // 180 KiB of ActChunks
+constexpr int64_t kPanelChunks = 4;       // chunks per row decoded at a time (1024 values)
+constexpr int64_t kMaxTokenBlock = 64;    // tokens per pass over the weights in the k-major order
+
+inline int64_t chunks_for(int64_t cols) { return (cols + kChunk - 1) / kChunk; }
+inline int64_t min_of(int64_t a, int64_t b) { return a < b ? a : b; }
+
+}  // namespace sinan::cpu

@@ -1,0 +1,175 @@
+// Every tier's decoders and activation quantizer against the scalar references (kernels/cpu/
+// decode_reference.h), bit for bit, over random block bytes (all scale and level bit patterns), tail chunks
+// and misaligned rows.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "kernels/cpu/decode_reference.h"
+#include "kernels/cpu/matmul_kernels.h"
+#include "matmul_test_util.h"
+
+namespace sinan {
+namespace {
+
+using cpu::CpuTier;
+using test::make_matrix;
+
+// Equal bits, or both NaN (F16C quiets signalling NaNs, the scalar decoder keeps their bits).
+bool same_float(float a, float b) {
+  return std::memcmp(&a, &b, 4) == 0 || (std::isnan(a) && std::isnan(b));
+}
+
+const DType kIntTypes[] = {DType::kQ4_0, DType::kQ4_1, DType::kQ5_0, DType::kQ5_1, DType::kQ8_0, DType::kIQ4_NL,
+                           DType::kQ2_K, DType::kQ3_K, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K, DType::kIQ4_XS};
+
+TEST(Decode, IntChunksMatchTheReferenceOnEveryTier) {
+  std::mt19937 rng(11);
+  for (CpuTier tier : test::reachable_tiers()) {
+    const auto& kernels = cpu::matmul_kernels(tier);
+    for (DType type : kIntTypes) {
+      const auto decode = kernels.decode_int[static_cast<int>(type)];
+      ASSERT_NE(decode, nullptr) << cpu::cpu_tier_name(tier) << " " << dtype_name(type);
+      const cpu::LevelForm form = kernels.int_form[static_cast<int>(type)];
+      EXPECT_TRUE(form == cpu::LevelForm::kOffset || cpu::has_signed_form(type));
+      const int64_t block = dtype_info(type).block_elems;
+      for (int64_t cols : {block, 3 * block, 9 * block, 16 * block + block * (block == 32 ? 3 : 1)}) {
+        for (auto fill : {test::Fill::kRandomBytes, test::Fill::kQuantizedNormal}) {
+          auto t = make_matrix(type, 3, cols, rng, 0, /*misalign=*/static_cast<int>(rng() % 4), fill);
+          for (int64_t r = 0; r < 3; ++r) {
+            for (int64_t c = 0; c < cpu::chunks_for(cols); ++c) {
+              cpu::IntChunk got, want;
+              std::memset(&got, 0xa5, sizeof(got));  // stale panel contents must be overwritten
+              decode(t.m, r, c, &got);
+              cpu::decode_int_chunk_reference(t.m, r, c, form, &want);
+              const std::string where = fmt::format("{} {} cols={} row={} chunk={}", cpu::cpu_tier_name(tier),
+                                                    dtype_name(type), cols, r, c);
+              ASSERT_EQ(std::memcmp(got.q, want.q, sizeof(got.q)), 0) << where;
+              for (int i = 0; i < cpu::kGroupsPerChunk; ++i) {
+                ASSERT_TRUE(same_float(got.group_scale[i], want.group_scale[i])) << where << " group " << i;
+                ASSERT_TRUE(same_float(got.group_min[i], want.group_min[i])) << where << " group " << i;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// The integer levels reproduce the dequantized weights: group_scale * q - group_min == dequantize_row.
+TEST(Decode, IntChunksRepresentTheDequantizedWeights) {
+  std::mt19937 rng(12);
+  for (DType type : kIntTypes) {
+    for (auto form : {cpu::LevelForm::kOffset, cpu::LevelForm::kSigned}) {
+      if (form == cpu::LevelForm::kSigned && !cpu::has_signed_form(type)) continue;
+      auto t = make_matrix(type, 2, 512, rng);
+      for (int64_t r = 0; r < 2; ++r) {
+        for (int64_t c = 0; c < 2; ++c) {
+          cpu::IntChunk chunk;
+          cpu::decode_int_chunk_reference(t.m, r, c, form, &chunk);
+          for (int i = 0; i < cpu::kChunk; ++i) {
+            const int level = form == cpu::LevelForm::kSigned ? static_cast<int8_t>(chunk.q[i]) : chunk.q[i];
+            const double value = static_cast<double>(chunk.group_scale[i / 16]) * level - chunk.group_min[i / 16];
+            const double want = t.decoded[r * 512 + c * cpu::kChunk + i];
+            ASSERT_NEAR(value, want, 1e-6 * std::abs(want) + 1e-12) << dtype_name(type) << " value " << i;
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(Decode, FloatChunksMatchTheReferenceOnEveryTier) {
+  std::mt19937 rng(13);
+  for (CpuTier tier : test::reachable_tiers()) {
+    const auto& kernels = cpu::matmul_kernels(tier);
+    for (DType type : {DType::kF32, DType::kF16, DType::kBF16, DType::kF8E4M3, DType::kQ8_0}) {
+      const auto decode = kernels.decode_float[static_cast<int>(type)];
+      if (type == DType::kQ8_0 && cpu::uses_quantized_activations(type)) continue;
+      ASSERT_NE(decode, nullptr) << cpu::cpu_tier_name(tier) << " " << dtype_name(type);
+      const bool blocks = type == DType::kQ8_0;
+      for (int64_t cols : blocks ? std::vector<int64_t>{32, 288, 1056} : std::vector<int64_t>{1, 7, 100, 256, 300, 1030}) {
+        for (int64_t fp8_block : type == DType::kF8E4M3 ? std::vector<int64_t>{0, 128, 8} : std::vector<int64_t>{0}) {
+          auto t = make_matrix(type, 5, cols, rng, fp8_block, static_cast<int>(rng() % 4),
+                               type == DType::kF8E4M3 || blocks ? test::Fill::kQuantizedNormal : test::Fill::kRandomBytes);
+          const Matrix slice = t.m.row_slice(2, 3);  // FP8 scales follow the slice's offset
+          for (int64_t r = 0; r < 3; ++r) {
+            for (int64_t c = 0; c < cpu::chunks_for(cols); c += 2) {
+              const int64_t n = cpu::min_of(2, cpu::chunks_for(cols) - c);
+              cpu::FloatChunk buffer[2];
+              const float* got = decode(slice, r, c, n, buffer);
+              for (int64_t i = 0; i < cpu::min_of(n * cpu::kChunk, cols - c * cpu::kChunk); ++i) {
+                const float want = t.decoded[(r + 2) * cols + c * cpu::kChunk + i];
+                ASSERT_TRUE(same_float(got[i], want))
+                    << cpu::cpu_tier_name(tier) << " " << dtype_name(type) << " cols=" << cols << " block=" << fp8_block
+                    << " row=" << r << " value " << c * cpu::kChunk + i << ": " << got[i] << " vs " << want;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(Decode, ActivationQuantizerMatchesTheReferenceOnEveryTier) {
+  std::mt19937 rng(14);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  const int64_t cols = 32 * 21 + 13;  // a ragged last block and chunk
+  std::vector<float> x(static_cast<size_t>(cols));
+  for (int pattern = 0; pattern < 8; ++pattern) {
+    for (int64_t i = 0; i < cols; ++i) {
+      switch (pattern) {
+        case 0: x[i] = normal(rng); break;
+        case 1: x[i] = (i / 32) % 3 == 0 ? 0.0f : normal(rng) * 1e-3f; break;  // zero blocks
+        case 2: x[i] = i % 32 == 0 ? 127.0f : 0.5f * static_cast<float>(static_cast<int>(rng() % 255) - 127); break;  // ties
+        case 3: x[i] = normal(rng) * 1e-40f; break;  // subnormal: the inverse scale overflows
+        case 4: x[i] = normal(rng) * 3e37f; break;
+        case 5: x[i] = i % 17 == 0 ? std::numeric_limits<float>::quiet_NaN() : normal(rng); break;
+        case 6: x[i] = -std::abs(normal(rng)); break;
+        default: x[i] = normal(rng) * static_cast<float>(1 + i % 5); break;
+      }
+    }
+    const int64_t n_chunks = cpu::chunks_for(cols);
+    std::vector<cpu::ActChunk> want(static_cast<size_t>(n_chunks));
+    for (int64_t c = 0; c < n_chunks; ++c) cpu::quantize_act_chunk_reference(x.data(), cols, c, &want[c]);
+    for (CpuTier tier : test::reachable_tiers()) {
+      const auto quantize = cpu::matmul_kernels(tier).quantize_act;
+      ASSERT_NE(quantize, nullptr);
+      std::vector<cpu::ActChunk> got(static_cast<size_t>(n_chunks));
+      quantize(x.data(), cols, 1, n_chunks - 1, got.data() + 1);
+      quantize(x.data(), cols, 0, 1, got.data());
+      for (int64_t c = 0; c < n_chunks; ++c) {
+        const std::string where = fmt::format("{} pattern {} chunk {}", cpu::cpu_tier_name(tier), pattern, c);
+        ASSERT_EQ(std::memcmp(got[c].q, want[c].q, sizeof(want[c].q)), 0) << where;
+        for (int i = 0; i < cpu::kBlocksPerChunk; ++i) ASSERT_TRUE(same_float(got[c].block_scale[i], want[c].block_scale[i])) << where;
+        for (int i = 0; i < cpu::kGroupsPerChunk; ++i) ASSERT_TRUE(same_float(got[c].group_sum[i], want[c].group_sum[i])) << where;
+      }
+    }
+  }
+}
+
+// q8_0's rule: d = amax / 127 per 32 values, q = round(x / d) with ties away from zero, |q| <= 127.
+TEST(Decode, ActivationQuantizerFollowsQ8_0) {
+  std::vector<float> x(64);
+  for (int i = 0; i < 64; ++i) x[i] = 0.5f * static_cast<float>(i - 32);
+  x[0] = -127.0f;  // block 0: d = 1, so x / d are the half-integers themselves
+  cpu::ActChunk a;
+  cpu::quantize_act_chunk_reference(x.data(), 64, 0, &a);
+  EXPECT_EQ(a.block_scale[0], 1.0f);
+  EXPECT_EQ(a.q[0], -127);
+  EXPECT_EQ(a.q[1], -16);  // -15.5 rounds away from zero
+  EXPECT_EQ(a.q[2], -15);
+  EXPECT_EQ(a.q[3], -15);  // -14.5
+  float sum0 = 0;
+  for (int i = 0; i < 16; ++i) sum0 += a.q[i];
+  EXPECT_EQ(a.group_sum[0], sum0);
+  EXPECT_EQ(a.block_scale[1], 15.5f / 127.0f);  // block 1's amax is x[63] = 15.5
+  EXPECT_EQ(a.q[63], 127);
+}
+
+}  // namespace
+}  // namespace sinan
