@@ -38,6 +38,7 @@ bool JsonPrefixValidator::start_value(uint8_t c) {
     default:
       if (c >= '1' && c <= '9') {
         mode_ = Mode::kNumInt;
+        digits_ = 1;
         return true;
       }
       return fail();
@@ -84,10 +85,11 @@ bool JsonPrefixValidator::feed_byte(uint8_t c) {
       if (c == '0') mode_ = Mode::kNumZero;
       else if (is_digit(c)) mode_ = Mode::kNumInt;
       else return fail();
+      digits_ = 1;
       return true;
     case Mode::kNumZero:
     case Mode::kNumInt:
-      if (is_digit(c) && mode_ == Mode::kNumInt) return true;
+      if (is_digit(c) && mode_ == Mode::kNumInt) return ++digits_ <= kMaxIntegerDigits ? true : fail();
       if (c == '.') {
         mode_ = Mode::kNumDot;
         return true;
@@ -112,16 +114,19 @@ bool JsonPrefixValidator::feed_byte(uint8_t c) {
       end_value();
       break;
     case Mode::kNumExp:
-      if (c == '+' || c == '-') mode_ = Mode::kNumExpSign;
-      else if (is_digit(c)) mode_ = Mode::kNumExpDigits;
-      else return fail();
-      return true;
+      digits_ = 0;
+      if (c == '+' || c == '-') {
+        mode_ = Mode::kNumExpSign;
+        return true;
+      }
+      [[fallthrough]];
     case Mode::kNumExpSign:
       if (!is_digit(c)) return fail();
       mode_ = Mode::kNumExpDigits;
+      digits_ = 1;
       return true;
     case Mode::kNumExpDigits:
-      if (is_digit(c)) return true;
+      if (is_digit(c)) return ++digits_ <= kMaxExponentDigits ? true : fail();
       end_value();
       break;
     case Mode::kLiteral:

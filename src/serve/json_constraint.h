@@ -20,6 +20,9 @@ class JsonPrefixValidator {
  public:
   static constexpr int kMaxDepth = 64;           // deeper nesting is refused
   static constexpr int kMaxWhitespaceRun = 16;   // whitespace bytes in a row outside strings
+  // Numbers stay within double range, so every parser reads them (1e999 is valid JSON that many reject).
+  static constexpr int kMaxIntegerDigits = 100;
+  static constexpr int kMaxExponentDigits = 2;
 
   // Feeds bytes; returns false (and leaves the validator unusable) at the first byte that cannot continue a
   // JSON object. Bytes >= 0x80 are accepted inside strings as they come (the detokenizer repairs UTF-8).
@@ -74,6 +77,7 @@ class JsonPrefixValidator {
   uint8_t literal_left_ = 0;      // bytes of true/false/null still to come
   const char* literal_ = nullptr;  // the rest of that literal
   uint8_t whitespace_run_ = 0;
+  uint8_t digits_ = 0;  // integer or exponent digits of the current number so far
   int depth_ = 0;
   std::array<char, kMaxDepth> stack_{};  // '{' or '[' per open container
 };
