@@ -329,6 +329,18 @@ std::optional<ApiError> parse_messages(const Json& body, Json* out) {
 std::optional<ApiError> parse_tools(const Json& body, Json* out) {
   *out = nullptr;
   const FieldReader r(body);
+  bool none = false;
+  if (const Json* choice = r.get("tool_choice")) {
+    if (choice->is_string()) {
+      const auto& c = choice->get_ref<const std::string&>();
+      if (c != "none" && c != "auto" && c != "required") {
+        return ApiError::invalid("tool_choice must be \"none\", \"auto\", \"required\" or a function", "tool_choice");
+      }
+      none = c == "none";
+    } else if (!choice->is_object()) {
+      return wrong_type("tool_choice", "a string or an object", *choice);
+    }
+  }
   const Json* tools = r.get("tools");
   if (tools == nullptr) return std::nullopt;
   if (!tools->is_array()) return wrong_type("tools", "an array", *tools);
@@ -355,18 +367,7 @@ std::optional<ApiError> parse_tools(const Json& body, Json* out) {
       return wrong_type(param + ".function.description", "a string", *d);
     }
   }
-  if (!tools->empty()) *out = *tools;
-  if (const Json* choice = r.get("tool_choice")) {
-    if (choice->is_string()) {
-      const auto& c = choice->get_ref<const std::string&>();
-      if (c != "none" && c != "auto" && c != "required") {
-        return ApiError::invalid("tool_choice must be \"none\", \"auto\", \"required\" or a function", "tool_choice");
-      }
-      if (c == "none") *out = nullptr;
-    } else if (!choice->is_object()) {
-      return wrong_type("tool_choice", "a string or an object", *choice);
-    }
-  }
+  if (!tools->empty() && !none) *out = *tools;
   return std::nullopt;
 }
 

@@ -372,7 +372,12 @@ void ApiServer::respond(const std::shared_ptr<Generation>& g, httplib::Response&
           return false;
         }
         const std::string out = g->body(g->events);
-        if (!g->done) return true;
+        if (!g->done) {
+          // Events keep coming while nothing is written, so look at the connection here too.
+          if (sink.is_writable()) return true;
+          g->stream->cancel();
+          return false;
+        }
         if (!sink.write(out.data(), out.size())) return false;
         sink.done();
         return true;
