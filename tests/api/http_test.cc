@@ -351,7 +351,7 @@ TEST_F(HttpTest, AClientThatHangsUpCancelsItsRequest) {
       std::this_thread::sleep_for(10ms);
     }
     EXPECT_EQ(metric("sinan_requests_running"), 0) << (stream ? "streaming" : "one-shot");
-    EXPECT_LT(std::chrono::steady_clock::now() - hung_up, 1s);
+    EXPECT_LT(std::chrono::steady_clock::now() - hung_up, 2s);  // 100 ms polls, one engine step
     EXPECT_EQ(metric("sinan_kv_cache_blocks_used"), metric("sinan_kv_cache_blocks_reusable"));
   }
   const HttpResponse m = request(port_, "GET", "/metrics");
