@@ -33,6 +33,7 @@ struct ServeOptions {
   int http_threads = 0;
   std::string alias;
   bool no_prefix_cache = false;
+  int stream_interval_ms = 20;
 };
 
 std::string model_id_for(const std::string& path) {
@@ -72,7 +73,9 @@ int serve(const ServeOptions& o) {
   eo.kv_tokens = o.kv_tokens;
   eo.step_tokens = o.batch_tokens;
   eo.max_queue = o.max_queue;
-  eo.n_threads = o.threads;
+  // The engine's threads compute the model; one core is left for the HTTP threads (parsing, templates,
+  // streaming) unless the machine has only one.
+  eo.n_threads = o.threads > 0 ? o.threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()) - 1);
   eo.prefix_cache = !o.no_prefix_cache;
   auto engine = Engine::create(cm, eo);
   if (!engine.ok()) return fail("serve", engine.message());
@@ -83,6 +86,7 @@ int serve(const ServeOptions& o) {
   so.api_key = o.api_key;
   so.max_body_bytes = o.max_body;
   so.http_threads = o.http_threads;
+  so.stream_interval_ms = o.stream_interval_ms;
   so.model_id = o.alias.empty() ? model_id_for(o.model) : o.alias;
   api::ApiServer server(**engine, so);
   if (Status bound = server.bind(); !bound.ok()) return fail("serve", bound.message());
@@ -96,8 +100,9 @@ int serve(const ServeOptions& o) {
                o.host);
   }
   fmt::print(stderr, "sinan serve: {} as \"{}\": {} requests at once, {} tokens of context each, KV cache {} tokens "
-                     "({:.1f} MiB), {} waiting at most\n",
-             o.model, so.model_id, used.n_slots, used.context_tokens, used.kv_tokens, kv_mib, used.max_queue);
+                     "({:.1f} MiB), {} waiting at most, {} model thread(s)\n",
+             o.model, so.model_id, used.n_slots, used.context_tokens, used.kv_tokens, kv_mib, used.max_queue,
+             used.n_threads);
   fmt::print(stderr, "listening on http://{}:{}\n", o.host.find(':') != std::string::npos ? "[" + o.host + "]" : o.host,
              server.port());
 
@@ -154,11 +159,14 @@ void add_serve_command(CLI::App& app, int* exit_code) {
                   "Require Authorization: Bearer KEY on every route but /health (or set SINAN_API_KEY)")
       ->envname("SINAN_API_KEY");
   cmd->add_option("--max-body", o->max_body, "Largest request body in bytes; larger ones get 413 (default 8 MiB)");
-  cmd->add_option("-t,--threads", o->threads, "Threads for the model (default: one per core)");
+  cmd->add_option("-t,--threads", o->threads, "Threads for the model (default: one per core but one, left for HTTP)");
   cmd->add_option("--http-threads", o->http_threads,
                   "Threads for HTTP connections (default: parallel + max-queue + 16)");
   cmd->add_option("--alias", o->alias, "Model name for /v1/models and responses (default: the file name)");
   cmd->add_flag("--no-prefix-cache", o->no_prefix_cache, "Do not reuse the KV cache of repeated prompt prefixes");
+  cmd->add_option("--stream-interval", o->stream_interval_ms,
+                  "Milliseconds between writes of a stream; tokens in between go in one write (default 20; 0: each token)")
+      ->check(CLI::Range(0, 1000));
   cmd->callback([o, exit_code] {
     if (o->model.empty()) o->model = default_model_path();
     *exit_code = serve(*o);

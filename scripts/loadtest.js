@@ -50,6 +50,16 @@ function startServer() {
   });
 }
 
+// CPU seconds the server process has used (user + system), from /proc/PID/stat.
+function cpuSeconds(pid) {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;  // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return NaN;
+  }
+}
+
 function rssMiB(pid) {
   try {
     const m = fs.readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
@@ -148,16 +158,20 @@ function problem() {
 }
 
 // n clients streaming back to back for `seconds`.
-async function run(url, n, seconds) {
+async function run(url, n, seconds, pid) {
   const results = [];
   const deadline = Date.now() + seconds * 1000;
   const start = process.hrtime.bigint();
+  const cpuStart = cpuSeconds(pid);
+  const clientCpuStart = process.cpuUsage();
   await Promise.all(
     Array.from({ length: n }, async () => {
       while (Date.now() < deadline) results.push(await streamOnce(url, ...problem()));
     }),
   );
   const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
+  const serverCpu = cpuSeconds(pid) - cpuStart;
+  const clientCpu = process.cpuUsage(clientCpuStart);
   const ok = results.filter((r) => r.ok);
   const tokens = ok.reduce((s, r) => s + r.tokens, 0);
   const pct = (xs, p) => (xs.length ? xs.sort((x, y) => x - y)[Math.min(xs.length - 1, Math.floor(p * xs.length))] : NaN);
@@ -172,6 +186,10 @@ async function run(url, n, seconds) {
     wrong_answers: ok.filter((r) => !r.right).length,
     completion_tokens: tokens,
     tokens_per_second: tokens / elapsed,
+    server_cpu_seconds: serverCpu,
+    server_cores: serverCpu / elapsed,  // how much CPU the server got (the machine may be shared)
+    tokens_per_server_cpu_second: tokens / serverCpu,
+    client_cpu_seconds: (clientCpu.user + clientCpu.system) / 1e6,
     ttft_p50: pct(ok.map((r) => r.ttft), 0.5),
     ttft_p95: pct(ok.map((r) => r.ttft), 0.95),
     request_seconds_p50: pct(ok.map((r) => r.seconds), 0.5),
@@ -184,19 +202,21 @@ const show = (label, r) =>
   console.log(
     `${label}: ${r.clients} client(s), ${r.seconds.toFixed(1)} s, ${r.requests} requests, ${r.failed} failed, ` +
       `${r.completion_tokens} tokens, ${r.tokens_per_second.toFixed(1)} tokens/s, TTFT p50 ${(r.ttft_p50 * 1000).toFixed(0)} ms ` +
-      `p95 ${(r.ttft_p95 * 1000).toFixed(0)} ms, request p50 ${r.request_seconds_p50.toFixed(2)} s p95 ${r.request_seconds_p95.toFixed(2)} s`,
+      `p95 ${(r.ttft_p95 * 1000).toFixed(0)} ms, request p50 ${r.request_seconds_p50.toFixed(2)} s p95 ${r.request_seconds_p95.toFixed(2)} s; ` +
+      `server used ${r.server_cores.toFixed(2)} cores (${r.tokens_per_server_cpu_second.toFixed(0)} tokens per CPU-second), ` +
+      `client ${r.client_cpu_seconds.toFixed(1)} CPU-s`,
   );
 console.log(`server ${server.url} (pid ${server.pid || '?'}), ${os.cpus().length} CPUs: ${os.cpus()[0].model}`);
 
-const warmup = await run(server.url, clients, warmupSeconds);
+const warmup = await run(server.url, clients, warmupSeconds, server.pid);
 show('warm-up', warmup);
-const single = await run(server.url, 1, singleSeconds);
+const single = await run(server.url, 1, singleSeconds, server.pid);
 show('single stream', single);
 
 const rss = [];
 const rssTimer = setInterval(() => rss.push(rssMiB(server.pid)), 1000);
 rss.push(rssMiB(server.pid));
-const load = await run(server.url, clients, duration);
+const load = await run(server.url, clients, duration, server.pid);
 clearInterval(rssTimer);
 rss.push(rssMiB(server.pid));
 show('load', load);
@@ -207,10 +227,11 @@ const summary = {
   single,
   load,
   speedup: load.tokens_per_second / single.tokens_per_second,
+  speedup_per_server_cpu_second: load.tokens_per_server_cpu_second / single.tokens_per_server_cpu_second,
   rss_mib: { after_warmup: rss[0], min: Math.min(...rss), max: Math.max(...rss), end: rss[rss.length - 1], samples: rss.length },
 };
 console.log(
-  `speedup ${summary.speedup.toFixed(2)}x; RSS after warm-up ${summary.rss_mib.after_warmup.toFixed(1)} MiB, ` +
+  `speedup ${summary.speedup.toFixed(2)}x (per server CPU-second ${summary.speedup_per_server_cpu_second.toFixed(2)}x); RSS after warm-up ${summary.rss_mib.after_warmup.toFixed(1)} MiB, ` +
     `min ${summary.rss_mib.min.toFixed(1)}, max ${summary.rss_mib.max.toFixed(1)}, end ${summary.rss_mib.end.toFixed(1)} MiB`,
 );
 if (args.json) fs.writeFileSync(args.json, JSON.stringify(summary, null, 1));

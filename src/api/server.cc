@@ -80,6 +80,7 @@ struct ApiServer::Generation {
   std::optional<CompletionAssembler> completion;
   std::vector<StreamEvent> events;
   bool done = false;
+  std::chrono::steady_clock::time_point next_write{};  // a stream gathers tokens until then
 
   // Streaming: SSE text for the events, ending with [DONE] (or an error event) when finished.
   std::string sse(const std::vector<StreamEvent>& batch) {
@@ -334,14 +335,15 @@ void ApiServer::respond(const std::shared_ptr<Generation>& g, httplib::Response&
   if (g->streaming) {
     res.set_header("Cache-Control", "no-cache");
     res.set_header("X-Accel-Buffering", "no");
+    const auto interval = std::chrono::milliseconds(options_.stream_interval_ms);
     res.set_chunked_content_provider(
         "text/event-stream",
-        [g](size_t, httplib::DataSink& sink) {
+        [g, interval](size_t, httplib::DataSink& sink) {
           if (g->done) {
             sink.done();
             return true;
           }
-          if (!g->stream->wait(&g->events, kPollInterval)) {
+          if (!g->stream->wait(&g->events, kPollInterval, g->next_write)) {
             if (sink.is_writable()) return true;
             g->stream->cancel();
             return false;
@@ -351,6 +353,7 @@ void ApiServer::respond(const std::shared_ptr<Generation>& g, httplib::Response&
             g->stream->cancel();
             return false;
           }
+          g->next_write = std::chrono::steady_clock::now() + interval;
           if (g->done) sink.done();
           return true;
         },
@@ -366,7 +369,8 @@ void ApiServer::respond(const std::shared_ptr<Generation>& g, httplib::Response&
           sink.done();
           return true;
         }
-        if (!g->stream->wait(&g->events, kPollInterval)) {
+        // Nothing is written before the end, so wake only to look at the connection, or when finished.
+        if (!g->stream->wait(&g->events, kPollInterval, std::chrono::steady_clock::now() + kPollInterval)) {
           if (sink.is_writable()) return true;
           g->stream->cancel();
           return false;

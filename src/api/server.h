@@ -37,6 +37,7 @@ struct ServerOptions {
   size_t max_body_bytes = 8u << 20;
   int http_threads = 0;          // 0: enough for every slot and queue place, plus some
   std::string model_id;          // the name /v1/models reports and responses carry
+  int stream_interval_ms = 20;   // a stream writes at most this often (tokens in between go together); 0: each token
   RequestLimits limits;
 };
 

@@ -291,7 +291,8 @@ bool Engine::ensure_free_blocks(const std::vector<Scheduler::Work>& plan) {
     const auto have = static_cast<int64_t>(cache.block_table(w.slot).size());
     needed += std::max<int64_t>(0, blocks_for(w.first_position + w.n_tokens, options_.kv_block_tokens) - have);
   }
-  if (cache.free_blocks() < needed) prefix_cache_.evict(cache, needed);
+  // Evicting sorts the whole index, so free a few dozen blocks beyond the need at once.
+  if (cache.free_blocks() < needed) prefix_cache_.evict(cache, needed + 32);
   return cache.free_blocks() >= needed;
 }
 
@@ -444,7 +445,12 @@ void Engine::finish(int slot, FinishReason reason, const std::string& error) {
 void Engine::publish_metrics(int64_t batch_tokens, int64_t batch_sequences, double seconds) {
   const double now = std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
   const PagedKvCache& cache = context_->cache();
-  const int64_t evictable = prefix_cache_.evictable(cache);
+  // Counting the reusable blocks walks the whole prefix index: a few times a second is enough for a gauge.
+  if (now - evictable_counted_at_ > 0.25 || scheduler_.active() == 0) {
+    evictable_ = prefix_cache_.evictable(cache);
+    evictable_counted_at_ = now;
+  }
+  const int64_t evictable = evictable_;
   metrics_.update([&](EngineMetrics& m) {
     if (batch_tokens > 0) {
       ++m.steps;

@@ -120,6 +120,8 @@ class Engine {
   Batch batch_;
   std::vector<float> logits_;  // [n_slots, vocab]
   std::deque<std::pair<double, int64_t>> rate_window_;  // (time, generated tokens) for tokens/s
+  int64_t evictable_ = 0;  // blocks only the prefix cache holds, as last counted
+  double evictable_counted_at_ = 0;
 
   MetricsBox metrics_;
   std::thread thread_;

@@ -58,19 +58,23 @@ class RequestStream {
   void push(StreamEvent event) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
+      finished_ = finished_ || event.finished;
       events_.push_back(std::move(event));
     }
     ready_.notify_one();
   }
 
-  // Client side: waits up to `timeout` for events and moves all that are ready into `out` (cleared first).
-  // False when none came.
-  bool wait(std::vector<StreamEvent>* out, std::chrono::milliseconds timeout) {
+  // Client side: waits up to `timeout` for an event; then, unless the request has finished, keeps gathering
+  // events until `not_before` (so a writer can send a few tokens at a time instead of waking for each one).
+  // Moves all that are ready into `out` (cleared first). False when none came.
+  bool wait(std::vector<StreamEvent>* out, std::chrono::milliseconds timeout,
+            std::chrono::steady_clock::time_point not_before = {}) {
     out->clear();
     std::unique_lock<std::mutex> lock(mutex_);
-    ready_.wait_for(lock, timeout, [&] { return !events_.empty(); });
+    if (!ready_.wait_for(lock, timeout, [&] { return !events_.empty(); })) return false;
+    ready_.wait_until(lock, not_before, [&] { return finished_; });
     out->swap(events_);
-    return !out->empty();
+    return true;
   }
 
   // The client is gone: the engine drops the request and frees its cache at its next step.
@@ -83,6 +87,7 @@ class RequestStream {
   std::mutex mutex_;
   std::condition_variable ready_;
   std::vector<StreamEvent> events_;
+  bool finished_ = false;  // the final event was pushed
   std::atomic<bool> cancelled_{false};
   std::function<void()> on_cancel_;
 };
