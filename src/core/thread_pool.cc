@@ -4,42 +4,56 @@
 
 #include "core/check.h"
 
-namespace sinan {
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define SINAN_CPU_PAUSE() _mm_pause()
+#else
+#define SINAN_CPU_PAUSE() std::this_thread::yield()
+#endif
 
+namespace sinan {
 int ThreadPool::default_thread_count() {
   unsigned n = std::thread::hardware_concurrency();
   return n == 0 ? 1 : static_cast<int>(n);
 }
 
-ThreadPool::ThreadPool(int n_threads) : n_threads_(n_threads <= 0 ? default_thread_count() : n_threads) {
-  workers_.reserve(n_threads_ - 1);
+ThreadPool::ThreadPool(int n_threads, int spin_iterations)
+    : n_threads_(n_threads <= 0 ? default_thread_count() : n_threads), spin_iterations_(std::max(spin_iterations, 0)) {
+  workers_.reserve(static_cast<size_t>(n_threads_ - 1));
   for (int i = 1; i < n_threads_; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
 }
 
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    stopping_ = true;
+    stopping_.store(true);
   }
-  work_ready_.notify_all();
+  wake_.notify_all();
   for (auto& worker : workers_) worker.join();
 }
 
 void ThreadPool::worker_loop(int thread_index) {
-  uint64_t seen_generation = 0;
+  uint64_t seen = 0;
   for (;;) {
-    FunctionRef<void(int)>* job;
-    {
-      std::unique_lock<std::mutex> lock(mutex_);
-      work_ready_.wait(lock, [&] { return stopping_ || generation_ != seen_generation; });
-      if (stopping_) return;
-      seen_generation = generation_;
-      job = job_;
+    uint64_t generation = generation_.load(std::memory_order_acquire);
+    for (int spin = 0; generation == seen && spin < spin_iterations_; ++spin) {
+      if (stopping_.load(std::memory_order_relaxed)) return;
+      SINAN_CPU_PAUSE();
+      generation = generation_.load(std::memory_order_acquire);
     }
-    (*job)(thread_index);
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (--pending_ == 0) work_done_.notify_one();
+    if (generation == seen) {
+      std::unique_lock<std::mutex> lock(mutex_);
+      sleepers_.fetch_add(1);
+      wake_.wait(lock, [&] { return stopping_.load() || generation_.load(std::memory_order_acquire) != seen; });
+      sleepers_.fetch_sub(1);
+      if (stopping_.load()) return;
+      generation = generation_.load(std::memory_order_acquire);
+    }
+    seen = generation;
+    (*job_)(thread_index);
+    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      std::lock_guard<std::mutex> lock(mutex_);  // the caller may be about to wait on done_
+      done_.notify_one();
     }
   }
 }
@@ -49,17 +63,24 @@ void ThreadPool::run_on_all(FunctionRef<void(int thread_index)> body) {
     body(0);
     return;
   }
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    SINAN_CHECK_MSG(job_ == nullptr, "ThreadPool is not re-entrant");
-    job_ = &body;
-    pending_ = n_threads_ - 1;
-    ++generation_;
+  SINAN_CHECK_MSG(pending_.load() == 0, "ThreadPool is not re-entrant");
+  job_ = &body;
+  pending_.store(n_threads_ - 1, std::memory_order_relaxed);
+  generation_.fetch_add(1, std::memory_order_acq_rel);  // publishes job_ and pending_
+  if (sleepers_.load() > 0) {
+    std::lock_guard<std::mutex> lock(mutex_);  // pairs with the sleepers' predicate check
+    wake_.notify_all();
   }
-  work_ready_.notify_all();
   body(0);
-  std::unique_lock<std::mutex> lock(mutex_);
-  work_done_.wait(lock, [&] { return pending_ == 0; });
+  if (pending_.load(std::memory_order_acquire) != 0) {
+    for (int spin = 0; spin < spin_iterations_ && pending_.load(std::memory_order_acquire) != 0; ++spin) {
+      SINAN_CPU_PAUSE();
+    }
+    if (pending_.load(std::memory_order_acquire) != 0) {
+      std::unique_lock<std::mutex> lock(mutex_);
+      done_.wait(lock, [&] { return pending_.load(std::memory_order_acquire) == 0; });
+    }
+  }
   job_ = nullptr;
 }
 

@@ -1,7 +1,14 @@
 // A fixed pool of worker threads for data-parallel loops. The calling thread takes part, so a pool of
 // n threads starts n - 1 workers. Owned by whoever runs a model (no global pool).
+//
+// A decode step calls parallel_for a few hundred times, so waking workers is on the critical path.
+// With spin_iterations > 0, workers spin (with a pause instruction) that long after each job before
+// sleeping on a condition variable, and the caller spins while it waits: lower latency on an idle
+// machine, but harmful when other processes compete for the cores (a spinning thread then keeps a
+// descheduled partner off the CPU). 0 waits on the condition variable at once.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -15,7 +22,7 @@ namespace sinan {
 class ThreadPool {
  public:
   // n_threads <= 0 means one per hardware thread.
-  explicit ThreadPool(int n_threads);
+  explicit ThreadPool(int n_threads, int spin_iterations = 0);
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
@@ -35,14 +42,16 @@ class ThreadPool {
   void worker_loop(int thread_index);
 
   int n_threads_;
+  int spin_iterations_;
   std::vector<std::thread> workers_;
+  std::atomic<uint64_t> generation_{0};  // bumped once per job
+  std::atomic<int> pending_{0};          // workers still running the current job
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> sleepers_{0};         // workers blocked on wake_
+  FunctionRef<void(int)>* job_ = nullptr;  // published by the generation bump (release/acquire)
   std::mutex mutex_;
-  std::condition_variable work_ready_;
-  std::condition_variable work_done_;
-  uint64_t generation_ = 0;
-  int pending_ = 0;
-  bool stopping_ = false;
-  FunctionRef<void(int)>* job_ = nullptr;
+  std::condition_variable wake_;
+  std::condition_variable done_;
 };
 
 }  // namespace sinan

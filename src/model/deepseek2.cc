@@ -70,32 +70,20 @@ class Deepseek2Model : public Model {
 
   void forward(const Batch& batch, PagedKvCache& cache, ForwardScratch& scratch_base, ThreadPool& pool, float* logits,
                Tracer* tracer) const override {
-    const ModelConfig& c = config_;
     auto& s = static_cast<Deepseek2Scratch&>(scratch_base);
-    const int64_t T = batch.size(), hidden = c.hidden_size;
-
-    embed_tokens(weights_.token_embedding, batch, s.x.data());  // [T, hidden]
-    trace(tracer, "embed", s.x.data(), T, hidden);
-    for (int l = 0; l < c.n_layers; ++l) {
-      const LayerWeights& w = weights_.layers[l];
-      rms_norm(s.x.data(), hidden, w.attn_norm.data(), c.rms_norm_eps, T, hidden, s.h.data(), hidden);  // [T, hidden]
-      if (tracer) trace(tracer, layer_trace_name(l, "attn_norm"), s.h.data(), T, hidden);
-      attention(l, w.mla, batch, cache, s, pool);  // s.h <- [T, hidden]
-      if (tracer) trace(tracer, layer_trace_name(l, "attn_out"), s.h.data(), T, hidden);
-      add_scaled(s.h.data(), 1.0f, T * hidden, s.x.data());
-
-      rms_norm(s.x.data(), hidden, w.ffn_norm.data(), c.rms_norm_eps, T, hidden, s.h.data(), hidden);  // [T, hidden]
-      if (tracer) trace(tracer, layer_trace_name(l, "ffn_norm"), s.h.data(), T, hidden);
-      if (w.is_moe) {
-        moe(l, w.moe, T, s, pool, tracer);  // s.h <- [T, hidden]
-      } else {
-        gated_ffn(w.ffn, s.h.data(), T, s.gate.data(), s.up.data(), s.h.data(), pool);  // [T, hidden]
-      }
-      if (tracer) trace(tracer, layer_trace_name(l, "ffn_out"), s.h.data(), T, hidden);
-      add_scaled(s.h.data(), 1.0f, T * hidden, s.x.data());
-      if (tracer) trace(tracer, layer_trace_name(l, "out"), s.x.data(), T, hidden);
-    }
-    final_norm_and_logits(c, weights_, batch, s.x.data(), s.normed.data(), s.gathered.data(), logits, pool, tracer);
+    const int64_t T = batch.size();
+    const DecoderBuffers buffers{s.x.data(), s.h.data(), s.normed.data(), s.gathered.data()};
+    run_decoder(
+        config_, weights_, batch, buffers, [&](int l) { attention(l, weights_.layers[l].mla, batch, cache, s, pool); },
+        [&](int l) {
+          const LayerWeights& w = weights_.layers[l];
+          if (w.is_moe) {
+            moe(l, w.moe, T, s, pool, tracer);  // s.h <- [T, hidden]
+          } else {
+            gated_ffn(w.ffn, s.h.data(), T, s.gate.data(), s.up.data(), s.h.data(), pool);  // [T, hidden]
+          }
+        },
+        logits, pool, tracer);
   }
 
  private:

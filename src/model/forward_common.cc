@@ -34,4 +34,28 @@ void final_norm_and_logits(const ModelConfig& config, const ModelWeights& weight
   matmul(weights.output, gathered, hidden, wanted, logits, config.vocab_size, &pool);  // [wanted, vocab]
 }
 
+void run_decoder(const ModelConfig& c, const ModelWeights& weights, const Batch& batch, const DecoderBuffers& b,
+                 FunctionRef<void(int layer)> attention, FunctionRef<void(int layer)> ffn, float* logits,
+                 ThreadPool& pool, Tracer* tracer) {
+  const int64_t T = batch.size(), hidden = c.hidden_size;
+  embed_tokens(weights.token_embedding, batch, b.x);  // [T, hidden]
+  trace(tracer, "embed", b.x, T, hidden);
+  for (int l = 0; l < c.n_layers; ++l) {
+    const LayerWeights& w = weights.layers[l];
+    rms_norm(b.x, hidden, w.attn_norm.data(), c.rms_norm_eps, T, hidden, b.h, hidden);  // [T, hidden]
+    if (tracer) trace(tracer, layer_trace_name(l, "attn_norm"), b.h, T, hidden);
+    attention(l);  // b.h <- [T, hidden]
+    if (tracer) trace(tracer, layer_trace_name(l, "attn_out"), b.h, T, hidden);
+    add_scaled(b.h, 1.0f, T * hidden, b.x);
+
+    rms_norm(b.x, hidden, w.ffn_norm.data(), c.rms_norm_eps, T, hidden, b.h, hidden);  // [T, hidden]
+    if (tracer) trace(tracer, layer_trace_name(l, "ffn_norm"), b.h, T, hidden);
+    ffn(l);  // b.h <- [T, hidden]
+    if (tracer) trace(tracer, layer_trace_name(l, "ffn_out"), b.h, T, hidden);
+    add_scaled(b.h, 1.0f, T * hidden, b.x);
+    if (tracer) trace(tracer, layer_trace_name(l, "out"), b.x, T, hidden);
+  }
+  final_norm_and_logits(c, weights, batch, b.x, b.normed, b.gathered, logits, pool, tracer);
+}
+
 }  // namespace sinan

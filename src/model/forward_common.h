@@ -21,6 +21,19 @@ void gated_ffn(const FfnWeights& w, const float* h, int64_t n_tokens, float* gat
 void final_norm_and_logits(const ModelConfig& config, const ModelWeights& weights, const Batch& batch, const float* x,
                            float* normed, float* gathered, float* logits, ThreadPool& pool, Tracer* tracer);
 
+// The pre-norm residual decoder every architecture shares: x = embed(tokens); per layer
+// x += attention(norm(x)); x += ffn(norm(x)); then the final norm and the output head. `attention(l)` and
+// `ffn(l)` read the normalized activations in h ([n_tokens, hidden]) and write their output back there.
+struct DecoderBuffers {
+  float* x;         // [n_tokens, hidden] the residual stream
+  float* h;         // [n_tokens, hidden] normalized input / block output
+  float* normed;    // [n_tokens, hidden] final norm
+  float* gathered;  // [n_tokens, hidden] rows that want logits
+};
+void run_decoder(const ModelConfig& config, const ModelWeights& weights, const Batch& batch, const DecoderBuffers& b,
+                 FunctionRef<void(int layer)> attention, FunctionRef<void(int layer)> ffn, float* logits,
+                 ThreadPool& pool, Tracer* tracer);
+
 inline void trace(Tracer* tracer, std::string_view name, const float* data, int64_t rows, int64_t cols) {
   if (tracer != nullptr) tracer->tensor(name, data, rows, cols);
 }

@@ -38,60 +38,53 @@ class LlamaModel : public Model {
 
   void forward(const Batch& batch, PagedKvCache& cache, ForwardScratch& scratch_base, ThreadPool& pool, float* logits,
                Tracer* tracer) const override {
-    const ModelConfig& c = config_;
     auto& s = static_cast<LlamaScratch&>(scratch_base);
-    const int64_t T = batch.size(), hidden = c.hidden_size, hd = c.head_dim;
-    const int64_t q_width = c.n_heads * hd, kv_width = c.n_kv_heads * hd;
-    const int group = c.n_heads / c.n_kv_heads;
-
-    embed_tokens(weights_.token_embedding, batch, s.x.data());  // [T, hidden]
-    trace(tracer, "embed", s.x.data(), T, hidden);
-
-    for (int l = 0; l < c.n_layers; ++l) {
-      const LayerWeights& w = weights_.layers[l];
-      rms_norm(s.x.data(), hidden, w.attn_norm.data(), c.rms_norm_eps, T, hidden, s.h.data(), hidden);  // [T, hidden]
-      if (tracer) trace(tracer, layer_trace_name(l, "attn_norm"), s.h.data(), T, hidden);
-
-      matmul(w.gqa.q, s.h.data(), hidden, T, s.q.data(), q_width, &pool);  // [T, n_heads * hd]
-      matmul(w.gqa.k, s.h.data(), hidden, T, s.k.data(), kv_width, &pool);  // [T, n_kv_heads * hd]
-      matmul(w.gqa.v, s.h.data(), hidden, T, s.v.data(), kv_width, &pool);  // [T, n_kv_heads * hd]
-      for (int64_t t = 0; t < T; ++t) {
-        if (!w.gqa.q_bias.empty()) add_scaled(w.gqa.q_bias.data(), 1.0f, q_width, s.q.data() + t * q_width);
-        if (!w.gqa.k_bias.empty()) add_scaled(w.gqa.k_bias.data(), 1.0f, kv_width, s.k.data() + t * kv_width);
-        if (!w.gqa.v_bias.empty()) add_scaled(w.gqa.v_bias.data(), 1.0f, kv_width, s.v.data() + t * kv_width);
-        const auto attention_factor = static_cast<float>(c.rope.attention_factor);
-        apply_rope(s.q.data() + t * q_width, c.n_heads, hd, 0, inv_freq_, c.rope.layout, attention_factor,
-                   batch.positions[t]);
-        apply_rope(s.k.data() + t * kv_width, c.n_kv_heads, hd, 0, inv_freq_, c.rope.layout, attention_factor,
-                   batch.positions[t]);
-        float* row = cache.row(l, batch.seq_ids[t], batch.positions[t]);  // [2 * kv_width]: K then V
-        std::copy(s.k.data() + t * kv_width, s.k.data() + (t + 1) * kv_width, row);
-        std::copy(s.v.data() + t * kv_width, s.v.data() + (t + 1) * kv_width, row + kv_width);
-      }
-      // Every (token, head) pair attends over its own sequence's cached rows up to its position.
-      pool.parallel_for(T * c.n_heads, [&](int64_t begin, int64_t end) {
-        for (int64_t i = begin; i < end; ++i) {
-          const int64_t t = i / c.n_heads, head = i % c.n_heads, kv_head = head / group;
-          const KvRows rows = cache.rows(l, batch.seq_ids[t]);
-          attend(s.q.data() + t * q_width + head * hd, kv_head * hd, hd, kv_width + kv_head * hd, hd, rows,
-                 batch.positions[t] + 1, c.softmax_scale, s.attn.data() + t * q_width + head * hd);
-        }
-      });
-      matmul(w.gqa.o, s.attn.data(), q_width, T, s.h.data(), hidden, &pool);  // [T, hidden]
-      if (tracer) trace(tracer, layer_trace_name(l, "attn_out"), s.h.data(), T, hidden);
-      add_scaled(s.h.data(), 1.0f, T * hidden, s.x.data());
-
-      rms_norm(s.x.data(), hidden, w.ffn_norm.data(), c.rms_norm_eps, T, hidden, s.h.data(), hidden);  // [T, hidden]
-      if (tracer) trace(tracer, layer_trace_name(l, "ffn_norm"), s.h.data(), T, hidden);
-      gated_ffn(w.ffn, s.h.data(), T, s.gate.data(), s.up.data(), s.h.data(), pool);  // [T, hidden]
-      if (tracer) trace(tracer, layer_trace_name(l, "ffn_out"), s.h.data(), T, hidden);
-      add_scaled(s.h.data(), 1.0f, T * hidden, s.x.data());
-      if (tracer) trace(tracer, layer_trace_name(l, "out"), s.x.data(), T, hidden);
-    }
-    final_norm_and_logits(c, weights_, batch, s.x.data(), s.normed.data(), s.gathered.data(), logits, pool, tracer);
+    const DecoderBuffers buffers{s.x.data(), s.h.data(), s.normed.data(), s.gathered.data()};
+    run_decoder(
+        config_, weights_, batch, buffers, [&](int l) { attention(l, weights_.layers[l].gqa, batch, cache, s, pool); },
+        [&](int l) {
+          const int64_t T = batch.size();
+          gated_ffn(weights_.layers[l].ffn, s.h.data(), T, s.gate.data(), s.up.data(), s.h.data(), pool);  // [T, hidden]
+        },
+        logits, pool, tracer);
   }
 
  private:
+  // Grouped-query attention on s.h ([T, hidden]); writes the output back into s.h.
+  void attention(int l, const GqaWeights& w, const Batch& batch, PagedKvCache& cache, LlamaScratch& s,
+                 ThreadPool& pool) const {
+    const ModelConfig& c = config_;
+    const int64_t T = batch.size(), hidden = c.hidden_size, hd = c.head_dim;
+    const int64_t q_width = c.n_heads * hd, kv_width = c.n_kv_heads * hd;
+    const int group = c.n_heads / c.n_kv_heads;
+    matmul(w.q, s.h.data(), hidden, T, s.q.data(), q_width, &pool);   // [T, n_heads * hd]
+    matmul(w.k, s.h.data(), hidden, T, s.k.data(), kv_width, &pool);  // [T, n_kv_heads * hd]
+    matmul(w.v, s.h.data(), hidden, T, s.v.data(), kv_width, &pool);  // [T, n_kv_heads * hd]
+    const auto attention_factor = static_cast<float>(c.rope.attention_factor);
+    for (int64_t t = 0; t < T; ++t) {
+      if (!w.q_bias.empty()) add_scaled(w.q_bias.data(), 1.0f, q_width, s.q.data() + t * q_width);
+      if (!w.k_bias.empty()) add_scaled(w.k_bias.data(), 1.0f, kv_width, s.k.data() + t * kv_width);
+      if (!w.v_bias.empty()) add_scaled(w.v_bias.data(), 1.0f, kv_width, s.v.data() + t * kv_width);
+      apply_rope(s.q.data() + t * q_width, c.n_heads, hd, 0, inv_freq_, c.rope.layout, attention_factor,
+                 batch.positions[t]);
+      apply_rope(s.k.data() + t * kv_width, c.n_kv_heads, hd, 0, inv_freq_, c.rope.layout, attention_factor,
+                 batch.positions[t]);
+      float* row = cache.row(l, batch.seq_ids[t], batch.positions[t]);  // [2 * kv_width]: K then V
+      std::copy(s.k.data() + t * kv_width, s.k.data() + (t + 1) * kv_width, row);
+      std::copy(s.v.data() + t * kv_width, s.v.data() + (t + 1) * kv_width, row + kv_width);
+    }
+    // Every (token, head) pair attends over its own sequence's cached rows up to its position.
+    pool.parallel_for(T * c.n_heads, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) {
+        const int64_t t = i / c.n_heads, head = i % c.n_heads, kv_head = head / group;
+        const KvRows rows = cache.rows(l, batch.seq_ids[t]);
+        attend(s.q.data() + t * q_width + head * hd, kv_head * hd, hd, kv_width + kv_head * hd, hd, rows,
+               batch.positions[t] + 1, c.softmax_scale, s.attn.data() + t * q_width + head * hd);
+      }
+    });
+    matmul(w.o, s.attn.data(), q_width, T, s.h.data(), hidden, &pool);  // [T, hidden]
+  }
+
   void prepare() override { inv_freq_ = rope_inverse_frequencies(config_.rope); }
 
   std::vector<float> inv_freq_;

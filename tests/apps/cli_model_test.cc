@@ -7,6 +7,7 @@
 #include "../model/fixture.h"
 #include "../model/logits_compare.h"
 #include "run_command.h"
+#include <nlohmann/json.hpp>
 
 namespace sinan {
 namespace {
@@ -82,6 +83,31 @@ TEST(Cli, HelpListsTheCommands) {
   EXPECT_NE(r.output.find("info"), std::string::npos);
   const auto bad = run_sinan("frobnicate");
   EXPECT_NE(bad.exit_code, 0);
+}
+
+}  // namespace
+}  // namespace sinan
+
+namespace sinan {
+namespace {
+
+TEST(CliBench, JsonHasTheReportedFields) {
+  const auto r = run_sinan("bench " + std::string(SINAN_DEMO_MODEL) + " -p 16 -n 4 -r 2 -t 1 --json 2>/dev/null");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto j = nlohmann::json::parse(r.output);
+  for (const char* key : {"pp_tokens_per_s", "tg_tokens_per_s", "pp_stddev", "tg_stddev", "bytes_per_token",
+                          "achieved_gbs", "bandwidth_gbs"}) {
+    ASSERT_TRUE(j.contains(key)) << key;
+    EXPECT_TRUE(j[key].is_number()) << key;
+  }
+  EXPECT_GT(j["pp_tokens_per_s"].get<double>(), 0);
+  EXPECT_GT(j["tg_tokens_per_s"].get<double>(), 0);
+  EXPECT_GT(j["bandwidth_gbs"].get<double>(), 0);
+  EXPECT_EQ(j["tg_samples"].size(), 2u);
+  // The demo: every bf16 weight is read per token except the embedding (one row) and 6 of 8 experts.
+  const double bytes = j["bytes_per_token"].get<double>();
+  EXPECT_GT(bytes, 6.5e6);
+  EXPECT_LT(bytes, 8.5e6);
 }
 
 }  // namespace

@@ -23,6 +23,17 @@ TEST(ThreadPool, ParallelForCoversEveryIndexOnce) {
   }
 }
 
+TEST(ThreadPool, SpinningPoolIsEquallyCorrect) {
+  for (int threads : {2, 3}) {
+    ThreadPool pool(threads, 4096);
+    std::atomic<int64_t> total{0};
+    for (int repeat = 0; repeat < 2000; ++repeat) {
+      pool.parallel_for(100, [&](int64_t begin, int64_t end) { total += end - begin; });
+    }
+    EXPECT_EQ(total.load(), 200000);
+  }
+}
+
 TEST(ThreadPool, RunOnAllVisitsEachThread) {
   ThreadPool pool(4);
   std::vector<std::atomic<int>> seen(4);

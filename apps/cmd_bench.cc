@@ -1,0 +1,88 @@
+// sinan bench MODEL [-p 512] [-n 128] [-t THREADS] [-r REPS] [--json]: prompt and generation speed,
+// with the bytes read per token and the machine's measured bandwidth, so every figure shows its
+// distance to the limit.
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "apps/cli_util.h"
+#include "apps/commands.h"
+#include "bench/model_bench.h"
+
+namespace sinan::apps {
+namespace {
+
+struct BenchCliOptions {
+  std::string model;
+  BenchOptions bench;
+  bool json = false;
+};
+
+int run_bench(BenchCliOptions& o) {
+  auto loaded = load_model_verbose(o.model);
+  if (!loaded.ok()) return fail("bench", loaded.message());
+  const Model& model = **loaded;
+  auto result = run_model_bench(model, o.bench);
+  if (!result.ok()) return fail("bench", result.message());
+  const BenchResult& r = *result;
+  const ModelConfig& c = model.config();
+  if (o.json) {
+    nlohmann::ordered_json j;
+    j["model"] = o.model;
+    j["architecture"] = architecture_name(c.arch);
+    j["threads"] = r.threads;
+    j["n_prompt"] = o.bench.n_prompt;
+    j["n_gen"] = o.bench.n_gen;
+    j["repetitions"] = o.bench.repetitions;
+    j["pp_tokens_per_s"] = r.pp.mean;
+    j["pp_stddev"] = r.pp.stddev;
+    j["pp_samples"] = r.pp.samples;
+    j["tg_tokens_per_s"] = r.tg.mean;
+    j["tg_stddev"] = r.tg.stddev;
+    j["tg_samples"] = r.tg.samples;
+    j["bytes_per_token"] = r.bytes_per_token;
+    j["achieved_gbs"] = r.achieved_gbs;
+    j["bandwidth_gbs"] = r.bandwidth_gbs;
+    j["roofline_tokens_per_s"] = r.roofline_tokens_per_s;
+    fmt::print("{}\n", j.dump(2));
+    return 0;
+  }
+  fmt::print("model: {} ({}, {} layers), {} threads, {} repetitions\n", o.model, architecture_name(c.arch), c.n_layers,
+             r.threads, o.bench.repetitions);
+  if (r.bandwidth_gbs > 0) fmt::print("memory read bandwidth: {:.1f} GB/s (measured: 1 GiB streamed, best of 5)\n", r.bandwidth_gbs);
+  fmt::print("{:<10} {:>12} {:>10}\n", "test", "tokens/s", "stddev");
+  if (o.bench.n_prompt > 0) fmt::print("{:<10} {:>12.2f} {:>10.2f}\n", fmt::format("pp{}", o.bench.n_prompt), r.pp.mean, r.pp.stddev);
+  if (o.bench.n_gen > 0) fmt::print("{:<10} {:>12.2f} {:>10.2f}\n", fmt::format("tg{}", o.bench.n_gen), r.tg.mean, r.tg.stddev);
+  if (o.bench.n_gen > 0) {
+    fmt::print("bytes read per generated token: {:.1f} MB, achieved {:.2f} GB/s", r.bytes_per_token / 1e6, r.achieved_gbs);
+    if (r.bandwidth_gbs > 0) {
+      fmt::print(" = {:.0f}% of the measured bandwidth (roofline {:.1f} tokens/s)", 100.0 * r.achieved_gbs / r.bandwidth_gbs,
+                 r.roofline_tokens_per_s);
+    }
+    fmt::print("\n");
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app, int* exit_code) {
+  auto o = std::make_shared<BenchCliOptions>();
+  CLI::App* cmd = app.add_subcommand("bench", "Measure prompt processing and generation speed against the bandwidth limit");
+  cmd->footer(
+      "pp = one batch of -p random tokens into an empty cache; tg = -n single-token decode steps from an empty\n"
+      "cache (as llama-bench). Each test runs once to warm up, then -r times; the mean and stddev are reported.\n"
+      "Examples:\n"
+      "  sinan bench model.gguf                      pp512 and tg128, 5 repetitions\n"
+      "  sinan bench model.gguf -p 0 -n 64 -t 2      generation only, 2 threads\n"
+      "  sinan bench model.gguf --json               one JSON object (pp_tokens_per_s, tg_tokens_per_s, ...)");
+  cmd->add_option("MODEL", o->model, "A .gguf file or a Hugging Face model directory")->required();
+  cmd->add_option("-p,--n-prompt", o->bench.n_prompt, "Prompt tokens for the pp test (0 skips it)");
+  cmd->add_option("-n,--n-gen", o->bench.n_gen, "Generated tokens for the tg test (0 skips it)");
+  cmd->add_option("-t,--threads", o->bench.threads, "Threads (default: one per core)");
+  cmd->add_option("-r,--repetitions", o->bench.repetitions, "Timed repetitions of each test");
+  cmd->add_flag("--json", o->json, "Print one JSON object instead of a table");
+  cmd->add_flag("!--no-bandwidth", o->bench.measure_bandwidth, "Skip measuring the memory bandwidth");
+  cmd->callback([o, exit_code] { *exit_code = run_bench(*o); });
+}
+
+}  // namespace sinan::apps
