@@ -67,7 +67,8 @@ int serve(const ServeOptions& o) {
   eo.n_slots = o.parallel;
   eo.context_tokens = o.context > 0 ? o.context : std::min<int64_t>(4096, model_context);
   if (eo.context_tokens > model_context) {
-    fmt::print(stderr, "warning: --ctx-size {} is beyond the model's context of {} tokens; quality may suffer\n",
+    fmt::print(stderr,
+               "warning: --ctx-size {} is beyond the model's context of {} tokens; quality may suffer\n",
                eo.context_tokens, model_context);
   }
   eo.kv_tokens = o.kv_tokens;
@@ -75,7 +76,8 @@ int serve(const ServeOptions& o) {
   eo.max_queue = o.max_queue;
   // The engine's threads compute the model; one core is left for the HTTP threads (parsing, templates,
   // streaming) unless the machine has only one.
-  eo.n_threads = o.threads > 0 ? o.threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()) - 1);
+  eo.n_threads =
+      o.threads > 0 ? o.threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()) - 1);
   eo.prefix_cache = !o.no_prefix_cache;
   auto engine = Engine::create(cm, eo);
   if (!engine.ok()) return fail("serve", engine.message());
@@ -93,23 +95,27 @@ int serve(const ServeOptions& o) {
 
   const EngineOptions& used = (*engine)->options();
   const double kv_mib = static_cast<double>((*engine)->metrics().kv_blocks_total * used.kv_block_tokens) *
-                        static_cast<double>(cm.model->config().n_layers * cm.model->config().kv_row_width()) * 4.0 /
-                        (1 << 20);
+                        static_cast<double>(cm.model->config().n_layers * cm.model->config().kv_row_width()) *
+                        4.0 / (1 << 20);
   if (!is_loopback(o.host) && o.api_key.empty()) {
-    fmt::print(stderr, "warning: listening on {} without --api-key: anyone who can reach this port can use the model\n",
-               o.host);
+    fmt::print(
+        stderr,
+        "warning: listening on {} without --api-key: anyone who can reach this port can use the model\n",
+        o.host);
   }
-  fmt::print(stderr, "sinan serve: {} as \"{}\": {} requests at once, {} tokens of context each, KV cache {} tokens "
-                     "({:.1f} MiB), {} waiting at most, {} model thread(s)\n",
+  fmt::print(stderr,
+             "sinan serve: {} as \"{}\": {} requests at once, {} tokens of context each, KV cache {} tokens "
+             "({:.1f} MiB), {} waiting at most, {} model thread(s)\n",
              o.model, so.model_id, used.n_slots, used.context_tokens, used.kv_tokens, kv_mib, used.max_queue,
              used.n_threads);
-  fmt::print(stderr, "listening on http://{}:{}\n", o.host.find(':') != std::string::npos ? "[" + o.host + "]" : o.host,
-             server.port());
+  fmt::print(stderr, "listening on http://{}:{}\n",
+             o.host.find(':') != std::string::npos ? "[" + o.host + "]" : o.host, server.port());
 
   std::thread signal_waiter([&] {
     int signal = 0;
     sigwait(&signals, &signal);
-    if (signal != 0) fmt::print(stderr, "sinan serve: stopping ({})\n", signal == SIGINT ? "SIGINT" : "SIGTERM");
+    if (signal != 0)
+      fmt::print(stderr, "sinan serve: stopping ({})\n", signal == SIGINT ? "SIGINT" : "SIGTERM");
     server.stop();
   });
   server.serve();
@@ -128,17 +134,21 @@ void add_serve_command(CLI::App& app, int* exit_code) {
   cmd->footer(fmt::format(
       "Routes: POST /v1/chat/completions, POST /v1/completions, GET /v1/models, GET /health, GET /metrics.\n"
       "Chat answers carry DeepSeek's reasoning_content beside content (streamed too), tool_calls, and usage\n"
-      "with reasoning and cached-prompt token counts. Requests run together: each step of the engine computes\n"
-      "one token for every running request (and a chunk of new prompts) in one batch; prompts that repeat an\n"
+      "with reasoning and cached-prompt token counts. Requests run together: each step of the engine "
+      "computes\n"
+      "one token for every running request (and a chunk of new prompts) in one batch; prompts that repeat "
+      "an\n"
       "earlier prefix (a system prompt, a chat history) reuse its KV cache.\n\n"
       "Examples:\n"
       "  sinan serve                                  the bundled demo on http://127.0.0.1:8080\n"
       "  curl http://127.0.0.1:8080/v1/chat/completions -H 'Content-Type: application/json' \\\n"
       "       -d '{{\"messages\": [{{\"role\": \"user\", \"content\": \"What is 642+178?\"}}]}}'\n"
       "  sinan serve DeepSeek-R1-Distill-Qwen-7B-Q4_K_M.gguf --parallel 8 --ctx-size 8192\n"
-      "  SINAN_API_KEY=secret sinan serve model.gguf --host 0.0.0.0     (clients send Authorization: Bearer secret)\n\n"
+      "  SINAN_API_KEY=secret sinan serve model.gguf --host 0.0.0.0     (clients send Authorization: Bearer "
+      "secret)\n\n"
       "With the openai client: OpenAI(base_url=\"http://127.0.0.1:8080/v1\", api_key=\"unused\").\n"
-      "Memory: the KV cache holds --kv-tokens tokens (default --parallel x --ctx-size), shared by all requests;\n"
+      "Memory: the KV cache holds --kv-tokens tokens (default --parallel x --ctx-size), shared by all "
+      "requests;\n"
       "a request is admitted when its prompt plus max_tokens fits. Requests beyond --parallel wait (up to\n"
       "--max-queue, then 429 with Retry-After). The demo model: {}",
       default_model_path()));
@@ -148,24 +158,32 @@ void add_serve_command(CLI::App& app, int* exit_code) {
       ->check(CLI::Range(0, 65535));
   cmd->add_option("--parallel,--np", o->parallel, "Requests generating at once, batched together (default 4)")
       ->check(CLI::Range(1, 1024));
-  cmd->add_option("-c,--ctx-size", o->context,
-                  "Context per request in tokens, prompt and answer together (default: 4096 or the model's, if less)");
-  cmd->add_option("--kv-tokens", o->kv_tokens, "KV cache size in tokens, shared by all requests (default: parallel x ctx-size)");
-  cmd->add_option("--batch-tokens", o->batch_tokens,
-                  "Tokens per forward pass: every running request's next token, then prompt chunks (default 256)");
-  cmd->add_option("--max-queue", o->max_queue, "Requests that may wait for a slot before new ones get 429 (default 64)")
+  cmd->add_option(
+      "-c,--ctx-size", o->context,
+      "Context per request in tokens, prompt and answer together (default: 4096 or the model's, if less)");
+  cmd->add_option("--kv-tokens", o->kv_tokens,
+                  "KV cache size in tokens, shared by all requests (default: parallel x ctx-size)");
+  cmd->add_option(
+      "--batch-tokens", o->batch_tokens,
+      "Tokens per forward pass: every running request's next token, then prompt chunks (default 256)");
+  cmd->add_option("--max-queue", o->max_queue,
+                  "Requests that may wait for a slot before new ones get 429 (default 64)")
       ->check(CLI::Range(0, 100000));
   cmd->add_option("--api-key", o->api_key,
                   "Require Authorization: Bearer KEY on every route but /health (or set SINAN_API_KEY)")
       ->envname("SINAN_API_KEY");
-  cmd->add_option("--max-body", o->max_body, "Largest request body in bytes; larger ones get 413 (default 8 MiB)");
-  cmd->add_option("-t,--threads", o->threads, "Threads for the model (default: one per core but one, left for HTTP)");
+  cmd->add_option("--max-body", o->max_body,
+                  "Largest request body in bytes; larger ones get 413 (default 8 MiB)");
+  cmd->add_option("-t,--threads", o->threads,
+                  "Threads for the model (default: one per core but one, left for HTTP)");
   cmd->add_option("--http-threads", o->http_threads,
                   "Threads for HTTP connections (default: parallel + max-queue + 16)");
   cmd->add_option("--alias", o->alias, "Model name for /v1/models and responses (default: the file name)");
-  cmd->add_flag("--no-prefix-cache", o->no_prefix_cache, "Do not reuse the KV cache of repeated prompt prefixes");
+  cmd->add_flag("--no-prefix-cache", o->no_prefix_cache,
+                "Do not reuse the KV cache of repeated prompt prefixes");
   cmd->add_option("--stream-interval", o->stream_interval_ms,
-                  "Milliseconds between writes of a stream; tokens in between go in one write (default 20; 0: each token)")
+                  "Milliseconds between writes of a stream; tokens in between go in one write (default 20; "
+                  "0: each token)")
       ->check(CLI::Range(0, 1000));
   cmd->callback([o, exit_code] {
     if (o->model.empty()) o->model = default_model_path();

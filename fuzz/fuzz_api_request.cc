@@ -1,6 +1,7 @@
-// Fuzzes what an HTTP client controls: the JSON bodies of /v1/chat/completions and /v1/completions (parsed and
-// validated, never throwing or crashing, errors always status 4xx with a message), and, on model output, the
-// JSON-object constraint automaton and the streaming tool-call filter (which must agree with the one-shot parse).
+// Fuzzes what an HTTP client controls: the JSON bodies of /v1/chat/completions and /v1/completions (parsed
+// and validated, never throwing or crashing, errors always status 4xx with a message), and, on model output,
+// the JSON-object constraint automaton and the streaming tool-call filter (which must agree with the one-shot
+// parse).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -35,7 +36,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   sinan::JsonPrefixValidator validator;
   size_t accepted = 0;
   while (accepted < text.size() && validator.feed_byte(static_cast<uint8_t>(text[accepted]))) ++accepted;
-  if (accepted == text.size() && static_cast<int>(validator.closing_suffix().size()) != validator.closing_length()) {
+  if (accepted == text.size() &&
+      static_cast<int>(validator.closing_suffix().size()) != validator.closing_length()) {
     std::abort();
   }
   if (!text.empty()) {
@@ -48,7 +50,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // Streamed or not, the same calls come out.
     if (end.calls.size() != whole.calls.size()) std::abort();
     for (size_t i = 0; i < whole.calls.size(); ++i) {
-      if (end.calls[i].name != whole.calls[i].name || end.calls[i].arguments != whole.calls[i].arguments) std::abort();
+      if (end.calls[i].name != whole.calls[i].name || end.calls[i].arguments != whole.calls[i].arguments)
+        std::abort();
     }
     if (!whole.calls.empty() && shown + end.content != whole.content) std::abort();
   }

@@ -10,9 +10,13 @@ namespace sinan::api {
 
 struct ApiError {
   ApiError() = default;
-  ApiError(int status, std::string message, std::string param = "", std::string type = "invalid_request_error",
-           std::string code = "")
-      : status(status), message(std::move(message)), param(std::move(param)), type(std::move(type)), code(std::move(code)) {}
+  ApiError(int status, std::string message, std::string param = "",
+           std::string type = "invalid_request_error", std::string code = "")
+      : status(status),
+        message(std::move(message)),
+        param(std::move(param)),
+        type(std::move(type)),
+        code(std::move(code)) {}
   static ApiError invalid(std::string message, std::string param = "") {
     return ApiError(400, std::move(message), std::move(param));
   }

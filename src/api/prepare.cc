@@ -7,8 +7,8 @@
 namespace sinan::api {
 namespace {
 
-std::optional<ApiError> fill_generation(const ChatModel& model, const GenerationFields& f, uint64_t random_seed,
-                                        EngineRequest* out) {
+std::optional<ApiError> fill_generation(const ChatModel& model, const GenerationFields& f,
+                                        uint64_t random_seed, EngineRequest* out) {
   SamplingParams s = resolve_sampling(model.sampling_defaults, f.temperature, f.top_p, f.top_k, f.min_p,
                                       f.repetition_penalty);
   s.presence_penalty = f.presence_penalty;
@@ -18,8 +18,9 @@ std::optional<ApiError> fill_generation(const ChatModel& model, const Generation
   const int64_t vocab = model.model->config().vocab_size;
   for (const auto& [id, bias] : f.logit_bias) {
     if (id >= vocab) {
-      return ApiError::invalid(fmt::format("logit_bias: token id {} is outside the vocabulary (0..{})", id, vocab - 1),
-                               "logit_bias");
+      return ApiError::invalid(
+          fmt::format("logit_bias: token id {} is outside the vocabulary (0..{})", id, vocab - 1),
+          "logit_bias");
     }
   }
   s.logit_bias = f.logit_bias;
@@ -49,18 +50,20 @@ std::optional<ApiError> prepare_chat(const ChatModel& model, const ChatRequest& 
     options.vars = request.template_vars;
     auto rendered = chat::apply_chat_template(model.chat_template, request.messages, options);
     if (!rendered.ok()) {
-      return ApiError::invalid("the model's chat template rejected the messages: " + rendered.message(), "messages");
+      return ApiError::invalid("the model's chat template rejected the messages: " + rendered.message(),
+                               "messages");
     }
     prompt = std::move(*rendered);
   }
   auto tokens = model.tokenizer->encode(prompt);
-  if (!tokens.ok()) return ApiError::invalid("the prompt could not be tokenized: " + tokens.message(), "messages");
+  if (!tokens.ok())
+    return ApiError::invalid("the prompt could not be tokenized: " + tokens.message(), "messages");
   if (auto e = fill_generation(model, request.fields, random_seed, &out->engine)) return e;
   out->engine.prompt = std::move(*tokens);
   // A reasoning model's prompt ends inside a think block unless the template was told not to think.
   const std::string tail = prompt.size() > 16 ? prompt.substr(prompt.size() - 16) : prompt;
-  out->engine.reasoning =
-      model.reasoning && tail.find("<think>") != std::string::npos && tail.find("</think>") == std::string::npos;
+  out->engine.reasoning = model.reasoning && tail.find("<think>") != std::string::npos &&
+                          tail.find("</think>") == std::string::npos;
   out->engine.json_object = request.json_object;
   out->prompt_text = std::move(prompt);
   return std::nullopt;
@@ -76,7 +79,8 @@ std::optional<ApiError> prepare_completion(const ChatModel& model, const Complet
     EncodeOptions encode;
     encode.add_bos = model.tokenizer->add_bos_by_default();
     auto tokens = model.tokenizer->encode(request.prompt, encode);
-    if (!tokens.ok()) return ApiError::invalid("the prompt could not be tokenized: " + tokens.message(), "prompt");
+    if (!tokens.ok())
+      return ApiError::invalid("the prompt could not be tokenized: " + tokens.message(), "prompt");
     out->engine.prompt = std::move(*tokens);
     out->prompt_text = request.prompt;
   }

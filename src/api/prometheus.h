@@ -28,7 +28,8 @@ class HttpCounters {
   std::map<std::pair<std::string, int>, int64_t> counts_;
 };
 
-std::string render_prometheus(const EngineMetrics& engine, const std::map<std::pair<std::string, int>, int64_t>& http,
+std::string render_prometheus(const EngineMetrics& engine,
+                              const std::map<std::pair<std::string, int>, int64_t>& http,
                               int64_t http_in_flight);
 
 }  // namespace sinan::api

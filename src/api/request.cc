@@ -12,13 +12,20 @@ using Json = nlohmann::ordered_json;
 
 const char* type_name(const Json& v) {
   switch (v.type()) {
-    case Json::value_t::null: return "null";
-    case Json::value_t::boolean: return "a boolean";
-    case Json::value_t::string: return "a string";
-    case Json::value_t::array: return "an array";
-    case Json::value_t::object: return "an object";
-    case Json::value_t::discarded: return "invalid";
-    default: return "a number";
+    case Json::value_t::null:
+      return "null";
+    case Json::value_t::boolean:
+      return "a boolean";
+    case Json::value_t::string:
+      return "a string";
+    case Json::value_t::array:
+      return "an array";
+    case Json::value_t::object:
+      return "an object";
+    case Json::value_t::discarded:
+      return "invalid";
+    default:
+      return "a number";
   }
 }
 
@@ -49,7 +56,8 @@ class FieldReader {
     return std::nullopt;
   }
 
-  std::optional<ApiError> integer(const char* key, int64_t lo, int64_t hi, std::optional<int64_t>* out) const {
+  std::optional<ApiError> integer(const char* key, int64_t lo, int64_t hi,
+                                  std::optional<int64_t>* out) const {
     const Json* v = get(key);
     if (v == nullptr) return std::nullopt;
     if (v->is_number_float()) {
@@ -99,15 +107,15 @@ class FieldReader {
   const Json& body_;
 };
 
-#define SINAN_API_TRY(expr)                             \
-  do {                                                  \
+#define SINAN_API_TRY(expr)                                      \
+  do {                                                           \
     if (auto sinan_api_error_ = (expr)) return sinan_api_error_; \
   } while (0)
 
 std::optional<ApiError> parse_body(std::string_view body, const RequestLimits& limits, Json* out) {
   if (json_nesting_depth(body) > limits.max_nesting) {
-    return ApiError::invalid(fmt::format("the request body nests arrays and objects deeper than {} levels",
-                                         limits.max_nesting));
+    return ApiError::invalid(
+        fmt::format("the request body nests arrays and objects deeper than {} levels", limits.max_nesting));
   }
   try {
     *out = Json::parse(body.begin(), body.end());
@@ -118,14 +126,16 @@ std::optional<ApiError> parse_body(std::string_view body, const RequestLimits& l
   return std::nullopt;
 }
 
-std::optional<ApiError> parse_stop(const FieldReader& r, const RequestLimits& limits, std::vector<std::string>* out) {
+std::optional<ApiError> parse_stop(const FieldReader& r, const RequestLimits& limits,
+                                   std::vector<std::string>* out) {
   const Json* v = r.get("stop");
   if (v == nullptr) return std::nullopt;
   auto add = [&](const Json& s, const std::string& param) -> std::optional<ApiError> {
     if (!s.is_string()) return wrong_type(param, "a string", s);
     const auto& text = s.get_ref<const std::string&>();
     if (text.size() > limits.max_stop_bytes) {
-      return ApiError::invalid(fmt::format("{} is longer than {} bytes", param, limits.max_stop_bytes), param);
+      return ApiError::invalid(fmt::format("{} is longer than {} bytes", param, limits.max_stop_bytes),
+                               param);
     }
     if (!text.empty()) out->push_back(text);
     return std::nullopt;
@@ -133,8 +143,8 @@ std::optional<ApiError> parse_stop(const FieldReader& r, const RequestLimits& li
   if (v->is_string()) return add(*v, "stop");
   if (!v->is_array()) return wrong_type("stop", "a string or an array of strings", *v);
   if (v->size() > limits.max_stop_strings) {
-    return ApiError::invalid(fmt::format("stop takes at most {} strings, got {}", limits.max_stop_strings, v->size()),
-                             "stop");
+    return ApiError::invalid(
+        fmt::format("stop takes at most {} strings, got {}", limits.max_stop_strings, v->size()), "stop");
   }
   for (size_t i = 0; i < v->size(); ++i) SINAN_API_TRY(add((*v)[i], fmt::format("stop[{}]", i)));
   return std::nullopt;
@@ -156,7 +166,8 @@ std::optional<ApiError> parse_logit_bias(const FieldReader& r, std::vector<std::
       id = -1;
     }
     if (id < 0 || id > std::numeric_limits<int32_t>::max()) {
-      return ApiError::invalid(fmt::format("logit_bias keys must be token ids, got \"{}\"", key), "logit_bias");
+      return ApiError::invalid(fmt::format("logit_bias keys must be token ids, got \"{}\"", key),
+                               "logit_bias");
     }
     if (!value.is_number()) return wrong_type(param, "a number", value);
     const double bias = value.get<double>();
@@ -178,7 +189,8 @@ std::optional<ApiError> parse_fields(const Json& body, const RequestLimits& limi
   }
   std::optional<int64_t> n;
   SINAN_API_TRY(r.integer("n", 1, std::numeric_limits<int32_t>::max(), &n));
-  if (n && *n != 1) return ApiError::invalid("n: this server returns one choice per request; send n=1 or leave it out", "n");
+  if (n && *n != 1)
+    return ApiError::invalid("n: this server returns one choice per request; send n=1 or leave it out", "n");
   SINAN_API_TRY(r.number("temperature", 0, 2, &f->temperature));
   SINAN_API_TRY(r.number("top_p", 0, 1, &f->top_p));
   SINAN_API_TRY(r.number("min_p", 0, 1, &f->min_p));
@@ -202,7 +214,8 @@ std::optional<ApiError> parse_fields(const Json& body, const RequestLimits& limi
   }
   std::optional<int64_t> max_tokens, max_completion_tokens;
   SINAN_API_TRY(r.integer("max_tokens", 1, std::numeric_limits<int64_t>::max(), &max_tokens));
-  SINAN_API_TRY(r.integer("max_completion_tokens", 1, std::numeric_limits<int64_t>::max(), &max_completion_tokens));
+  SINAN_API_TRY(
+      r.integer("max_completion_tokens", 1, std::numeric_limits<int64_t>::max(), &max_completion_tokens));
   f->max_tokens = max_completion_tokens ? max_completion_tokens : max_tokens;
   SINAN_API_TRY(parse_stop(r, limits, &f->stop));
   SINAN_API_TRY(parse_logit_bias(r, &f->logit_bias));
@@ -227,8 +240,8 @@ std::optional<ApiError> message_text(const Json& content, const std::string& par
       return ApiError::invalid(part_param + ".type must be a string", part_param + ".type");
     }
     if (*type != "text") {
-      return ApiError::invalid(fmt::format("{}.type \"{}\" is not supported: this model reads text only", part_param,
-                                           type->get<std::string>()),
+      return ApiError::invalid(fmt::format("{}.type \"{}\" is not supported: this model reads text only",
+                                           part_param, type->get<std::string>()),
                                part_param + ".type");
     }
     const auto part_text = part.find("text");
@@ -285,9 +298,10 @@ std::optional<ApiError> parse_messages(const Json& body, Json* out) {
     std::string role = role_it->get<std::string>();
     if (role == "developer") role = "system";  // OpenAI's newer name for system messages
     if (role != "system" && role != "user" && role != "assistant" && role != "tool") {
-      return ApiError::invalid(fmt::format("{}.role \"{}\" is unknown: use system, developer, user, assistant or tool",
-                                           param, role_it->get<std::string>()),
-                               param + ".role");
+      return ApiError::invalid(
+          fmt::format("{}.role \"{}\" is unknown: use system, developer, user, assistant or tool", param,
+                      role_it->get<std::string>()),
+          param + ".role");
     }
     Json message = Json::object();
     message["role"] = role;
@@ -297,7 +311,8 @@ std::optional<ApiError> parse_messages(const Json& body, Json* out) {
     if (has_content) SINAN_API_TRY(message_text(*content, param + ".content", &text));
     Json calls = nullptr;
     if (const auto tc = m.find("tool_calls"); tc != m.end() && !tc->is_null()) {
-      if (role != "assistant") return ApiError::invalid(param + ".tool_calls is only for assistant messages", param + ".tool_calls");
+      if (role != "assistant")
+        return ApiError::invalid(param + ".tool_calls is only for assistant messages", param + ".tool_calls");
       if (!tc->is_array()) return wrong_type(param + ".tool_calls", "an array", *tc);
       calls = Json::array();
       for (size_t k = 0; k < tc->size(); ++k) {
@@ -334,7 +349,8 @@ std::optional<ApiError> parse_tools(const Json& body, Json* out) {
     if (choice->is_string()) {
       const auto& c = choice->get_ref<const std::string&>();
       if (c != "none" && c != "auto" && c != "required") {
-        return ApiError::invalid("tool_choice must be \"none\", \"auto\", \"required\" or a function", "tool_choice");
+        return ApiError::invalid("tool_choice must be \"none\", \"auto\", \"required\" or a function",
+                                 "tool_choice");
       }
       none = c == "none";
     } else if (!choice->is_object()) {
@@ -360,10 +376,12 @@ std::optional<ApiError> parse_tools(const Json& body, Json* out) {
     if (name == function->end() || !name->is_string() || name->get_ref<const std::string&>().empty()) {
       return ApiError::invalid(param + ".function.name must be a non-empty string", param + ".function.name");
     }
-    if (const auto p = function->find("parameters"); p != function->end() && !p->is_null() && !p->is_object()) {
+    if (const auto p = function->find("parameters");
+        p != function->end() && !p->is_null() && !p->is_object()) {
       return wrong_type(param + ".function.parameters", "an object", *p);
     }
-    if (const auto d = function->find("description"); d != function->end() && !d->is_null() && !d->is_string()) {
+    if (const auto d = function->find("description");
+        d != function->end() && !d->is_null() && !d->is_string()) {
       return wrong_type(param + ".function.description", "a string", *d);
     }
   }
@@ -398,7 +416,8 @@ int json_nesting_depth(std::string_view text) {
   return deepest;
 }
 
-std::optional<ApiError> parse_chat_request(std::string_view body_text, const RequestLimits& limits, ChatRequest* out) {
+std::optional<ApiError> parse_chat_request(std::string_view body_text, const RequestLimits& limits,
+                                           ChatRequest* out) {
   Json body;
   SINAN_API_TRY(parse_body(body_text, limits, &body));
   SINAN_API_TRY(parse_fields(body, limits, &out->fields));
@@ -422,10 +441,12 @@ std::optional<ApiError> parse_chat_request(std::string_view body_text, const Req
     if (*type == "json_object") {
       out->json_object = true;
     } else if (*type == "json_schema") {
-      return ApiError::invalid("response_format json_schema is not supported; use {\"type\": \"json_object\"}",
-                               "response_format.type");
+      return ApiError::invalid(
+          "response_format json_schema is not supported; use {\"type\": \"json_object\"}",
+          "response_format.type");
     } else if (*type != "text") {
-      return ApiError::invalid("response_format.type must be \"text\" or \"json_object\"", "response_format.type");
+      return ApiError::invalid("response_format.type must be \"text\" or \"json_object\"",
+                               "response_format.type");
     }
   }
   if (const Json* kwargs = r.get("chat_template_kwargs")) {
@@ -463,7 +484,8 @@ std::optional<ApiError> parse_completion_request(std::string_view body_text, con
   const Json* p = prompt;
   if (p->is_array() && !p->empty() && (p->front().is_string() || p->front().is_array())) {
     if (p->size() != 1) {
-      return ApiError::invalid("prompt: send one prompt per request (this server returns one choice)", "prompt");
+      return ApiError::invalid("prompt: send one prompt per request (this server returns one choice)",
+                               "prompt");
     }
     p = &p->front();
   }
@@ -477,8 +499,10 @@ std::optional<ApiError> parse_completion_request(std::string_view body_text, con
   out->prompt_is_ids = true;
   for (size_t i = 0; i < p->size(); ++i) {
     const Json& id = (*p)[i];
-    if (!id.is_number_integer() || id.get<int64_t>() < 0 || id.get<int64_t>() > std::numeric_limits<int32_t>::max()) {
-      return ApiError::invalid(fmt::format("prompt[{}] must be a token id (a non-negative integer)", i), "prompt");
+    if (!id.is_number_integer() || id.get<int64_t>() < 0 ||
+        id.get<int64_t>() > std::numeric_limits<int32_t>::max()) {
+      return ApiError::invalid(fmt::format("prompt[{}] must be a token id (a non-negative integer)", i),
+                               "prompt");
     }
     out->prompt_ids.push_back(static_cast<int32_t>(id.get<int64_t>()));
   }

@@ -19,7 +19,7 @@
 namespace sinan::api {
 
 struct RequestLimits {
-  int max_nesting = 64;          // JSON arrays/objects inside each other
+  int max_nesting = 64;  // JSON arrays/objects inside each other
   size_t max_stop_strings = 16;
   size_t max_stop_bytes = 1024;  // per stop string
   int max_top_logprobs = 20;
@@ -61,7 +61,8 @@ struct CompletionRequest {
 };
 
 // Each returns nullopt and fills *out, or returns the error.
-std::optional<ApiError> parse_chat_request(std::string_view body, const RequestLimits& limits, ChatRequest* out);
+std::optional<ApiError> parse_chat_request(std::string_view body, const RequestLimits& limits,
+                                           ChatRequest* out);
 std::optional<ApiError> parse_completion_request(std::string_view body, const RequestLimits& limits,
                                                  CompletionRequest* out);
 

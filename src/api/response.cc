@@ -10,7 +10,9 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 // Log-probabilities of masked tokens are -infinity, which JSON cannot hold; OpenAI reports -9999 there.
-double finite_logprob(float lp) { return std::isfinite(lp) ? static_cast<double>(lp) : -9999.0; }
+double finite_logprob(float lp) {
+  return std::isfinite(lp) ? static_cast<double>(lp) : -9999.0;
+}
 
 Json bytes_json(const std::string& bytes) {
   Json out = Json::array();
@@ -32,9 +34,12 @@ std::string valid_utf8(const std::string& bytes) {
 
 const char* finish_reason_text(FinishReason reason) {
   switch (reason) {
-    case FinishReason::kStop: return "stop";
-    case FinishReason::kLength: return "length";
-    case FinishReason::kCancelled: return "cancelled";
+    case FinishReason::kStop:
+      return "stop";
+    case FinishReason::kLength:
+      return "length";
+    case FinishReason::kCancelled:
+      return "cancelled";
   }
   return "stop";
 }
@@ -55,7 +60,9 @@ Json usage_json(const Usage& u) {
   return out;
 }
 
-std::string sse_event(const Json& data) { return "data: " + dump_json(data) + "\n\n"; }
+std::string sse_event(const Json& data) {
+  return "data: " + dump_json(data) + "\n\n";
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // Chat
@@ -70,11 +77,13 @@ ChatAssembler::Delta ChatAssembler::process(const StreamEvent& event) {
   if (options_.logprobs) {
     for (const SampledToken& t : event.tokens) {
       const std::string& bytes = raw_bytes(*token_bytes_, t.token);
-      Json entry = {{"token", valid_utf8(bytes)}, {"logprob", finite_logprob(t.logprob)}, {"bytes", bytes_json(bytes)}};
+      Json entry = {
+          {"token", valid_utf8(bytes)}, {"logprob", finite_logprob(t.logprob)}, {"bytes", bytes_json(bytes)}};
       Json top = Json::array();
       for (const TokenLogprob& alt : t.top) {
         const std::string& alt_bytes = raw_bytes(*token_bytes_, alt.token);
-        top.push_back({{"token", valid_utf8(alt_bytes)}, {"logprob", finite_logprob(alt.logprob)},
+        top.push_back({{"token", valid_utf8(alt_bytes)},
+                       {"logprob", finite_logprob(alt.logprob)},
                        {"bytes", bytes_json(alt_bytes)}});
       }
       entry["top_logprobs"] = std::move(top);
@@ -183,8 +192,8 @@ Json ChatAssembler::completion() const {
 // ---------------------------------------------------------------------------------------------------------
 // Completions
 
-CompletionAssembler::CompletionAssembler(ResponseInfo info, bool logprobs, bool include_usage, std::string echo,
-                                         const std::vector<std::string>* token_bytes)
+CompletionAssembler::CompletionAssembler(ResponseInfo info, bool logprobs, bool include_usage,
+                                         std::string echo, const std::vector<std::string>* token_bytes)
     : info_(std::move(info)),
       logprobs_wanted_(logprobs),
       include_usage_(include_usage),
@@ -197,14 +206,16 @@ void CompletionAssembler::append_logprobs(const StreamEvent& event, Logprobs* ou
     out->tokens.push_back(text);
     out->token_logprobs.push_back(finite_logprob(t.logprob));
     Json top = Json::object();
-    for (const TokenLogprob& alt : t.top) top[token_text(*token_bytes_, alt.token)] = finite_logprob(alt.logprob);
+    for (const TokenLogprob& alt : t.top)
+      top[token_text(*token_bytes_, alt.token)] = finite_logprob(alt.logprob);
     out->top_logprobs.push_back(std::move(top));
     out->text_offset.push_back(*offset);
     *offset += text.size();
   }
 }
 
-Json CompletionAssembler::choice(const std::string& text, const Logprobs* logprobs, const char* finish) const {
+Json CompletionAssembler::choice(const std::string& text, const Logprobs* logprobs,
+                                 const char* finish) const {
   Json c;
   c["text"] = text;
   c["index"] = 0;

@@ -6,8 +6,9 @@
 //              "choices": [{"index": 0, "message": {"role": "assistant", "content", "reasoning_content",
 //              "tool_calls"}, "logprobs", "finish_reason"}], "usage"}
 //   streamed  "chat.completion.chunk" objects: {"role": "assistant", "content": ""} first, then deltas of
-//             "reasoning_content" (DeepSeek's field) and "content", "tool_calls" at the end, a last chunk with
-//             finish_reason, a usage chunk with empty choices if stream_options.include_usage, then [DONE].
+//             "reasoning_content" (DeepSeek's field) and "content", "tool_calls" at the end, a last chunk
+//             with finish_reason, a usage chunk with empty choices if stream_options.include_usage, then
+//             [DONE].
 //   usage     prompt_tokens, completion_tokens, total_tokens, prompt_tokens_details.cached_tokens,
 //             completion_tokens_details.reasoning_tokens, and DeepSeek's prompt_cache_hit_tokens /
 //             prompt_cache_miss_tokens.
@@ -45,7 +46,7 @@ class ChatAssembler {
     bool reasoning_model = false;  // report reasoning_content (DeepSeek-R1 style models)
     bool tools = false;            // parse tool calls out of the answer
     bool logprobs = false;
-    bool include_usage = false;    // streaming: a usage chunk before [DONE]
+    bool include_usage = false;  // streaming: a usage chunk before [DONE]
   };
   ChatAssembler(ResponseInfo info, Options options, const std::vector<std::string>* token_bytes);
 
@@ -98,8 +99,10 @@ class CompletionAssembler {
 
  private:
   struct Logprobs {
-    nlohmann::ordered_json tokens = nlohmann::ordered_json::array(), token_logprobs = nlohmann::ordered_json::array(),
-                           top_logprobs = nlohmann::ordered_json::array(), text_offset = nlohmann::ordered_json::array();
+    nlohmann::ordered_json tokens = nlohmann::ordered_json::array(),
+                           token_logprobs = nlohmann::ordered_json::array(),
+                           top_logprobs = nlohmann::ordered_json::array(),
+                           text_offset = nlohmann::ordered_json::array();
   };
   void append_logprobs(const StreamEvent& event, Logprobs* out, size_t* offset) const;
   nlohmann::ordered_json choice(const std::string& text, const Logprobs* logprobs, const char* finish) const;

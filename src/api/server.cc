@@ -28,7 +28,8 @@ ApiError submit_error(const Submitted& s, bool chat) {
       ApiError e{429, s.message, "", "rate_limit_error", "rate_limit_exceeded"};
       return e;
     }
-    case SubmitError::kShuttingDown: return ApiError{503, s.message, "", "server_error", "unavailable"};
+    case SubmitError::kShuttingDown:
+      return ApiError{503, s.message, "", "server_error", "unavailable"};
     default: {
       ApiError e = ApiError::invalid(s.message, chat ? "messages" : "prompt");
       if (s.message.find("too long") != std::string::npos) e.code = "context_length_exceeded";
@@ -38,7 +39,8 @@ ApiError submit_error(const Submitted& s, bool chat) {
 }
 
 const char* route_label(const std::string& path) {
-  static const char* kRoutes[] = {"/v1/chat/completions", "/v1/completions", "/v1/models", "/health", "/metrics"};
+  static const char* kRoutes[] = {"/v1/chat/completions", "/v1/completions", "/v1/models", "/health",
+                                  "/metrics"};
   for (const char* r : kRoutes) {
     if (path == r) return r;
   }
@@ -49,7 +51,8 @@ const char* route_label(const std::string& path) {
 // The method each known route answers, for 405 replies.
 const char* allowed_method(const std::string& path) {
   if (path == "/v1/chat/completions" || path == "/v1/completions") return "POST";
-  if (path == "/v1/models" || path == "/health" || path == "/metrics" || path.rfind("/v1/models/", 0) == 0) return "GET";
+  if (path == "/v1/models" || path == "/health" || path == "/metrics" || path.rfind("/v1/models/", 0) == 0)
+    return "GET";
   return nullptr;
 }
 
@@ -121,9 +124,12 @@ struct ApiServer::Generation {
 
 ApiServer::ApiServer(Engine& engine, ServerOptions options)
     : engine_(engine), options_(std::move(options)), http_(std::make_unique<httplib::Server>()) {
-  created_ = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  created_ =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   id_nonce_ = mix64(static_cast<uint64_t>(std::random_device{}()) << 32 ^ static_cast<uint64_t>(created_));
-  fingerprint_ = fmt::format("sinan-0.1.0-{:08x}", static_cast<uint32_t>(mix64(std::hash<std::string>{}(options_.model_id))));
+  fingerprint_ = fmt::format("sinan-0.1.0-{:08x}",
+                             static_cast<uint32_t>(mix64(std::hash<std::string>{}(options_.model_id))));
   const EngineOptions& eo = engine_.options();
   const int threads = options_.http_threads > 0
                           ? options_.http_threads
@@ -144,7 +150,8 @@ ApiServer::ApiServer(Engine& engine, ServerOptions options)
                     constant_time_equal(auth.substr(kBearer.size()), options_.api_key);
     if (ok) return httplib::Server::HandlerResponse::Unhandled;
     ApiError e{401,
-               auth.empty() ? "no API key: send the header Authorization: Bearer <key>" : "incorrect API key provided",
+               auth.empty() ? "no API key: send the header Authorization: Bearer <key>"
+                            : "incorrect API key provided",
                "", "invalid_request_error", "invalid_api_key"};
     write_error(res, e);
     res.set_header("WWW-Authenticate", "Bearer");
@@ -153,28 +160,28 @@ ApiServer::ApiServer(Engine& engine, ServerOptions options)
   });
 
   // Errors httplib produces itself (no route, bad framing, body too large) get OpenAI-style bodies too.
-  http_->set_error_handler(httplib::Server::HandlerWithResponse([this](const httplib::Request& req,
-                                                                          httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    ApiError e;
-    e.status = res.status;
-    if (res.status == 404 && allowed_method(req.path) != nullptr) {
-      e.status = 405;
-      e.message = fmt::format("{} needs {}, not {}", req.path, allowed_method(req.path), req.method);
-      res.set_header("Allow", allowed_method(req.path));
-    } else if (res.status == 404) {
-      e.message = fmt::format("no such route: {} {}", req.method, req.path);
-      e.code = "not_found";
-    } else if (res.status == 413) {
-      e.message = fmt::format("the request body is larger than {} bytes", options_.max_body_bytes);
-    } else {
-      e.message = fmt::format("the request could not be handled (HTTP {})", res.status);
-      if (res.status >= 500) e.type = "server_error";
-    }
-    res.status = e.status;
-    res.set_content(error_text(e), "application/json");
-    return httplib::Server::HandlerResponse::Handled;
-  }));
+  http_->set_error_handler(
+      httplib::Server::HandlerWithResponse([this](const httplib::Request& req, httplib::Response& res) {
+        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        ApiError e;
+        e.status = res.status;
+        if (res.status == 404 && allowed_method(req.path) != nullptr) {
+          e.status = 405;
+          e.message = fmt::format("{} needs {}, not {}", req.path, allowed_method(req.path), req.method);
+          res.set_header("Allow", allowed_method(req.path));
+        } else if (res.status == 404) {
+          e.message = fmt::format("no such route: {} {}", req.method, req.path);
+          e.code = "not_found";
+        } else if (res.status == 413) {
+          e.message = fmt::format("the request body is larger than {} bytes", options_.max_body_bytes);
+        } else {
+          e.message = fmt::format("the request could not be handled (HTTP {})", res.status);
+          if (res.status >= 500) e.type = "server_error";
+        }
+        res.status = e.status;
+        res.set_content(error_text(e), "application/json");
+        return httplib::Server::HandlerResponse::Handled;
+      }));
 
   http_->set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
     std::string what = "unknown error";
@@ -192,13 +199,11 @@ ApiServer::ApiServer(Engine& engine, ServerOptions options)
   });
 
   http_->Post("/v1/chat/completions",
-              [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
-                handle_generation(req, res, reader, true);
-              });
+              [this](const httplib::Request& req, httplib::Response& res,
+                     const httplib::ContentReader& reader) { handle_generation(req, res, reader, true); });
   http_->Post("/v1/completions",
-              [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
-                handle_generation(req, res, reader, false);
-              });
+              [this](const httplib::Request& req, httplib::Response& res,
+                     const httplib::ContentReader& reader) { handle_generation(req, res, reader, false); });
   auto model_json = [this] {
     const EngineOptions& eo = engine_.options();
     return Json{{"id", options_.model_id},
@@ -209,12 +214,14 @@ ApiServer::ApiServer(Engine& engine, ServerOptions options)
                 {"max_parallel", eo.n_slots}};
   };
   http_->Get("/v1/models", [model_json](const httplib::Request&, httplib::Response& res) {
-    res.set_content(dump_json(Json{{"object", "list"}, {"data", Json::array({model_json()})}}), "application/json");
+    res.set_content(dump_json(Json{{"object", "list"}, {"data", Json::array({model_json()})}}),
+                    "application/json");
   });
   http_->Get("/v1/models/(.+)", [this, model_json](const httplib::Request& req, httplib::Response& res) {
     if (req.matches[1] != options_.model_id) {
-      write_error(res, ApiError{404, fmt::format("model \"{}\" is not served here; this server serves \"{}\"",
-                                                 std::string(req.matches[1]), options_.model_id),
+      write_error(res, ApiError{404,
+                                fmt::format("model \"{}\" is not served here; this server serves \"{}\"",
+                                            std::string(req.matches[1]), options_.model_id),
                                 "model", "invalid_request_error", "model_not_found"});
       return;
     }
@@ -229,7 +236,9 @@ ApiServer::ApiServer(Engine& engine, ServerOptions options)
   });
 }
 
-ApiServer::~ApiServer() { stop(); }
+ApiServer::~ApiServer() {
+  stop();
+}
 
 Status ApiServer::bind() {
   // httplib writes without MSG_NOSIGNAL: a client that hangs up mid-stream must not kill the process.
@@ -247,7 +256,9 @@ Status ApiServer::bind() {
   return Status();
 }
 
-void ApiServer::serve() { http_->listen_after_bind(); }
+void ApiServer::serve() {
+  http_->listen_after_bind();
+}
 
 void ApiServer::stop() {
   if (http_) http_->stop();
@@ -258,8 +269,8 @@ std::string ApiServer::new_id(const char* prefix) {
   return fmt::format("{}-{:016x}{:08x}", prefix, mix64(id_nonce_ ^ n), static_cast<uint32_t>(n));
 }
 
-bool ApiServer::read_body(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader,
-                          std::string* body) {
+bool ApiServer::read_body(const httplib::Request& req, httplib::Response& res,
+                          const httplib::ContentReader& reader, std::string* body) {
   bool too_large = false;
   const bool ok = reader([&](const char* data, size_t n) {
     if (body->size() + n > options_.max_body_bytes) {
@@ -270,7 +281,8 @@ bool ApiServer::read_body(const httplib::Request& req, httplib::Response& res, c
     return true;
   });
   if (too_large || res.status == 413) {
-    write_error(res, ApiError{413, fmt::format("the request body is larger than {} bytes", options_.max_body_bytes)});
+    write_error(
+        res, ApiError{413, fmt::format("the request body is larger than {} bytes", options_.max_body_bytes)});
     res.set_header("Connection", "close");
     return false;
   }
@@ -291,7 +303,9 @@ void ApiServer::handle_generation(const httplib::Request& req, httplib::Response
   PreparedRequest prepared;
   auto generation = std::make_shared<Generation>();
   ResponseInfo info;
-  info.created = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  info.created =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   info.model = options_.model_id;
   info.fingerprint = fingerprint_;
   if (chat) {
@@ -312,7 +326,8 @@ void ApiServer::handle_generation(const httplib::Request& req, httplib::Response
     if (auto e = prepare_completion(model, request, random_seed, &prepared)) return write_error(res, *e);
     info.id = new_id("cmpl");
     generation->completion.emplace(info, request.fields.logprobs, request.fields.include_usage,
-                                   request.echo ? prepared.prompt_text : std::string(), &engine_.token_bytes());
+                                   request.echo ? prepared.prompt_text : std::string(),
+                                   &engine_.token_bytes());
     generation->streaming = request.fields.stream;
   }
   Submitted submitted = engine_.submit(std::move(prepared.engine));

@@ -32,12 +32,13 @@ namespace sinan::api {
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
-  int port = 8080;               // 0: any free port (see ApiServer::port())
-  std::string api_key;           // empty: no authentication
+  int port = 8080;      // 0: any free port (see ApiServer::port())
+  std::string api_key;  // empty: no authentication
   size_t max_body_bytes = 8u << 20;
-  int http_threads = 0;          // 0: enough for every slot and queue place, plus some
-  std::string model_id;          // the name /v1/models reports and responses carry
-  int stream_interval_ms = 20;   // a stream writes at most this often (tokens in between go together); 0: each token
+  int http_threads = 0;  // 0: enough for every slot and queue place, plus some
+  std::string model_id;  // the name /v1/models reports and responses carry
+  int stream_interval_ms =
+      20;  // a stream writes at most this often (tokens in between go together); 0: each token
   RequestLimits limits;
 };
 
@@ -55,8 +56,8 @@ class ApiServer {
 
  private:
   struct Generation;
-  void handle_generation(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader,
-                         bool chat);
+  void handle_generation(const httplib::Request& req, httplib::Response& res,
+                         const httplib::ContentReader& reader, bool chat);
   bool read_body(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader,
                  std::string* body);
   void respond(const std::shared_ptr<Generation>& generation, httplib::Response& res);

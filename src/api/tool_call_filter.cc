@@ -8,7 +8,9 @@ namespace {
 // A tool-call section starts with either marker (tool_calls.h accepts a section opening on a single call).
 constexpr std::string_view kMarkers[] = {"<｜tool▁calls▁begin｜>", "<｜tool▁call▁begin｜>"};
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
 }  // namespace
 
@@ -62,7 +64,7 @@ ToolCallFilter::End ToolCallFilter::finish() {
     return end;
   }
   end.calls = std::move(parsed.calls);
-  end.content = std::move(parsed.content);  // text after the section
+  end.content = std::move(parsed.content);                            // text after the section
   if (shown_ && !end.content.empty()) end.content.insert(0, "\n\n");  // as parse_tool_calls joins the two
   return end;
 }

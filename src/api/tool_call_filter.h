@@ -19,7 +19,8 @@ class ToolCallFilter {
   // Answer text in; text safe to show now out.
   std::string push(std::string_view content);
   struct End {
-    std::string content;  // text still to show (held-back text, or a rejected section, or text after the calls)
+    std::string
+        content;  // text still to show (held-back text, or a rejected section, or text after the calls)
     std::vector<chat::ToolCall> calls;
     std::string error;  // why a section was rejected
   };

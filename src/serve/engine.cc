@@ -14,9 +14,13 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double seconds_between(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+double seconds_between(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
 
-int64_t blocks_for(int64_t tokens, int64_t block_tokens) { return (tokens + block_tokens - 1) / block_tokens; }
+int64_t blocks_for(int64_t tokens, int64_t block_tokens) {
+  return (tokens + block_tokens - 1) / block_tokens;
+}
 
 }  // namespace
 
@@ -58,8 +62,8 @@ Result<std::unique_ptr<Engine>> Engine::create(const ChatModel& model, const Eng
   if (options.context_tokens < 2) return Status::error("--ctx-size must be at least 2");
   if (options.kv_tokens == 0) options.kv_tokens = options.context_tokens * options.n_slots;
   if (options.kv_tokens < options.context_tokens) {
-    return Status::errorf("--kv-tokens ({}) must hold at least one whole context (--ctx-size {})", options.kv_tokens,
-                          options.context_tokens);
+    return Status::errorf("--kv-tokens ({}) must hold at least one whole context (--ctx-size {})",
+                          options.kv_tokens, options.context_tokens);
   }
   if (options.kv_block_tokens < 1) return Status::error("the KV block size must be positive");
   SchedulerOptions so;
@@ -88,7 +92,8 @@ Engine::Engine(const ChatModel& model, const EngineOptions& options, std::unique
   vocab_ = model.model->config().vocab_size;
   const int32_t n_tokens = model.tokenizer->n_vocab();
   token_bytes_.reserve(static_cast<size_t>(n_tokens));
-  for (int32_t id = 0; id < n_tokens; ++id) token_bytes_.emplace_back(model.tokenizer->decode_bytes({&id, 1}));
+  for (int32_t id = 0; id < n_tokens; ++id)
+    token_bytes_.emplace_back(model.tokenizer->decode_bytes({&id, 1}));
   slots_.resize(static_cast<size_t>(options.n_slots));
   logits_.resize(static_cast<size_t>(options.n_slots * vocab_));
   batch_.tokens.reserve(static_cast<size_t>(options.step_tokens));
@@ -103,7 +108,9 @@ Engine::Engine(const ChatModel& model, const EngineOptions& options, std::unique
   thread_ = std::thread([this] { run(); });
 }
 
-Engine::~Engine() { stop(); }
+Engine::~Engine() {
+  stop();
+}
 
 void Engine::stop() {
   {
@@ -114,7 +121,9 @@ void Engine::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void Engine::wake() { wake_.notify_all(); }
+void Engine::wake() {
+  wake_.notify_all();
+}
 
 Submitted Engine::submit(EngineRequest request) {
   Submitted out;
@@ -133,10 +142,11 @@ Submitted Engine::submit(EngineRequest request) {
     }
   }
   if (n >= context) {
-    return refuse(SubmitError::kInvalid,
-                  fmt::format("the prompt has {} tokens but the context holds {} (prompt and completion together), "
-                              "so it is {} tokens too long; shorten it, or start the server with a larger --ctx-size",
-                              n, context, n - context + 1));
+    return refuse(
+        SubmitError::kInvalid,
+        fmt::format("the prompt has {} tokens but the context holds {} (prompt and completion together), "
+                    "so it is {} tokens too long; shorten it, or start the server with a larger --ctx-size",
+                    n, context, n - context + 1));
   }
   if (request.max_tokens == 0 || request.max_tokens < -1) {
     return refuse(SubmitError::kInvalid, "max_tokens must be at least 1");
@@ -145,10 +155,11 @@ Submitted Engine::submit(EngineRequest request) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_) return refuse(SubmitError::kShuttingDown, "the server is shutting down");
     if (in_system_.load() >= options_.n_slots + options_.max_queue) {
-      return refuse(SubmitError::kQueueFull,
-                    fmt::format("the server is busy ({} requests running or waiting, the most it takes); retry "
-                                "shortly",
-                                in_system_.load()));
+      return refuse(
+          SubmitError::kQueueFull,
+          fmt::format("the server is busy ({} requests running or waiting, the most it takes); retry "
+                      "shortly",
+                      in_system_.load()));
     }
     Pending p;
     p.id = next_id_++;
@@ -167,8 +178,9 @@ void Engine::run() {
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait_for(lock, std::chrono::milliseconds(200),
-                     [&] { return stopping_ || !incoming_.empty() || scheduler_.active() > 0 || !waiting_.empty(); });
+      wake_.wait_for(lock, std::chrono::milliseconds(200), [&] {
+        return stopping_ || !incoming_.empty() || scheduler_.active() > 0 || !waiting_.empty();
+      });
       if (stopping_) break;
       take_incoming();
     }
@@ -245,8 +257,9 @@ void Engine::admit() {
     SINAN_CHECK(p.id == *next);
     const auto& prompt = p.request.prompt;
     const auto n = static_cast<int64_t>(prompt.size());
-    const int64_t max_total = p.request.max_tokens < 0 ? options_.context_tokens
-                                                       : std::min(options_.context_tokens, n + p.request.max_tokens);
+    const int64_t max_total = p.request.max_tokens < 0
+                                  ? options_.context_tokens
+                                  : std::min(options_.context_tokens, n + p.request.max_tokens);
     // Reuse whole cached blocks, but leave the last prompt token to compute: its logits give the first token.
     std::vector<int32_t> shared;
     if (options_.prefix_cache) shared = prefix_cache_.lookup(prompt, n - 1);
@@ -289,7 +302,8 @@ bool Engine::ensure_free_blocks(const std::vector<Scheduler::Work>& plan) {
   int64_t needed = 0;
   for (const auto& w : plan) {
     const auto have = static_cast<int64_t>(cache.block_table(w.slot).size());
-    needed += std::max<int64_t>(0, blocks_for(w.first_position + w.n_tokens, options_.kv_block_tokens) - have);
+    needed +=
+        std::max<int64_t>(0, blocks_for(w.first_position + w.n_tokens, options_.kv_block_tokens) - have);
   }
   // Evicting sorts the whole index, so free a few dozen blocks beyond the need at once.
   if (cache.free_blocks() < needed) prefix_cache_.evict(cache, needed + 32);
@@ -309,7 +323,8 @@ void Engine::step() {
     const Active& a = *slots_[w.slot];
     for (int64_t i = 0; i < w.n_tokens; ++i) {
       const int64_t position = w.first_position + i;
-      batch_.add(a.tokens[position], w.slot, static_cast<int32_t>(position), w.wants_logits && i + 1 == w.n_tokens);
+      batch_.add(a.tokens[position], w.slot, static_cast<int32_t>(position),
+                 w.wants_logits && i + 1 == w.n_tokens);
     }
   }
   const auto start = Clock::now();
@@ -342,8 +357,9 @@ void Engine::index_blocks(int slot) {
   if (full <= a.indexed_blocks) return;
   PagedKvCache& cache = context_->mutable_cache();
   const auto table = cache.block_table(slot);
-  prefix_cache_.insert(std::span<const int32_t>(a.tokens.data(), static_cast<size_t>(full * options_.kv_block_tokens)),
-                       table.subspan(0, static_cast<size_t>(full)), cache);
+  prefix_cache_.insert(
+      std::span<const int32_t>(a.tokens.data(), static_cast<size_t>(full * options_.kv_block_tokens)),
+      table.subspan(0, static_cast<size_t>(full)), cache);
   a.indexed_blocks = full;
 }
 
@@ -463,7 +479,8 @@ void Engine::publish_metrics(int64_t batch_tokens, int64_t batch_sequences, doub
     while (rate_window_.size() > 2 && now - rate_window_.front().first > 5.0) rate_window_.pop_front();
     const double span = rate_window_.back().first - rate_window_.front().first;
     m.generated_tokens_per_second =
-        span > 0.5 ? static_cast<double>(rate_window_.back().second - rate_window_.front().second) / span : 0.0;
+        span > 0.5 ? static_cast<double>(rate_window_.back().second - rate_window_.front().second) / span
+                   : 0.0;
     m.queue_depth = static_cast<int64_t>(waiting_.size());
     m.active_requests = scheduler_.active();
     m.kv_blocks_used = cache.total_blocks() - cache.free_blocks();

@@ -37,12 +37,12 @@
 namespace sinan {
 
 struct EngineOptions {
-  int n_slots = 4;               // requests generating at once (--parallel)
+  int n_slots = 4;                // requests generating at once (--parallel)
   int64_t context_tokens = 4096;  // per request: prompt + completion (--ctx-size)
-  int64_t kv_tokens = 0;         // the whole KV cache; 0: n_slots * context_tokens
-  int64_t step_tokens = 256;     // tokens per forward pass (--batch-tokens)
-  int64_t max_queue = 64;        // requests waiting beyond the slots (--max-queue)
-  int n_threads = 0;             // 0: one per core
+  int64_t kv_tokens = 0;          // the whole KV cache; 0: n_slots * context_tokens
+  int64_t step_tokens = 256;      // tokens per forward pass (--batch-tokens)
+  int64_t max_queue = 64;         // requests waiting beyond the slots (--max-queue)
+  int n_threads = 0;              // 0: one per core
   int64_t kv_block_tokens = 16;
   bool prefix_cache = true;
 };
@@ -83,7 +83,8 @@ class Engine {
   };
   struct Active;
 
-  Engine(const ChatModel& model, const EngineOptions& options, std::unique_ptr<Context> context, Scheduler scheduler);
+  Engine(const ChatModel& model, const EngineOptions& options, std::unique_ptr<Context> context,
+         Scheduler scheduler);
   void run();
   void take_incoming();
   void drop_cancelled();
@@ -118,9 +119,9 @@ class Engine {
   std::vector<std::unique_ptr<Active>> slots_;
   std::deque<Pending> waiting_;  // in scheduler queue order
   Batch batch_;
-  std::vector<float> logits_;  // [n_slots, vocab]
+  std::vector<float> logits_;                           // [n_slots, vocab]
   std::deque<std::pair<double, int64_t>> rate_window_;  // (time, generated tokens) for tokens/s
-  int64_t evictable_ = 0;  // blocks only the prefix cache holds, as last counted
+  int64_t evictable_ = 0;                               // blocks only the prefix cache holds, as last counted
   double evictable_counted_at_ = 0;
 
   MetricsBox metrics_;

@@ -6,9 +6,15 @@
 namespace sinan {
 namespace {
 
-bool is_whitespace(uint8_t c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-bool is_digit(uint8_t c) { return c >= '0' && c <= '9'; }
-bool is_hex(uint8_t c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+bool is_whitespace(uint8_t c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+bool is_digit(uint8_t c) {
+  return c >= '0' && c <= '9';
+}
+bool is_hex(uint8_t c) {
+  return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
 
 }  // namespace
 
@@ -19,7 +25,9 @@ bool JsonPrefixValidator::feed(std::string_view bytes) {
   return true;
 }
 
-void JsonPrefixValidator::end_value() { mode_ = depth_ == 0 ? Mode::kDone : Mode::kAfterValue; }
+void JsonPrefixValidator::end_value() {
+  mode_ = depth_ == 0 ? Mode::kDone : Mode::kAfterValue;
+}
 
 bool JsonPrefixValidator::start_value(uint8_t c) {
   switch (c) {
@@ -29,12 +37,30 @@ bool JsonPrefixValidator::start_value(uint8_t c) {
       stack_[depth_++] = static_cast<char>(c);
       mode_ = c == '{' ? Mode::kKeyOrEnd : Mode::kValueOrEnd;
       return true;
-    case '"': mode_ = Mode::kValueString; return true;
-    case '-': mode_ = Mode::kNumMinus; return true;
-    case '0': mode_ = Mode::kNumZero; return true;
-    case 't': literal_ = "rue"; literal_left_ = 3; mode_ = Mode::kLiteral; return true;
-    case 'f': literal_ = "alse"; literal_left_ = 4; mode_ = Mode::kLiteral; return true;
-    case 'n': literal_ = "ull"; literal_left_ = 3; mode_ = Mode::kLiteral; return true;
+    case '"':
+      mode_ = Mode::kValueString;
+      return true;
+    case '-':
+      mode_ = Mode::kNumMinus;
+      return true;
+    case '0':
+      mode_ = Mode::kNumZero;
+      return true;
+    case 't':
+      literal_ = "rue";
+      literal_left_ = 3;
+      mode_ = Mode::kLiteral;
+      return true;
+    case 'f':
+      literal_ = "alse";
+      literal_left_ = 4;
+      mode_ = Mode::kLiteral;
+      return true;
+    case 'n':
+      literal_ = "ull";
+      literal_left_ = 3;
+      mode_ = Mode::kLiteral;
+      return true;
     default:
       if (c >= '1' && c <= '9') {
         mode_ = Mode::kNumInt;
@@ -54,7 +80,8 @@ bool JsonPrefixValidator::feed_byte(uint8_t c) {
         hex_left_ = 4;
         return true;
       }
-      if (c != '"' && c != '\\' && c != '/' && c != 'b' && c != 'f' && c != 'n' && c != 'r' && c != 't') return fail();
+      if (c != '"' && c != '\\' && c != '/' && c != 'b' && c != 'f' && c != 'n' && c != 'r' && c != 't')
+        return fail();
       escape_ = Escape::kNone;
       return true;
     }
@@ -82,9 +109,12 @@ bool JsonPrefixValidator::feed_byte(uint8_t c) {
   // structure below.
   switch (mode_) {
     case Mode::kNumMinus:
-      if (c == '0') mode_ = Mode::kNumZero;
-      else if (is_digit(c)) mode_ = Mode::kNumInt;
-      else return fail();
+      if (c == '0')
+        mode_ = Mode::kNumZero;
+      else if (is_digit(c))
+        mode_ = Mode::kNumInt;
+      else
+        return fail();
       digits_ = 1;
       return true;
     case Mode::kNumZero:
@@ -134,9 +164,11 @@ bool JsonPrefixValidator::feed_byte(uint8_t c) {
       ++literal_;
       if (--literal_left_ == 0) end_value();
       return true;
-    default: break;
+    default:
+      break;
   }
-  if (mode_ == Mode::kDone) return fail();  // a number was the last thing (cannot happen: top level is an object)
+  if (mode_ == Mode::kDone)
+    return fail();  // a number was the last thing (cannot happen: top level is an object)
 
   if (is_whitespace(c)) {
     if (++whitespace_run_ > kMaxWhitespaceRun) return fail();
@@ -171,7 +203,8 @@ bool JsonPrefixValidator::feed_byte(uint8_t c) {
         return true;
       }
       return start_value(c);
-    case Mode::kValue: return start_value(c);
+    case Mode::kValue:
+      return start_value(c);
     case Mode::kAfterValue: {
       const char open = stack_[depth_ - 1];
       if (c == ',') {
@@ -185,33 +218,44 @@ bool JsonPrefixValidator::feed_byte(uint8_t c) {
       }
       return fail();
     }
-    default: return fail();
+    default:
+      return fail();
   }
 }
 
 int JsonPrefixValidator::closing_length() const {
   const int escape = escape_ == Escape::kBackslash ? 1 : escape_ == Escape::kUnicode ? hex_left_ : 0;
   switch (mode_) {
-    case Mode::kStart: return 2;  // {}
+    case Mode::kStart:
+      return 2;  // {}
     case Mode::kKeyOrEnd:
     case Mode::kValueOrEnd:
     case Mode::kAfterValue:
     case Mode::kNumZero:
     case Mode::kNumInt:
     case Mode::kNumFrac:
-    case Mode::kNumExpDigits: return depth_;
-    case Mode::kKey: return 4 + depth_;                // "":0
-    case Mode::kKeyString: return escape + 3 + depth_;  // ":0
-    case Mode::kColon: return 2 + depth_;               // :0
+    case Mode::kNumExpDigits:
+      return depth_;
+    case Mode::kKey:
+      return 4 + depth_;  // "":0
+    case Mode::kKeyString:
+      return escape + 3 + depth_;  // ":0
+    case Mode::kColon:
+      return 2 + depth_;  // :0
     case Mode::kValue:
     case Mode::kNumMinus:
     case Mode::kNumDot:
     case Mode::kNumExp:
-    case Mode::kNumExpSign: return 1 + depth_;  // one digit
-    case Mode::kValueString: return escape + 1 + depth_;
-    case Mode::kLiteral: return literal_left_ + depth_;
-    case Mode::kDone: return 0;
-    case Mode::kFailed: break;
+    case Mode::kNumExpSign:
+      return 1 + depth_;  // one digit
+    case Mode::kValueString:
+      return escape + 1 + depth_;
+    case Mode::kLiteral:
+      return literal_left_ + depth_;
+    case Mode::kDone:
+      return 0;
+    case Mode::kFailed:
+      break;
   }
   return std::numeric_limits<int>::max() / 2;
 }
@@ -221,25 +265,41 @@ std::string JsonPrefixValidator::closing_suffix() const {
   if (escape_ == Escape::kBackslash) out += 'n';
   if (escape_ == Escape::kUnicode) out.append(hex_left_, '0');
   switch (mode_) {
-    case Mode::kStart: return "{}";
-    case Mode::kKey: out += "\"\":0"; break;
-    case Mode::kKeyString: out += "\":0"; break;
-    case Mode::kColon: out += ":0"; break;
+    case Mode::kStart:
+      return "{}";
+    case Mode::kKey:
+      out += "\"\":0";
+      break;
+    case Mode::kKeyString:
+      out += "\":0";
+      break;
+    case Mode::kColon:
+      out += ":0";
+      break;
     case Mode::kValue:
     case Mode::kNumMinus:
     case Mode::kNumDot:
     case Mode::kNumExp:
-    case Mode::kNumExpSign: out += "0"; break;
-    case Mode::kValueString: out += "\""; break;
-    case Mode::kLiteral: out.append(literal_, literal_left_); break;
-    case Mode::kFailed: return "";
-    default: break;
+    case Mode::kNumExpSign:
+      out += "0";
+      break;
+    case Mode::kValueString:
+      out += "\"";
+      break;
+    case Mode::kLiteral:
+      out.append(literal_, literal_left_);
+      break;
+    case Mode::kFailed:
+      return "";
+    default:
+      break;
   }
   for (int d = depth_ - 1; d >= 0; --d) out += stack_[d] == '{' ? '}' : ']';
   return out;
 }
 
-JsonConstraint::JsonConstraint(const std::vector<std::string>* token_bytes, std::span<const int32_t> end_tokens)
+JsonConstraint::JsonConstraint(const std::vector<std::string>* token_bytes,
+                               std::span<const int32_t> end_tokens)
     : token_bytes_(token_bytes), end_tokens_(end_tokens.begin(), end_tokens.end()) {}
 
 bool JsonConstraint::is_end_token(int32_t token) const {

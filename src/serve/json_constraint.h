@@ -18,8 +18,8 @@ namespace sinan {
 
 class JsonPrefixValidator {
  public:
-  static constexpr int kMaxDepth = 64;           // deeper nesting is refused
-  static constexpr int kMaxWhitespaceRun = 16;   // whitespace bytes in a row outside strings
+  static constexpr int kMaxDepth = 64;          // deeper nesting is refused
+  static constexpr int kMaxWhitespaceRun = 16;  // whitespace bytes in a row outside strings
   // Numbers stay within double range, so every parser reads them (1e999 is valid JSON that many reject).
   static constexpr int kMaxIntegerDigits = 100;
   static constexpr int kMaxExponentDigits = 2;
@@ -39,25 +39,25 @@ class JsonPrefixValidator {
 
  private:
   enum class Mode : uint8_t {
-    kStart,             // before the top-level '{'
-    kKeyOrEnd,          // after '{': a key or '}'
-    kKey,               // after ',' in an object: a key
-    kKeyString,         // inside a key
-    kColon,             // after a key
-    kValue,             // after ':' or ',' in an array
-    kValueOrEnd,        // after '[': a value or ']'
-    kValueString,       // inside a string value
-    kAfterValue,        // after a value inside a container: ',' or the closer
-    kNumMinus,          // "-": a digit must follow
-    kNumZero,           // "0" or "-0": '.', 'e' or the end
-    kNumInt,            // integer digits
-    kNumDot,            // "1.": a digit must follow
-    kNumFrac,           // fraction digits
-    kNumExp,            // "1e": sign or digit
-    kNumExpSign,        // "1e+": a digit must follow
-    kNumExpDigits,      // exponent digits
-    kLiteral,           // inside true / false / null
-    kDone,              // the top-level object is closed
+    kStart,         // before the top-level '{'
+    kKeyOrEnd,      // after '{': a key or '}'
+    kKey,           // after ',' in an object: a key
+    kKeyString,     // inside a key
+    kColon,         // after a key
+    kValue,         // after ':' or ',' in an array
+    kValueOrEnd,    // after '[': a value or ']'
+    kValueString,   // inside a string value
+    kAfterValue,    // after a value inside a container: ',' or the closer
+    kNumMinus,      // "-": a digit must follow
+    kNumZero,       // "0" or "-0": '.', 'e' or the end
+    kNumInt,        // integer digits
+    kNumDot,        // "1.": a digit must follow
+    kNumFrac,       // fraction digits
+    kNumExp,        // "1e": sign or digit
+    kNumExpSign,    // "1e+": a digit must follow
+    kNumExpDigits,  // exponent digits
+    kLiteral,       // inside true / false / null
+    kDone,          // the top-level object is closed
     kFailed,
   };
   // Escapes inside strings, tracked apart from the mode (which says key or value).
@@ -73,8 +73,8 @@ class JsonPrefixValidator {
 
   Mode mode_ = Mode::kStart;
   Escape escape_ = Escape::kNone;
-  uint8_t hex_left_ = 0;          // \uXXXX digits still to come
-  uint8_t literal_left_ = 0;      // bytes of true/false/null still to come
+  uint8_t hex_left_ = 0;           // \uXXXX digits still to come
+  uint8_t literal_left_ = 0;       // bytes of true/false/null still to come
   const char* literal_ = nullptr;  // the rest of that literal
   uint8_t whitespace_run_ = 0;
   uint8_t digits_ = 0;  // integer or exponent digits of the current number so far

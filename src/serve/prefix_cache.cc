@@ -40,7 +40,8 @@ std::vector<int32_t> PrefixCache::lookup(std::span<const int32_t> tokens, int64_
   int32_t parent = -1;
   max_tokens = std::min<int64_t>(max_tokens, static_cast<int64_t>(tokens.size()));
   for (int64_t i = 0; (i + 1) * block_tokens_ <= max_tokens; ++i) {
-    const auto block_tokens = tokens.subspan(static_cast<size_t>(i * block_tokens_), static_cast<size_t>(block_tokens_));
+    const auto block_tokens =
+        tokens.subspan(static_cast<size_t>(i * block_tokens_), static_cast<size_t>(block_tokens_));
     const uint64_t next_key = chain_key(key, block_tokens);
     const Entry* e = find(next_key, key, parent, block_tokens);
     if (e == nullptr) break;
@@ -52,14 +53,16 @@ std::vector<int32_t> PrefixCache::lookup(std::span<const int32_t> tokens, int64_
   return blocks;
 }
 
-void PrefixCache::insert(std::span<const int32_t> tokens, std::span<const int32_t> blocks, PagedKvCache& cache) {
+void PrefixCache::insert(std::span<const int32_t> tokens, std::span<const int32_t> blocks,
+                         PagedKvCache& cache) {
   const uint64_t now = ++clock_;
   uint64_t key = kRootKey;
   int32_t parent = -1;
   for (int64_t i = 0; (i + 1) * block_tokens_ <= static_cast<int64_t>(tokens.size()) &&
                       i < static_cast<int64_t>(blocks.size());
        ++i) {
-    const auto block_tokens = tokens.subspan(static_cast<size_t>(i * block_tokens_), static_cast<size_t>(block_tokens_));
+    const auto block_tokens =
+        tokens.subspan(static_cast<size_t>(i * block_tokens_), static_cast<size_t>(block_tokens_));
     const uint64_t next_key = chain_key(key, block_tokens);
     if (entries_.count(next_key) != 0) {
       const Entry* e = find(next_key, key, parent, block_tokens);

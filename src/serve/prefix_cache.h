@@ -51,7 +51,8 @@ class PrefixCache {
     std::vector<int32_t> tokens;  // block_tokens of them
   };
   static uint64_t chain_key(uint64_t parent_key, std::span<const int32_t> tokens);
-  const Entry* find(uint64_t key, uint64_t parent_key, int32_t parent_block, std::span<const int32_t> tokens) const;
+  const Entry* find(uint64_t key, uint64_t parent_key, int32_t parent_block,
+                    std::span<const int32_t> tokens) const;
 
   int64_t block_tokens_;
   uint64_t clock_ = 0;

@@ -39,8 +39,8 @@ struct Usage {
 };
 
 struct StreamEvent {
-  std::string reasoning;  // reasoning_content delta
-  std::string content;    // content (answer) delta
+  std::string reasoning;             // reasoning_content delta
+  std::string content;               // content (answer) delta
   std::vector<SampledToken> tokens;  // tokens sampled for this event (logprobs filled if requested)
   bool finished = false;
   FinishReason finish_reason = FinishReason::kStop;

@@ -54,7 +54,8 @@ int Scheduler::active() const {
 }
 
 void Scheduler::admit(int slot, int64_t prompt_tokens, int64_t cached_tokens) {
-  SINAN_CHECK(slot >= 0 && slot < options_.n_slots && slots_[slot].state == SlotState::kFree && !queue_.empty());
+  SINAN_CHECK(slot >= 0 && slot < options_.n_slots && slots_[slot].state == SlotState::kFree &&
+              !queue_.empty());
   SINAN_CHECK(prompt_tokens > 0 && cached_tokens >= 0 && cached_tokens < prompt_tokens);
   Slot& s = slots_[slot];
   s.state = SlotState::kPrefill;

@@ -44,7 +44,7 @@ class Scheduler {
     int slot = -1;
     int64_t first_position = 0;  // tokens [first_position, first_position + n_tokens) of the sequence
     int64_t n_tokens = 0;
-    bool decode = false;       // one generated token (else a chunk of the prompt)
+    bool decode = false;        // one generated token (else a chunk of the prompt)
     bool wants_logits = false;  // a token is sampled after this work
   };
 

@@ -1,8 +1,6 @@
 // The server over real sockets, on the demo model, with raw HTTP: malformed and hostile input gets
 // OpenAI-style errors (400, 401, 404, 405, 413, 429) and never crashes or wedges it; a client that hangs up
 // cancels its request; Server-Sent Events are framed as OpenAI's clients parse them.
-#include "api/server.h"
-
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -12,6 +10,8 @@
 
 #include <random>
 #include <thread>
+
+#include "api/server.h"
 
 namespace sinan::api {
 namespace {
@@ -100,9 +100,10 @@ HttpResponse raw_request(int port, const std::string& request, bool half_close =
   return r;
 }
 
-HttpResponse request(int port, const std::string& method, const std::string& path, const std::string& body = "",
-                     const std::string& extra_headers = "") {
-  std::string req = method + " " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n" + extra_headers;
+HttpResponse request(int port, const std::string& method, const std::string& path,
+                     const std::string& body = "", const std::string& extra_headers = "") {
+  std::string req =
+      method + " " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n" + extra_headers;
   if (!body.empty() || method == "POST") {
     req += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
   }
@@ -165,7 +166,8 @@ class HttpTest : public ::testing::Test {
 };
 ChatModel* HttpTest::cm_ = nullptr;
 
-const std::string kQuestion = R"({"messages": [{"role": "user", "content": "What is 642+178?"}], "temperature": 0)";
+const std::string kQuestion =
+    R"({"messages": [{"role": "user", "content": "What is 642+178?"}], "temperature": 0)";
 
 TEST_F(HttpTest, AnswersAndDescribesItself) {
   start();
@@ -182,13 +184,15 @@ TEST_F(HttpTest, AnswersAndDescribesItself) {
   EXPECT_EQ(request(port_, "GET", "/health").body, R"({"status":"ok"})");
   r = request(port_, "GET", "/metrics");
   EXPECT_NE(r.body.find("sinan_generation_tokens_total"), std::string::npos);
-  EXPECT_NE(r.body.find("sinan_http_requests_total{route=\"/v1/chat/completions\",code=\"200\"} 1"), std::string::npos);
+  EXPECT_NE(r.body.find("sinan_http_requests_total{route=\"/v1/chat/completions\",code=\"200\"} 1"),
+            std::string::npos);
 }
 
 TEST_F(HttpTest, StreamsServerSentEventsEndingWithDone) {
   start();
-  const HttpResponse r = request(port_, "POST", "/v1/chat/completions",
-                                 kQuestion + R"(, "stream": true, "stream_options": {"include_usage": true}})");
+  const HttpResponse r =
+      request(port_, "POST", "/v1/chat/completions",
+              kQuestion + R"(, "stream": true, "stream_options": {"include_usage": true}})");
   ASSERT_EQ(r.status, 200);
   EXPECT_TRUE(r.has_header("Content-Type: text/event-stream")) << r.head;
   std::string content, reasoning;
@@ -229,17 +233,19 @@ TEST_F(HttpTest, MalformedRequestsGet400WithTheField) {
   expect_error(request(port_, "POST", "/v1/chat/completions", "{\"messages\": [}"), 400);
   expect_error(request(port_, "POST", "/v1/chat/completions", ""), 400);
   expect_error(request(port_, "POST", "/v1/chat/completions", "\xff\xfe garbage"), 400);
-  expect_error(request(port_, "POST", "/v1/chat/completions", R"({"messages": [{"role": "robot", "content": "x"}]})"),
-               400, "messages[0].role");
-  expect_error(request(port_, "POST", "/v1/chat/completions", kQuestion + R"(, "max_tokens": "ten"})"), 400, "max_tokens");
+  expect_error(
+      request(port_, "POST", "/v1/chat/completions", R"({"messages": [{"role": "robot", "content": "x"}]})"),
+      400, "messages[0].role");
+  expect_error(request(port_, "POST", "/v1/chat/completions", kQuestion + R"(, "max_tokens": "ten"})"), 400,
+               "max_tokens");
   expect_error(request(port_, "POST", "/v1/chat/completions", kQuestion + R"(, "n": 3})"), 400, "n");
   // A string with invalid UTF-8 inside valid JSON syntax.
   expect_error(request(port_, "POST", "/v1/chat/completions",
                        "{\"messages\": [{\"role\": \"user\", \"content\": \"\xc3\x28\"}]}"),
                400);
   expect_error(request(port_, "POST", "/v1/completions", R"({"prompt": [1, 99999999]})"), 400, "prompt");
-  expect_error(request(port_, "POST", "/v1/chat/completions", kQuestion + R"(, "logit_bias": {"99999": 1}})"), 400,
-               "logit_bias");
+  expect_error(request(port_, "POST", "/v1/chat/completions", kQuestion + R"(, "logit_bias": {"99999": 1}})"),
+               400, "logit_bias");
   expect_error(request(port_, "GET", "/nowhere"), 404);
   const HttpResponse wrong_method = request(port_, "GET", "/v1/chat/completions");
   expect_error(wrong_method, 405);
@@ -255,10 +261,12 @@ TEST_F(HttpTest, PromptBeyondTheContextSaysByHowMuch) {
   EngineOptions eo;
   eo.context_tokens = 32;
   start(eo);
-  const std::string long_question = R"({"messages": [{"role": "user", "content": ")" + std::string(200, '7') + R"("}]})";
+  const std::string long_question =
+      R"({"messages": [{"role": "user", "content": ")" + std::string(200, '7') + R"("}]})";
   const HttpResponse r = request(port_, "POST", "/v1/chat/completions", long_question);
   expect_error(r, 400, "messages");
-  EXPECT_NE(r.json()["error"]["message"].get<std::string>().find("tokens too long"), std::string::npos) << r.body;
+  EXPECT_NE(r.json()["error"]["message"].get<std::string>().find("tokens too long"), std::string::npos)
+      << r.body;
   EXPECT_EQ(r.json()["error"]["code"], "context_length_exceeded");
 }
 
@@ -266,11 +274,13 @@ TEST_F(HttpTest, BodiesOverTheLimitGet413) {
   ServerOptions so;
   so.max_body_bytes = 4096;
   start({}, so);
-  const std::string big = R"({"messages": [{"role": "user", "content": ")" + std::string(10000, 'x') + R"("}]})";
+  const std::string big =
+      R"({"messages": [{"role": "user", "content": ")" + std::string(10000, 'x') + R"("}]})";
   expect_error(request(port_, "POST", "/v1/chat/completions", big), 413);
   // Chunked bodies have no length up front; the limit still holds.
-  std::string chunked = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-                        "Transfer-Encoding: chunked\r\nContent-Type: application/json\r\n\r\n";
+  std::string chunked =
+      "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+      "Transfer-Encoding: chunked\r\nContent-Type: application/json\r\n\r\n";
   for (int i = 0; i < 10; ++i) chunked += "3e8\r\n" + std::string(1000, ' ') + "\r\n";
   chunked += "0\r\n\r\n";
   expect_error(raw_request(port_, chunked), 413);
@@ -288,8 +298,10 @@ TEST_F(HttpTest, ApiKeyGuardsEveryRouteButHealth) {
   expect_error(request(port_, "GET", "/v1/models", "", "Authorization: Bearer s3cret2\r\n"), 401);
   expect_error(request(port_, "GET", "/metrics", "", "Authorization: s3cret\r\n"), 401);
   EXPECT_EQ(request(port_, "GET", "/v1/models", "", "Authorization: Bearer s3cret\r\n").status, 200);
-  EXPECT_EQ(request(port_, "POST", "/v1/chat/completions", kQuestion + "}", "Authorization: Bearer s3cret\r\n").status,
-            200);
+  EXPECT_EQ(
+      request(port_, "POST", "/v1/chat/completions", kQuestion + "}", "Authorization: Bearer s3cret\r\n")
+          .status,
+      200);
   EXPECT_EQ(request(port_, "GET", "/health").status, 200);
   EXPECT_TRUE(constant_time_equal("abc", "abc"));
   EXPECT_FALSE(constant_time_equal("abc", "abd"));
@@ -302,8 +314,10 @@ int open_long_stream(int port) {
   const std::string body =
       R"({"messages": [{"role": "user", "content": "What is 642+178?"}], "stream": true, "ignore_eos": true, "max_tokens": 5000})";
   const int fd = connect_to(port);
-  send_all(fd, "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
-                   std::to_string(body.size()) + "\r\n\r\n" + body);
+  send_all(
+      fd,
+      "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+          std::to_string(body.size()) + "\r\n\r\n" + body);
   std::string seen;
   char buffer[1024];
   while (seen.find("data: ") == std::string::npos) {
@@ -340,8 +354,8 @@ TEST_F(HttpTest, AClientThatHangsUpCancelsItsRequest) {
       const std::string body =
           R"({"messages": [{"role": "user", "content": "What is 642+178?"}], "ignore_eos": true, "max_tokens": 5000})";
       fd = connect_to(port_);
-      send_all(fd, "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) +
-                       "\r\n\r\n" + body);
+      send_all(fd, "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                       std::to_string(body.size()) + "\r\n\r\n" + body);
       while (metric("sinan_requests_running") != 1) std::this_thread::sleep_for(10ms);
     }
     EXPECT_EQ(metric("sinan_requests_running"), 1);
@@ -365,7 +379,8 @@ TEST_F(HttpTest, SilentAndSlowClientsDoNotWedgeIt) {
   std::vector<int> idle;
   for (int i = 0; i < 5; ++i) {
     idle.push_back(connect_to(port_));
-    if (i % 2 == 1) send_all(idle.back(), "POST /v1/chat/completions HTTP/1.1\r\nContent-Length: 100\r\n\r\n{\"mess");
+    if (i % 2 == 1)
+      send_all(idle.back(), "POST /v1/chat/completions HTTP/1.1\r\nContent-Length: 100\r\n\r\n{\"mess");
   }
   EXPECT_EQ(request(port_, "POST", "/v1/chat/completions", kQuestion + "}").status, 200);
   EXPECT_EQ(request(port_, "GET", "/health").status, 200);
@@ -386,9 +401,14 @@ TEST_F(HttpTest, RandomlyMutatedBodiesNeverBreakIt) {
     for (int m = 0, n = 1 + static_cast<int>(rng() % 4); m < n; ++m) {
       const size_t at = rng() % body.size();
       switch (rng() % 3) {
-        case 0: body[at] = bytes[rng() % (sizeof bytes - 1)]; break;
-        case 1: body.erase(at, 1 + rng() % 5); break;
-        default: body.insert(at, 1, bytes[rng() % (sizeof bytes - 1)]);
+        case 0:
+          body[at] = bytes[rng() % (sizeof bytes - 1)];
+          break;
+        case 1:
+          body.erase(at, 1 + rng() % 5);
+          break;
+        default:
+          body.insert(at, 1, bytes[rng() % (sizeof bytes - 1)]);
       }
     }
     const char* path = i % 3 == 1 ? "/v1/completions" : "/v1/chat/completions";

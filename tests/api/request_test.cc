@@ -89,9 +89,12 @@ TEST(ChatRequest, ErrorsNameTheField) {
       {R"({"messages": [{"role": "user", "content": 5}]})", "messages[0].content", "not a number"},
       {R"({"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {}}]}]})",
        "messages[0].content[0].type", "text only"},
-      {R"({"messages": [{"role": "user", "content": "x", "tool_calls": []}]})", "messages[0].tool_calls", "assistant"},
-      {R"({"messages": [{"role": "user", "content": "x"}], "temperature": "hot"})", "temperature", "a number"},
-      {R"({"messages": [{"role": "user", "content": "x"}], "temperature": 3})", "temperature", "between 0 and 2"},
+      {R"({"messages": [{"role": "user", "content": "x", "tool_calls": []}]})", "messages[0].tool_calls",
+       "assistant"},
+      {R"({"messages": [{"role": "user", "content": "x"}], "temperature": "hot"})", "temperature",
+       "a number"},
+      {R"({"messages": [{"role": "user", "content": "x"}], "temperature": 3})", "temperature",
+       "between 0 and 2"},
       {R"({"messages": [{"role": "user", "content": "x"}], "max_tokens": 0})", "max_tokens", "between 1"},
       {R"({"messages": [{"role": "user", "content": "x"}], "max_tokens": 1.5})", "max_tokens", "an integer"},
       {R"({"messages": [{"role": "user", "content": "x"}], "n": 2})", "n", "n=1"},
@@ -99,16 +102,20 @@ TEST(ChatRequest, ErrorsNameTheField) {
       {R"({"messages": [{"role": "user", "content": "x"}], "stop": {}})", "stop", "a string or an array"},
       {R"({"messages": [{"role": "user", "content": "x"}], "seed": "1"})", "seed", "an integer"},
       {R"({"messages": [{"role": "user", "content": "x"}], "top_logprobs": 2})", "top_logprobs", "logprobs"},
-      {R"({"messages": [{"role": "user", "content": "x"}], "logprobs": true, "top_logprobs": 21})", "top_logprobs",
-       "between 0 and 20"},
-      {R"({"messages": [{"role": "user", "content": "x"}], "logit_bias": {"abc": 1}})", "logit_bias", "token ids"},
-      {R"({"messages": [{"role": "user", "content": "x"}], "logit_bias": {"1": 101}})", "logit_bias[1]", "-100"},
+      {R"({"messages": [{"role": "user", "content": "x"}], "logprobs": true, "top_logprobs": 21})",
+       "top_logprobs", "between 0 and 20"},
+      {R"({"messages": [{"role": "user", "content": "x"}], "logit_bias": {"abc": 1}})", "logit_bias",
+       "token ids"},
+      {R"({"messages": [{"role": "user", "content": "x"}], "logit_bias": {"1": 101}})", "logit_bias[1]",
+       "-100"},
       {R"({"messages": [{"role": "user", "content": "x"}], "response_format": {"type": "json_schema"}})",
        "response_format.type", "json_object"},
-      {R"({"messages": [{"role": "user", "content": "x"}], "response_format": "json"})", "response_format", "an object"},
-      {R"({"messages": [{"role": "user", "content": "x"}], "tools": [{"type": "function"}]})", "tools[0].function",
+      {R"({"messages": [{"role": "user", "content": "x"}], "response_format": "json"})", "response_format",
        "an object"},
-      {R"({"messages": [{"role": "user", "content": "x"}], "tool_choice": "sometimes"})", "tool_choice", "none"},
+      {R"({"messages": [{"role": "user", "content": "x"}], "tools": [{"type": "function"}]})",
+       "tools[0].function", "an object"},
+      {R"({"messages": [{"role": "user", "content": "x"}], "tool_choice": "sometimes"})", "tool_choice",
+       "none"},
       {R"({"messages": [{"role": "user", "content": "x"}], "stream": "yes"})", "stream", "a boolean"},
   };
   for (const Case& c : cases) {
@@ -135,7 +142,8 @@ TEST(CompletionRequest, PromptForms) {
   EXPECT_EQ(r.prompt, "Hello");
   EXPECT_EQ(*r.fields.max_tokens, 16);  // OpenAI's default here
   r = {};
-  ASSERT_FALSE(parse_completion_request(R"({"prompt": ["Hello"], "max_tokens": 5, "logprobs": 2, "echo": true})", {}, &r));
+  ASSERT_FALSE(parse_completion_request(
+      R"({"prompt": ["Hello"], "max_tokens": 5, "logprobs": 2, "echo": true})", {}, &r));
   EXPECT_EQ(r.prompt, "Hello");
   EXPECT_TRUE(r.fields.logprobs);
   EXPECT_EQ(r.fields.top_logprobs, 2);
@@ -148,9 +156,10 @@ TEST(CompletionRequest, PromptForms) {
   ASSERT_FALSE(parse_completion_request(R"({"prompt": [[4, 5]]})", {}, &r));
   EXPECT_EQ(r.prompt_ids, (std::vector<int32_t>{4, 5}));
 
-  for (const char* bad : {R"({})", R"({"prompt": ""})", R"({"prompt": ["a", "b"]})", R"({"prompt": [1, -2]})",
-                          R"({"prompt": [1.5]})", R"({"prompt": "x", "suffix": "y"})", R"({"prompt": "x", "best_of": 2})",
-                          R"({"prompt": "x", "logprobs": 6})", R"({"prompt": 5})"}) {
+  for (const char* bad :
+       {R"({})", R"({"prompt": ""})", R"({"prompt": ["a", "b"]})", R"({"prompt": [1, -2]})",
+        R"({"prompt": [1.5]})", R"({"prompt": "x", "suffix": "y"})", R"({"prompt": "x", "best_of": 2})",
+        R"({"prompt": "x", "logprobs": 6})", R"({"prompt": 5})"}) {
     CompletionRequest c;
     auto e = parse_completion_request(bad, {}, &c);
     ASSERT_TRUE(e) << bad;

@@ -1,6 +1,7 @@
 // Response assembly: R1 outputs with tool calls (tests/data/api/r1_tool_call_outputs.json, in the exact text
-// R1 writes: reasoning, </think>, then its tool-call markers) become reasoning_content, content and tool_calls,
-// streamed in any split exactly as in one piece; chunk and usage shapes follow OpenAI and DeepSeek.
+// R1 writes: reasoning, </think>, then its tool-call markers) become reasoning_content, content and
+// tool_calls, streamed in any split exactly as in one piece; chunk and usage shapes follow OpenAI and
+// DeepSeek.
 #include "api/response.h"
 
 #include <gtest/gtest.h>
@@ -17,10 +18,13 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-ResponseInfo info() { return ResponseInfo{"chatcmpl-abc", 1700000000, "demo", "fp"}; }
+ResponseInfo info() {
+  return ResponseInfo{"chatcmpl-abc", 1700000000, "demo", "fp"};
+}
 
 // What the engine would stream for a completion arriving in pieces of `piece` bytes (0: one piece).
-std::vector<StreamEvent> events_for(const std::string& completion, size_t piece, FinishReason finish, std::mt19937* rng) {
+std::vector<StreamEvent> events_for(const std::string& completion, size_t piece, FinishReason finish,
+                                    std::mt19937* rng) {
   chat::ReasoningStreamSplitter splitter(true);
   std::vector<StreamEvent> events;
   size_t at = 0;
@@ -76,7 +80,9 @@ TEST(ChatAssembler, RecordedR1ToolCallsOneShot) {
   for (const Json& c : load_cases()) {
     const std::string name = c["name"];
     ChatAssembler a(info(), tool_options(), &no_bytes);
-    for (const StreamEvent& e : events_for(c["completion"], 0, c["finish"] == "length" ? FinishReason::kLength : FinishReason::kStop, nullptr)) {
+    for (const StreamEvent& e :
+         events_for(c["completion"], 0, c["finish"] == "length" ? FinishReason::kLength : FinishReason::kStop,
+                    nullptr)) {
       a.add(e);
     }
     ASSERT_TRUE(a.finished());
@@ -102,7 +108,8 @@ TEST(ChatAssembler, StreamedToolCallsMatchOneShotInAnySplit) {
     const FinishReason finish = c["finish"] == "length" ? FinishReason::kLength : FinishReason::kStop;
     for (size_t piece : {0, 1, 2, 5, 13, 99}) {
       for (bool random : {false, true}) {
-        const std::string name = fmt::format("{} / pieces of {}{}", c["name"].get<std::string>(), piece, random ? " (random)" : "");
+        const std::string name = fmt::format("{} / pieces of {}{}", c["name"].get<std::string>(), piece,
+                                             random ? " (random)" : "");
         ChatAssembler a(info(), tool_options(true), &no_bytes);
         std::string reasoning, content;
         Json calls = Json::array();
@@ -122,7 +129,8 @@ TEST(ChatAssembler, StreamedToolCallsMatchOneShotInAnySplit) {
               EXPECT_EQ(delta["role"], "assistant");
               first = false;
             }
-            if (delta.contains("reasoning_content")) reasoning += delta["reasoning_content"].get<std::string>();
+            if (delta.contains("reasoning_content"))
+              reasoning += delta["reasoning_content"].get<std::string>();
             if (delta.contains("content")) {
               const std::string piece_text = delta["content"];
               if (expected["tool_calls"].size() > 0) {
@@ -133,11 +141,13 @@ TEST(ChatAssembler, StreamedToolCallsMatchOneShotInAnySplit) {
             if (delta.contains("tool_calls")) {
               for (const Json& call : delta["tool_calls"]) calls.push_back(call);
             }
-            if (!chunk["choices"][0]["finish_reason"].is_null()) finish_reason = chunk["choices"][0]["finish_reason"];
+            if (!chunk["choices"][0]["finish_reason"].is_null())
+              finish_reason = chunk["choices"][0]["finish_reason"];
           }
         }
         EXPECT_EQ(reasoning, expected["reasoning_content"]) << name;
-        EXPECT_EQ(content, expected["content"].is_null() ? "" : expected["content"].get<std::string>()) << name;
+        EXPECT_EQ(content, expected["content"].is_null() ? "" : expected["content"].get<std::string>())
+            << name;
         EXPECT_EQ(finish_reason, expected["finish_reason"]) << name;
         EXPECT_TRUE(saw_usage) << name;
         expect_calls(calls, expected["tool_calls"], name);
@@ -155,7 +165,8 @@ TEST(ChatAssembler, WithoutToolsMarkersStayText) {
   ChatAssembler a(info(), o, &no_bytes);
   for (const StreamEvent& e : events_for(cases[0]["completion"], 0, FinishReason::kStop, nullptr)) a.add(e);
   const Json out = a.completion();
-  EXPECT_NE(out["choices"][0]["message"]["content"].get<std::string>().find("get_weather"), std::string::npos);
+  EXPECT_NE(out["choices"][0]["message"]["content"].get<std::string>().find("get_weather"),
+            std::string::npos);
   EXPECT_EQ(out["choices"][0]["finish_reason"], "stop");
 }
 

@@ -36,7 +36,8 @@ std::unique_ptr<Context> make_context(const Model& model, int64_t max_batch_toke
 }
 
 // The watched sequence alone: prompt in one batch (logits for every prompt token), then decode steps.
-SequenceLogits alone(const Model& model, const std::vector<int32_t>& prompt, const std::vector<int32_t>& continuation) {
+SequenceLogits alone(const Model& model, const std::vector<int32_t>& prompt,
+                     const std::vector<int32_t>& continuation) {
   auto ctx = make_context(model, 512);
   const int64_t vocab = model.config().vocab_size;
   SequenceLogits run;
@@ -44,7 +45,8 @@ SequenceLogits alone(const Model& model, const std::vector<int32_t>& prompt, con
   for (size_t i = 0; i < prompt.size(); ++i) b.add(prompt[i], 0, static_cast<int32_t>(i), true);
   std::vector<float> logits(prompt.size() * vocab);
   EXPECT_TRUE(ctx->decode(b, logits.data()).ok());
-  for (size_t i = 0; i < prompt.size(); ++i) run.logits.emplace_back(logits.begin() + i * vocab, logits.begin() + (i + 1) * vocab);
+  for (size_t i = 0; i < prompt.size(); ++i)
+    run.logits.emplace_back(logits.begin() + i * vocab, logits.begin() + (i + 1) * vocab);
   for (size_t i = 0; i < continuation.size(); ++i) {
     b.clear();
     b.add(continuation[i], 0, static_cast<int32_t>(prompt.size() + i), true);
@@ -55,10 +57,11 @@ SequenceLogits alone(const Model& model, const std::vector<int32_t>& prompt, con
   return run;
 }
 
-// The watched sequence (id 2) among two others: its prompt arrives in chunks of `chunk` tokens while the others
-// decode, the whole batch is split by max_batch_tokens, and its decode steps share the batch too.
-SequenceLogits batched(const Model& model, const std::vector<int32_t>& prompt, const std::vector<int32_t>& continuation,
-            int64_t chunk, int64_t max_batch_tokens, std::mt19937& rng) {
+// The watched sequence (id 2) among two others: its prompt arrives in chunks of `chunk` tokens while the
+// others decode, the whole batch is split by max_batch_tokens, and its decode steps share the batch too.
+SequenceLogits batched(const Model& model, const std::vector<int32_t>& prompt,
+                       const std::vector<int32_t>& continuation, int64_t chunk, int64_t max_batch_tokens,
+                       std::mt19937& rng) {
   auto ctx = make_context(model, max_batch_tokens);
   const int64_t vocab = model.config().vocab_size;
   // Two other sequences, already under way.
@@ -88,12 +91,14 @@ SequenceLogits batched(const Model& model, const std::vector<int32_t>& prompt, c
     }
     step(piece);
   }
-  for (size_t i = 0; i < continuation.size(); ++i) step({{continuation[i], static_cast<int32_t>(prompt.size() + i)}});
+  for (size_t i = 0; i < continuation.size(); ++i)
+    step({{continuation[i], static_cast<int32_t>(prompt.size() + i)}});
   return run;
 }
 
 // The watched sequence started on KV blocks another sequence filled (as the prefix cache shares them).
-SequenceLogits shared_prefix(const Model& model, const std::vector<int32_t>& prompt, const std::vector<int32_t>& continuation) {
+SequenceLogits shared_prefix(const Model& model, const std::vector<int32_t>& prompt,
+                             const std::vector<int32_t>& continuation) {
   auto ctx = make_context(model, 512);
   const int64_t vocab = model.config().vocab_size;
   const int64_t block = ctx->options().kv_block_tokens;
@@ -107,7 +112,8 @@ SequenceLogits shared_prefix(const Model& model, const std::vector<int32_t>& pro
   SequenceLogits run;  // the shared positions are not recomputed, so their logits are not here
   std::vector<float> logits(prompt.size() * vocab);
   b.clear();
-  for (size_t i = static_cast<size_t>(shared_tokens); i < prompt.size(); ++i) b.add(prompt[i], 2, static_cast<int32_t>(i), true);
+  for (size_t i = static_cast<size_t>(shared_tokens); i < prompt.size(); ++i)
+    b.add(prompt[i], 2, static_cast<int32_t>(i), true);
   EXPECT_TRUE(ctx->decode(b, logits.data()).ok());
   for (size_t i = 0; i < prompt.size() - static_cast<size_t>(shared_tokens); ++i) {
     run.logits.emplace_back(logits.begin() + i * vocab, logits.begin() + (i + 1) * vocab);
@@ -122,10 +128,12 @@ SequenceLogits shared_prefix(const Model& model, const std::vector<int32_t>& pro
   return run;
 }
 
-void expect_same_bits(const SequenceLogits& expected, const SequenceLogits& got, size_t offset, const std::string& what) {
+void expect_same_bits(const SequenceLogits& expected, const SequenceLogits& got, size_t offset,
+                      const std::string& what) {
   ASSERT_EQ(expected.logits.size(), got.logits.size() + offset) << what;
   for (size_t i = 0; i < got.logits.size(); ++i) {
-    ASSERT_EQ(std::memcmp(expected.logits[i + offset].data(), got.logits[i].data(), got.logits[i].size() * sizeof(float)),
+    ASSERT_EQ(std::memcmp(expected.logits[i + offset].data(), got.logits[i].data(),
+                          got.logits[i].size() * sizeof(float)),
               0)
         << what << ": position " << i + offset << " differs";
   }
@@ -140,19 +148,22 @@ TEST_P(BatchInvariance, LogitsAreBitIdenticalAloneBatchedAndOnSharedBlocks) {
   const int64_t vocab = (*model)->config().vocab_size;
   const auto prompt = random_tokens(rng, vocab, 29), continuation = random_tokens(rng, vocab, 6);
   const SequenceLogits reference = alone(**model, prompt, continuation);
-  for (const auto& [chunk, max_batch] : std::vector<std::pair<int64_t, int64_t>>{{29, 512}, {5, 512}, {7, 4}, {1, 3}}) {
+  for (const auto& [chunk, max_batch] :
+       std::vector<std::pair<int64_t, int64_t>>{{29, 512}, {5, 512}, {7, 4}, {1, 3}}) {
     const SequenceLogits run = batched(**model, prompt, continuation, chunk, max_batch, rng);
     expect_same_bits(reference, run, 0, fmt::format("chunks of {}, batches of at most {}", chunk, max_batch));
   }
   const SequenceLogits shared = shared_prefix(**model, prompt, continuation);
-  expect_same_bits(reference, shared, 24, "on shared prefix blocks");  // 3 blocks of 8 came from the other sequence
+  expect_same_bits(reference, shared, 24,
+                   "on shared prefix blocks");  // 3 blocks of 8 came from the other sequence
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, BatchInvariance,
-                         ::testing::Values(std::string(SINAN_DEMO_MODEL), test_data("gguf/deepseek_v3-q8_0.gguf"),
-                                           test_data("models/deepseek_v3_fp8"), test_data("gguf/qwen2-bf16.gguf"),
-                                           test_data("gguf/llama-q8_0.gguf"), test_data("models/deepseek_v2")),
-                         [](const auto& info) { return std::to_string(info.index); });
+INSTANTIATE_TEST_SUITE_P(
+    Models, BatchInvariance,
+    ::testing::Values(std::string(SINAN_DEMO_MODEL), test_data("gguf/deepseek_v3-q8_0.gguf"),
+                      test_data("models/deepseek_v3_fp8"), test_data("gguf/qwen2-bf16.gguf"),
+                      test_data("gguf/llama-q8_0.gguf"), test_data("models/deepseek_v2")),
+    [](const auto& info) { return std::to_string(info.index); });
 
 }  // namespace
 }  // namespace sinan

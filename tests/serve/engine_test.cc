@@ -4,8 +4,8 @@
 #include "serve/engine.h"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "text/chat/chat_template.h"
@@ -120,15 +120,17 @@ TEST_F(EngineTest, AnswersWithTheReasoningApart) {
 // Several sampled requests run alone (one slot), then all at once with fewer slots than requests (so some
 // wait and join a running batch later): every request gets exactly the same tokens.
 TEST_F(EngineTest, BatchedRequestsGetTheTokensTheyGetAlone) {
-  const std::vector<std::string> questions = {"What is 642+178?", "What is 15-980?", "Please calculate 333+666",
-                                              "What is 7+8?", "What is 999-1?", "Compute 120+45"};
+  const std::vector<std::string> questions = {"What is 642+178?",         "What is 15-980?",
+                                              "Please calculate 333+666", "What is 7+8?",
+                                              "What is 999-1?",           "Compute 120+45"};
   std::vector<Collected> alone;
   {
     EngineOptions o;
     o.n_slots = 1;
     o.prefix_cache = false;
     auto e = engine(o);
-    for (size_t i = 0; i < questions.size(); ++i) alone.push_back(run(*e, request(questions[i], 1.0f, 100 + i)));
+    for (size_t i = 0; i < questions.size(); ++i)
+      alone.push_back(run(*e, request(questions[i], 1.0f, 100 + i)));
   }
   EngineOptions o;
   o.n_slots = 4;
@@ -146,7 +148,8 @@ TEST_F(EngineTest, BatchedRequestsGetTheTokensTheyGetAlone) {
     EXPECT_EQ(c.reasoning, alone[i].reasoning);
     EXPECT_EQ(c.content, alone[i].content);
     ASSERT_EQ(c.sampled.size(), alone[i].sampled.size());
-    for (size_t t = 0; t < c.sampled.size(); ++t) EXPECT_EQ(c.sampled[t].logprob, alone[i].sampled[t].logprob);
+    for (size_t t = 0; t < c.sampled.size(); ++t)
+      EXPECT_EQ(c.sampled[t].logprob, alone[i].sampled[t].logprob);
   }
   const EngineMetrics m = e->metrics();
   EXPECT_GT(m.steps, 0);
@@ -278,7 +281,8 @@ TEST_F(EngineTest, JsonObjectConstrainsOnlyTheAnswer) {
       r.json_object = true;
       r.max_tokens = max_tokens;
       const Collected c = run(*e, r);
-      const std::string what = fmt::format("max_tokens {} temperature {}: {}", max_tokens, temperature, c.content);
+      const std::string what =
+          fmt::format("max_tokens {} temperature {}: {}", max_tokens, temperature, c.content);
       EXPECT_EQ(c.reasoning.substr(0, 6), "2+8=10") << what;  // the reasoning is not constrained
       const auto parsed = nlohmann::json::parse(c.content, nullptr, false);
       ASSERT_FALSE(parsed.is_discarded()) << what;

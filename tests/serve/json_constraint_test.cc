@@ -3,9 +3,9 @@
 #include "serve/json_constraint.h"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <random>
 
 namespace sinan {
@@ -39,10 +39,27 @@ TEST(JsonPrefixValidator, AcceptsObjectsAndTheirPrefixes) {
 }
 
 TEST(JsonPrefixValidator, RejectsWhatCannotBecomeAnObject) {
-  for (std::string_view bad : {"[1]", "\"s\"", "1", "{,", "{\"a\" 1", "{\"a\":01", "{\"a\":1.}", "{\"a\":-}",
-                               "{\"a\":tru}", "{\"a\":1,}", "{\"a\"::", "{\"a\":\"\x01\"}", "{\"a\":\"\\x\"}",
-                               "{\"a\":\"\\u12g4\"}", "{} ", "{}}", "{\"a\":[1}", "{\"a\":{]}", "x",
-                               "{\"a\":1e123", "{\"a\":1e+001"}) {
+  for (std::string_view bad : {"[1]",
+                               "\"s\"",
+                               "1",
+                               "{,",
+                               "{\"a\" 1",
+                               "{\"a\":01",
+                               "{\"a\":1.}",
+                               "{\"a\":-}",
+                               "{\"a\":tru}",
+                               "{\"a\":1,}",
+                               "{\"a\"::",
+                               "{\"a\":\"\x01\"}",
+                               "{\"a\":\"\\x\"}",
+                               "{\"a\":\"\\u12g4\"}",
+                               "{} ",
+                               "{}}",
+                               "{\"a\":[1}",
+                               "{\"a\":{]}",
+                               "x",
+                               "{\"a\":1e123",
+                               "{\"a\":1e+001"}) {
     EXPECT_FALSE(valid_prefix(bad)) << bad;
   }
   std::string deep = "{\"a\":";
@@ -108,8 +125,8 @@ TEST(JsonPrefixValidator, CompleteMeansParseable) {
 class JsonConstraintTest : public ::testing::Test {
  protected:
   // A toy vocabulary: id 0 is the end token; the rest are pieces of text.
-  std::vector<std::string> vocab = {"", "{", "}", "\"", "a", ":", "1", " ", "{\"", "\":", "hello", ",", "[", "]",
-                                    "\"}", "x", "\n"};
+  std::vector<std::string> vocab = {"",    "{",     "}", "\"", "a", ":",   "1", " ", "{\"",
+                                    "\":", "hello", ",", "[",  "]", "\"}", "x", "\n"};
   std::vector<int32_t> ends = {0};
   int32_t id(std::string_view text) {
     for (size_t i = 0; i < vocab.size(); ++i) {
@@ -150,10 +167,10 @@ TEST_F(JsonConstraintTest, ClosesTheObjectWhenTokensRunOut) {
   ASSERT_TRUE(c.accept(id("hello")));
   // Closing needs `":0}` = 4 bytes; with 4 tokens left every token must make progress toward it.
   EXPECT_EQ(allowed(c, 4), (std::vector<std::string>{"\"", "{\"", "\":"}));  // "{" is text inside the key
-  ASSERT_TRUE(c.accept(id("\":")));  // now `0}` is left: 2 bytes
+  ASSERT_TRUE(c.accept(id("\":")));                                          // now `0}` is left: 2 bytes
   EXPECT_EQ(allowed(c, 2), (std::vector<std::string>{"1"}));
-  // With one token to spare, whatever leaves a 2-byte closing fits too: a space, or opening a string (also one
-  // holding ":" or "}"), an object or an array.
+  // With one token to spare, whatever leaves a 2-byte closing fits too: a space, or opening a string (also
+  // one holding ":" or "}"), an object or an array.
   EXPECT_EQ(allowed(c, 3), (std::vector<std::string>{"{", "\"", "1", " ", "\":", "[", "\"}", "\n"}));
   ASSERT_TRUE(c.accept(id("1")));
   EXPECT_EQ(allowed(c, 1), (std::vector<std::string>{"}"}));
