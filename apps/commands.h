@@ -10,6 +10,8 @@ namespace sinan::apps {
 void add_info_command(CLI::App& app, int* exit_code);
 void add_logits_command(CLI::App& app, int* exit_code);
 void add_run_command(CLI::App& app, int* exit_code);
+// sinan serve: the OpenAI/DeepSeek-compatible HTTP server (cmd_serve.cc).
+void add_serve_command(CLI::App& app, int* exit_code);
 void add_bench_command(CLI::App& app, int* exit_code);
 
 // The bundled demo model: $SINAN_DEMO_MODEL, else models/demo/sinan-demo-bf16.gguf of the source tree.

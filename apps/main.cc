@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   int exit_code = 0;
   sinan::apps::add_run_command(app, &exit_code);
+  sinan::apps::add_serve_command(app, &exit_code);
   sinan::apps::add_bench_command(app, &exit_code);
   sinan::apps::add_info_command(app, &exit_code);
   sinan::apps::add_logits_command(app, &exit_code);

@@ -9,6 +9,9 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
 )
+# Node.js and npm run the API tests with the official openai client (tests/api/js). Debian's packages, unless a
+# node is installed already (NodeSource's nodejs brings its own npm and conflicts with Debian's npm package).
+if ! command -v node >/dev/null; then packages+=(nodejs npm); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/check.h"
+
 namespace sinan {
 
 Context::Context(const Model& model, const ContextOptions& options, PagedKvCache cache)
@@ -68,14 +70,15 @@ Status Context::decode_chunk(const Batch& chunk, float* logits) {
     const int seq = chunk.seq_ids[i];
     if (next_position_[seq] < 0) {
       next_position_[seq] = chunk.positions[i];
-      if (chunk.positions[i] < cache_.length(seq)) cache_.truncate(seq, chunk.positions[i]);
+      if (chunk.positions[i] < cache_.length(seq)) SINAN_RETURN_IF_ERROR(cache_.truncate(seq, chunk.positions[i]));
     }
   }
   for (int64_t i = 0; i < chunk.size(); ++i) {
     Status grown = cache_.grow(chunk.seq_ids[i], int64_t{chunk.positions[i]} + 1);
     if (!grown.ok()) {
       for (int s = 0; s < options_.max_sequences; ++s) {
-        if (next_position_[s] >= 0) cache_.truncate(s, next_position_[s]);
+        // Cannot fail: each block kept partly here was made private by the truncation above.
+        if (next_position_[s] >= 0) SINAN_CHECK(cache_.truncate(s, next_position_[s]).ok());
       }
       return grown;
     }

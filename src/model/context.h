@@ -29,6 +29,8 @@ class Context {
   void clear_sequence(int seq);
   int64_t sequence_length(int seq) const { return cache_.length(seq); }
   const PagedKvCache& cache() const { return cache_; }
+  // For sharing blocks between sequences (a server's prefix cache); see PagedKvCache::share.
+  PagedKvCache& mutable_cache() { return cache_; }
   const ContextOptions& options() const { return options_; }
   const Model& model() const { return model_; }
   void set_tracer(Tracer* tracer) { tracer_ = tracer; }

@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <random>
 
 #include "kernels/cpu/decode_reference.h"
@@ -227,6 +228,38 @@ TEST(Matmul, TransposedMatchesTheReference) {
             magnitude += std::abs(p);
           }
           ASSERT_NEAR(y[k * cols + c], sum, 2e-6 * magnitude + 1e-30) << dtype_name(type);
+        }
+      }
+    }
+  }
+}
+
+// The server batches many sequences into one forward pass and promises the same output as each sequence
+// alone, so a token's product must not depend on the other tokens in the batch: bit for bit, for every
+// batch size (the multi-token paths take 8 and 4 tokens at a time, then single ones).
+TEST(Matmul, ATokenGetsTheSameBitsInAnyBatch) {
+  std::mt19937 rng(11);
+  ThreadPool pool(3);
+  for (DType type : {DType::kF32, DType::kBF16, DType::kQ8_0, DType::kF8E4M3, DType::kQ4_K, DType::kQ4_0}) {
+    for (const Shape shape : {Shape{3, 35}, Shape{70, 288}, Shape{65, 544}, Shape{21, 2304}}) {
+      const int64_t block = dtype_info(type).block_elems;
+      if (block > 1 && type != DType::kF8E4M3 && shape.cols % block != 0) continue;  // whole blocks only
+      TestMatrix t = make_matrix(type, shape.rows, shape.cols, rng, type == DType::kF8E4M3 ? 128 : 0);
+      const int64_t tokens = 150;  // past the 64-token blocks of the prefill (k-major) path
+      std::vector<float> x(static_cast<size_t>(tokens * shape.cols));
+      for (auto& v : x) v = std::normal_distribution<float>(0, 1)(rng);
+      std::vector<float> alone(static_cast<size_t>(tokens * shape.rows));
+      for (int64_t k = 0; k < tokens; ++k) {
+        matmul(t.m, x.data() + k * shape.cols, shape.cols, 1, alone.data() + k * shape.rows, shape.rows, nullptr);
+      }
+      for (int64_t batch : {2, 4, 5, 8, 12, 19, 70, 150}) {
+        for (int64_t begin = 0; begin + batch <= tokens; begin += batch) {
+          std::vector<float> y(static_cast<size_t>(batch * shape.rows));
+          matmul(t.m, x.data() + begin * shape.cols, shape.cols, batch, y.data(), shape.rows, &pool);
+          for (int64_t i = 0; i < batch * shape.rows; ++i) {
+            ASSERT_EQ(std::memcmp(&y[i], &alone[begin * shape.rows + i], sizeof(float)), 0)
+                << dtype_name(type) << " batch " << batch << " token " << begin + i / shape.rows;
+          }
         }
       }
     }
