@@ -48,7 +48,7 @@ int run_bench(BenchCliOptions& o) {
   }
   fmt::print("model: {} ({}, {} layers), {} threads, {} repetitions\n", o.model, architecture_name(c.arch), c.n_layers,
              r.threads, o.bench.repetitions);
-  if (r.bandwidth_gbs > 0) fmt::print("memory read bandwidth: {:.1f} GB/s (measured: 1 GiB streamed, best of 5)\n", r.bandwidth_gbs);
+  if (r.bandwidth_gbs > 0) fmt::print("memory read bandwidth: {:.1f} GB/s (measured: 1 GiB streamed by every thread, best of 7)\n", r.bandwidth_gbs);
   fmt::print("{:<10} {:>12} {:>10}\n", "test", "tokens/s", "stddev");
   if (o.bench.n_prompt > 0) fmt::print("{:<10} {:>12.2f} {:>10.2f}\n", fmt::format("pp{}", o.bench.n_prompt), r.pp.mean, r.pp.stddev);
   if (o.bench.n_gen > 0) fmt::print("{:<10} {:>12.2f} {:>10.2f}\n", fmt::format("tg{}", o.bench.n_gen), r.tg.mean, r.tg.stddev);

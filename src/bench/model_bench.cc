@@ -3,7 +3,7 @@
 #include <chrono>
 #include <cmath>
 
-#include "bench/bandwidth.h"
+#include "kernels/cpu/bandwidth.h"
 #include "model/context.h"
 #include "sample/sampler.h"
 
@@ -117,7 +117,7 @@ Result<BenchResult> run_model_bench(const Model& model, const BenchOptions& opti
   result.achieved_gbs = result.bytes_per_token * result.tg.mean / 1e9;
   if (options.measure_bandwidth) {
     ThreadPool pool(result.threads);
-    result.bandwidth_gbs = measure_read_bandwidth(pool).gb_per_s;
+    result.bandwidth_gbs = cpu::measure_read_bandwidth(pool).best_gbs;
     result.roofline_tokens_per_s = result.bandwidth_gbs * 1e9 / result.bytes_per_token;
   }
   return result;
