@@ -48,7 +48,7 @@ int run_bench(BenchCliOptions& o) {
   }
   fmt::print("model: {} ({}, {} layers), {} threads, {} repetitions\n", o.model, architecture_name(c.arch), c.n_layers,
              r.threads, o.bench.repetitions);
-  if (r.bandwidth_gbs > 0) fmt::print("memory read bandwidth: {:.1f} GB/s (measured: 1 GiB streamed by every thread, best of 7)\n", r.bandwidth_gbs);
+  if (r.bandwidth_gbs > 0) fmt::print("memory read bandwidth: {:.1f} GB/s (measured: all threads streaming 1 GiB, best of 7)\n", r.bandwidth_gbs);
   fmt::print("{:<10} {:>12} {:>10}\n", "test", "tokens/s", "stddev");
   if (o.bench.n_prompt > 0) fmt::print("{:<10} {:>12.2f} {:>10.2f}\n", fmt::format("pp{}", o.bench.n_prompt), r.pp.mean, r.pp.stddev);
   if (o.bench.n_gen > 0) fmt::print("{:<10} {:>12.2f} {:>10.2f}\n", fmt::format("tg{}", o.bench.n_gen), r.tg.mean, r.tg.stddev);
@@ -79,6 +79,8 @@ void add_bench_command(CLI::App& app, int* exit_code) {
   cmd->add_option("-p,--n-prompt", o->bench.n_prompt, "Prompt tokens for the pp test (0 skips it)");
   cmd->add_option("-n,--n-gen", o->bench.n_gen, "Generated tokens for the tg test (0 skips it)");
   cmd->add_option("-t,--threads", o->bench.threads, "Threads (default: one per core)");
+  cmd->add_option("--spin", o->bench.spin_iterations,
+                  "Pause-loop iterations a pool thread spins before sleeping (default 3000; 0 sleeps at once)");
   cmd->add_option("-r,--repetitions", o->bench.repetitions, "Timed repetitions of each test");
   cmd->add_flag("--json", o->json, "Print one JSON object instead of a table");
   cmd->add_flag("!--no-bandwidth", o->bench.measure_bandwidth, "Skip measuring the memory bandwidth");

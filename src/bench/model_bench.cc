@@ -66,6 +66,7 @@ Result<BenchResult> run_model_bench(const Model& model, const BenchOptions& opti
   context_options.context_tokens = std::max<int64_t>(options.n_prompt, options.n_gen) + 16;
   context_options.max_batch_tokens = std::max<int64_t>(options.n_prompt, 1);
   context_options.n_threads = options.threads;
+  context_options.spin_iterations = options.spin_iterations;
   SINAN_ASSIGN_OR_RETURN(std::unique_ptr<Context> context, Context::create(model, context_options));
 
   BenchResult result;

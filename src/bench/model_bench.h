@@ -5,6 +5,7 @@
 
 #include <vector>
 
+#include "model/context.h"
 #include "model/model.h"
 
 namespace sinan {
@@ -14,6 +15,7 @@ struct BenchOptions {
   int64_t n_gen = 128;
   int repetitions = 5;
   int threads = 0;  // 0: one per core
+  int spin_iterations = ContextOptions{}.spin_iterations;  // the thread pool's spin window
   uint64_t seed = 1;
   bool measure_bandwidth = true;
 };

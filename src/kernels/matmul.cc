@@ -22,6 +22,10 @@ void matmul(const Matrix& w, const float* x, int64_t x_stride, int64_t n_tokens,
   cpu::matmul_with(cpu::active_matmul_kernels(), w, x, x_stride, n_tokens, y, y_stride, pool);
 }
 
+void matmul_jobs(std::span<const MatmulJob> jobs, ThreadPool* pool) {
+  cpu::matmul_jobs_with(cpu::active_matmul_kernels(), jobs, pool);
+}
+
 void matmul_transposed(const Matrix& w, const float* x, int64_t x_stride, int64_t n_tokens, float* y,
                        int64_t y_stride) {
   alignas(64) float chunk[kMatrixChunk];

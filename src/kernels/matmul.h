@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 
 #include "core/thread_pool.h"
 #include "kernels/matrix.h"
@@ -13,6 +14,22 @@ namespace sinan {
 // across the pool so each thread streams its own part of the weights once for all tokens.
 void matmul(const Matrix& w, const float* x, int64_t x_stride, int64_t n_tokens, float* y, int64_t y_stride,
             ThreadPool* pool);
+
+// One product of a group run by matmul_jobs: y = x W^T as in matmul().
+struct MatmulJob {
+  const Matrix* w;
+  const float* x;
+  int64_t x_stride;
+  int64_t n_tokens;
+  float* y;
+  int64_t y_stride;
+};
+
+// Several independent products in ONE parallel loop: the rows of all of them are split across the pool
+// together. A decode step runs a few hundred small products; grouping those that do not depend on each
+// other (q, k and v; gate and up; the experts of a token) saves a wake-up and a join per product. Each
+// output gets exactly the bits matmul() gives it (rows are independent of how they are split).
+void matmul_jobs(std::span<const MatmulJob> jobs, ThreadPool* pool);
 
 // The same for a single thread (used inside already-parallel loops), over rows [row_begin, row_end).
 void matmul_rows(const Matrix& w, const float* x, int64_t x_stride, int64_t n_tokens, float* y, int64_t y_stride,

@@ -7,7 +7,7 @@
 namespace sinan {
 
 Context::Context(const Model& model, const ContextOptions& options, PagedKvCache cache)
-    : model_(model), options_(options), cache_(std::move(cache)), pool_(options.n_threads) {
+    : model_(model), options_(options), cache_(std::move(cache)), pool_(options.n_threads, options.spin_iterations) {
   scratch_ = model_.make_scratch(options_.max_batch_tokens);
   chunk_.tokens.reserve(static_cast<size_t>(options_.max_batch_tokens));
   chunk_.seq_ids.reserve(static_cast<size_t>(options_.max_batch_tokens));

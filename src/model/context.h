@@ -14,6 +14,11 @@ struct ContextOptions {
   int64_t max_batch_tokens = 512;  // larger batches are split into chunks of this size
   int max_sequences = 1;
   int n_threads = 0;  // 0: one per hardware thread
+  // How long pool threads spin (pause instructions) before sleeping between the few hundred parallel
+  // loops of a decode step. Measured on the 2-core benchmark VM (docs/BENCHMARKS.md): tg128 of the 1.5B
+  // Q4_K_M preset 22 tokens/s without spinning, 24.7 with 3000; 30000 gave nothing more. 0 when other
+  // work competes for the cores (a spinning thread keeps a descheduled partner waiting).
+  int spin_iterations = 3000;
   int64_t kv_block_tokens = 16;
 };
 

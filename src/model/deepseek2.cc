@@ -24,7 +24,15 @@ struct Deepseek2Scratch : ForwardScratch {
   std::vector<float> router_logits, route_scratch, expert_weights, routed_weight, gathered_in, expert_out, moe_out;
   std::vector<int32_t> expert_ids, expert_count, expert_offset, routed_token, sorted_ids;
   std::vector<float> sorted_weights;
+  // The few-token path (grouped_experts): every routed slot's FFN at once.
+  std::vector<float> slot_gate, slot_up, slot_out;
+  std::vector<MatmulJob> jobs;
 };
+
+// Up to this many routed (token, expert) slots, all experts of a step run in two parallel loops (gate and
+// up of every expert and the shared ones, then every down) instead of three loops per expert: decode of
+// a few sequences is a few hundred tiny products, and each loop costs a wake-up and a join.
+constexpr int64_t kGroupedSlots = 32;
 
 class Deepseek2Model : public Model {
  public:
@@ -65,6 +73,12 @@ class Deepseek2Model : public Model {
     s->gathered_in.resize(T * c.hidden_size);                // [tokens of one expert, hidden]
     s->expert_out.resize(T * c.hidden_size);                 // [tokens of one expert, hidden]
     s->moe_out.resize(T * c.hidden_size);                    // [T, hidden]
+    const auto slots = static_cast<size_t>(std::min<int64_t>(T * static_cast<int64_t>(k), kGroupedSlots));
+    s->gathered_in.resize(std::max(T, slots) * c.hidden_size);  // [tokens of one expert or slots, hidden]
+    s->slot_gate.resize(slots * c.moe_intermediate_size);     // [slots, moe_ffn]
+    s->slot_up.resize(slots * c.moe_intermediate_size);       // [slots, moe_ffn]
+    s->slot_out.resize(slots * c.hidden_size);                // [slots, hidden]
+    s->jobs.reserve(2 * (slots + 2));
     return s;
   }
 
@@ -186,6 +200,11 @@ class Deepseek2Model : public Model {
     }
 
     std::fill(s.moe_out.begin(), s.moe_out.begin() + T * hidden, 0.0f);
+    if (T * k <= kGroupedSlots) {
+      grouped_experts(w, T, s, pool);
+      std::copy(s.moe_out.begin(), s.moe_out.begin() + T * hidden, s.h.begin());
+      return;
+    }
     for (int64_t e = 0; e < n_experts; ++e) {
       const int32_t begin = s.expert_offset[e], n = s.expert_offset[e + 1] - begin;
       if (n == 0) continue;
@@ -204,6 +223,50 @@ class Deepseek2Model : public Model {
       add_scaled(s.expert_out.data(), 1.0f, T * hidden, s.moe_out.data());
     }
     std::copy(s.moe_out.begin(), s.moe_out.begin() + T * hidden, s.h.begin());
+  }
+
+  // moe()'s expert part for few tokens, with the same arithmetic in the same order (so the same bits):
+  // slots in expert order, each expert's rows through matmul_jobs, sums added expert by expert.
+  void grouped_experts(const MoeWeights& w, int64_t T, Deepseek2Scratch& s, ThreadPool& pool) const {
+    const int64_t hidden = config_.hidden_size, n_experts = config_.n_routed_experts, k = config_.experts_per_token;
+    const int64_t ffn = config_.moe_intermediate_size, slots = T * k;
+    for (int64_t i = 0; i < slots; ++i) {
+      const float* src = s.h.data() + s.routed_token[i] * hidden;
+      std::copy(src, src + hidden, s.gathered_in.data() + i * hidden);  // [slots, hidden]
+    }
+    const bool shared = !w.shared.empty();
+    const int64_t shared_ffn = shared ? w.shared.gate.rows : 0;
+    s.jobs.clear();
+    for (int64_t e = 0; e < n_experts; ++e) {
+      const int32_t begin = s.expert_offset[e], n = s.expert_offset[e + 1] - begin;
+      if (n == 0) continue;
+      const float* in = s.gathered_in.data() + begin * hidden;
+      s.jobs.push_back({&w.experts[e].gate, in, hidden, n, s.slot_gate.data() + begin * ffn, ffn});  // [n, ffn]
+      s.jobs.push_back({&w.experts[e].up, in, hidden, n, s.slot_up.data() + begin * ffn, ffn});      // [n, ffn]
+    }
+    if (shared) {
+      s.jobs.push_back({&w.shared.gate, s.h.data(), hidden, T, s.gate.data(), shared_ffn});  // [T, shared_ffn]
+      s.jobs.push_back({&w.shared.up, s.h.data(), hidden, T, s.up.data(), shared_ffn});      // [T, shared_ffn]
+    }
+    matmul_jobs(s.jobs, &pool);
+    silu_mul(s.slot_gate.data(), s.slot_up.data(), slots * ffn, s.slot_gate.data());  // [slots, ffn]
+    if (shared) silu_mul(s.gate.data(), s.up.data(), T * shared_ffn, s.gate.data());   // [T, shared_ffn]
+    s.jobs.clear();
+    for (int64_t e = 0; e < n_experts; ++e) {
+      const int32_t begin = s.expert_offset[e], n = s.expert_offset[e + 1] - begin;
+      if (n == 0) continue;
+      s.jobs.push_back({&w.experts[e].down, s.slot_gate.data() + begin * ffn, ffn, n, s.slot_out.data() + begin * hidden,
+                        hidden});  // [n, hidden]
+    }
+    if (shared) {
+      s.jobs.push_back({&w.shared.down, s.gate.data(), shared_ffn, T, s.expert_out.data(), hidden});  // [T, hidden]
+    }
+    matmul_jobs(s.jobs, &pool);
+    for (int64_t i = 0; i < slots; ++i) {
+      add_scaled(s.slot_out.data() + i * hidden, s.routed_weight[i], hidden,
+                 s.moe_out.data() + s.routed_token[i] * hidden);
+    }
+    if (shared) add_scaled(s.expert_out.data(), 1.0f, T * hidden, s.moe_out.data());
   }
 
   // Records the chosen experts per token in ascending id order, with their final weights.

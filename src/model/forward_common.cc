@@ -14,8 +14,9 @@ void embed_tokens(const Matrix& embedding, const Batch& batch, float* x) {
 void gated_ffn(const FfnWeights& w, const float* h, int64_t n_tokens, float* gate, float* up, float* out,
                ThreadPool& pool) {
   const int64_t hidden = w.gate.cols, ffn = w.gate.rows;
-  matmul(w.gate, h, hidden, n_tokens, gate, ffn, &pool);  // [n_tokens, ffn]
-  matmul(w.up, h, hidden, n_tokens, up, ffn, &pool);      // [n_tokens, ffn]
+  const MatmulJob gate_up[] = {{&w.gate, h, hidden, n_tokens, gate, ffn},   // [n_tokens, ffn]
+                               {&w.up, h, hidden, n_tokens, up, ffn}};      // [n_tokens, ffn]
+  matmul_jobs(gate_up, &pool);
   silu_mul(gate, up, n_tokens * ffn, gate);               // [n_tokens, ffn]
   matmul(w.down, gate, ffn, n_tokens, out, hidden, &pool);  // [n_tokens, hidden]
 }

@@ -57,9 +57,10 @@ class LlamaModel : public Model {
     const int64_t T = batch.size(), hidden = c.hidden_size, hd = c.head_dim;
     const int64_t q_width = c.n_heads * hd, kv_width = c.n_kv_heads * hd;
     const int group = c.n_heads / c.n_kv_heads;
-    matmul(w.q, s.h.data(), hidden, T, s.q.data(), q_width, &pool);   // [T, n_heads * hd]
-    matmul(w.k, s.h.data(), hidden, T, s.k.data(), kv_width, &pool);  // [T, n_kv_heads * hd]
-    matmul(w.v, s.h.data(), hidden, T, s.v.data(), kv_width, &pool);  // [T, n_kv_heads * hd]
+    const MatmulJob qkv[] = {{&w.q, s.h.data(), hidden, T, s.q.data(), q_width},    // [T, n_heads * hd]
+                             {&w.k, s.h.data(), hidden, T, s.k.data(), kv_width},   // [T, n_kv_heads * hd]
+                             {&w.v, s.h.data(), hidden, T, s.v.data(), kv_width}};  // [T, n_kv_heads * hd]
+    matmul_jobs(qkv, &pool);
     const auto attention_factor = static_cast<float>(c.rope.attention_factor);
     for (int64_t t = 0; t < T; ++t) {
       if (!w.q_bias.empty()) add_scaled(w.q_bias.data(), 1.0f, q_width, s.q.data() + t * q_width);

@@ -268,3 +268,44 @@ TEST(Matmul, ATokenGetsTheSameBitsInAnyBatch) {
 
 }  // namespace
 }  // namespace sinan
+
+namespace sinan {
+namespace {
+
+// matmul_jobs splits the rows of several products over one parallel loop: every output must carry the
+// bits matmul() gives it alone, whatever the mix of types, shapes and token counts.
+TEST(Matmul, JobsGiveEachProductItsOwnBits) {
+  std::mt19937 rng(5);
+  ThreadPool pool(3);
+  struct Spec {
+    DType type;
+    int64_t rows, cols, tokens;
+  };
+  const Spec specs[] = {{DType::kQ4_K, 70, 512, 1}, {DType::kQ6_K, 33, 256, 1}, {DType::kF32, 5, 35, 3},
+                        {DType::kQ8_0, 130, 64, 2}, {DType::kBF16, 16, 100, 1}, {DType::kQ4_0, 1, 32, 4}};
+  std::vector<TestMatrix> mats;
+  std::vector<std::vector<float>> xs, alone, grouped;
+  for (const Spec& sp : specs) {
+    mats.push_back(make_matrix(sp.type, sp.rows, sp.cols, rng));
+    xs.emplace_back(static_cast<size_t>(sp.tokens * sp.cols));
+    for (auto& v : xs.back()) v = std::normal_distribution<float>(0, 1)(rng);
+    alone.emplace_back(static_cast<size_t>(sp.tokens * sp.rows));
+    grouped.emplace_back(static_cast<size_t>(sp.tokens * sp.rows), -1.0f);
+  }
+  std::vector<MatmulJob> jobs;
+  for (size_t i = 0; i < std::size(specs); ++i) {
+    const Spec& sp = specs[i];
+    matmul(mats[i].m, xs[i].data(), sp.cols, sp.tokens, alone[i].data(), sp.rows, &pool);
+    jobs.push_back({&mats[i].m, xs[i].data(), sp.cols, sp.tokens, grouped[i].data(), sp.rows});
+  }
+  for (ThreadPool* p : {&pool, static_cast<ThreadPool*>(nullptr)}) {
+    matmul_jobs(jobs, p);
+    for (size_t i = 0; i < std::size(specs); ++i) {
+      ASSERT_EQ(std::memcmp(alone[i].data(), grouped[i].data(), alone[i].size() * sizeof(float)), 0)
+          << dtype_name(specs[i].type) << " job " << i;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace sinan

@@ -1,4 +1,5 @@
 // The per-tier tables (built once, immutable) and the threading around a table's row kernels.
+#include <algorithm>
 #include <array>
 
 #include "core/check.h"
@@ -70,6 +71,37 @@ void matmul_with(const MatmulKernels& kernels, const Matrix& w, const float* x, 
   pool->parallel_for(units, [&](int64_t begin, int64_t end) {
     rows_fn(w, x, x_stride, n_tokens, y, y_stride, begin * kRowUnit, min_of(end * kRowUnit, w.rows));
   });
+}
+
+void matmul_jobs_with(const MatmulKernels& kernels, std::span<const MatmulJob> jobs, ThreadPool* pool) {
+  constexpr int64_t kRowUnit = 16;  // as matmul_with: no two threads write one cache line of y
+  constexpr int kMaxJobs = 96;
+  SINAN_CHECK(jobs.size() <= kMaxJobs);
+  std::array<MatmulRowsFn, kMaxJobs> fns;
+  std::array<int64_t, kMaxJobs + 1> first_unit;  // prefix sums of each job's row units
+  first_unit[0] = 0;
+  for (size_t j = 0; j < jobs.size(); ++j) {
+    fns[j] = kernels.for_matrix(*jobs[j].w);
+    SINAN_CHECK_MSG(fns[j] != nullptr, "no matmul kernel for {}", dtype_name(jobs[j].w->dtype));
+    const int64_t units = jobs[j].n_tokens > 0 ? (jobs[j].w->rows + kRowUnit - 1) / kRowUnit : 0;
+    first_unit[j + 1] = first_unit[j] + units;
+  }
+  const int64_t total = first_unit[jobs.size()];
+  auto run_units = [&](int64_t begin, int64_t end) {
+    for (size_t j = 0; j < jobs.size(); ++j) {
+      const int64_t b = std::max(begin, first_unit[j]) - first_unit[j];
+      const int64_t e = std::min(end, first_unit[j + 1]) - first_unit[j];
+      if (b >= e) continue;
+      const MatmulJob& job = jobs[j];
+      fns[j](*job.w, job.x, job.x_stride, job.n_tokens, job.y, job.y_stride, b * kRowUnit,
+             std::min(e * kRowUnit, job.w->rows));
+    }
+  };
+  if (pool == nullptr || pool->size() == 1 || total < 4) {
+    run_units(0, total);
+    return;
+  }
+  pool->parallel_for(total, run_units);
 }
 
 }  // namespace sinan::cpu

@@ -4,12 +4,14 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 
 #include "core/dtype.h"
 #include "core/thread_pool.h"
 #include "kernels/cpu/cpu_tier.h"
 #include "kernels/cpu/decode_reference.h"
 #include "kernels/cpu/panels.h"
+#include "kernels/matmul.h"
 #include "kernels/matrix.h"
 
 namespace sinan::cpu {
@@ -48,6 +50,8 @@ inline const MatmulKernels& active_matmul_kernels() { return matmul_kernels(acti
 // matmul() with an explicit table: rows split across the pool in 16-row units (one cache line of y).
 void matmul_with(const MatmulKernels& kernels, const Matrix& w, const float* x, int64_t x_stride, int64_t n_tokens,
                  float* y, int64_t y_stride, ThreadPool* pool);
+// matmul_jobs() with the given table.
+void matmul_jobs_with(const MatmulKernels& kernels, std::span<const MatmulJob> jobs, ThreadPool* pool);
 
 // Each tier fills its entries (kernels/cpu/<tier>/*.cc).
 namespace scalar {
