@@ -30,6 +30,14 @@ class MappedFile {
   size_t size_;
 };
 
+// Maps every page of [data, data + n) of a mapped file into the page table now (reading it from disk if
+// needed), so the first pass over the weights does not take one page fault per 4 KB: decode of a MoE
+// model touches experts it has not used before for thousands of tokens. Best effort: errors are ignored.
+void prefault_mapped_range(const uint8_t* data, size_t n);
+
+// The machine's physical memory in bytes (0 if unknown).
+size_t physical_memory_bytes();
+
 // Reads a whole (small) text file such as config.json.
 Result<std::string> read_text_file(const std::string& path);
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/check.h"
+#include "io/mapped_file.h"
 
 namespace sinan {
 
@@ -26,6 +27,13 @@ Result<std::unique_ptr<Context>> Context::create(const Model& model, const Conte
   kv.capacity_tokens = options.context_tokens;
   kv.max_sequences = options.max_sequences;
   SINAN_ASSIGN_OR_RETURN(PagedKvCache cache, PagedKvCache::create(kv));
+  if (options.prefault_weights) {
+    size_t total = 0;
+    for (const TensorInfo& t : model.files().tensors()) total += t.nbytes;
+    if (total <= physical_memory_bytes() / 10 * 8) {
+      for (const TensorInfo& t : model.files().tensors()) prefault_mapped_range(t.data, t.nbytes);
+    }
+  }
   return std::unique_ptr<Context>(new Context(model, options, std::move(cache)));
 }
 

@@ -1,0 +1,29 @@
+#include "io/mapped_file.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "test_util.h"
+
+namespace sinan {
+namespace {
+
+// Prefaulting maps pages only: any sub-range, aligned or not, leaves the bytes as they were.
+TEST(MappedFile, PrefaultKeepsTheBytesOfAnyRange) {
+  auto file = MappedFile::open(test_data("gguf/qwen2-bf16.gguf"));
+  ASSERT_TRUE(file.ok()) << file.status().message();
+  const MappedFile& f = **file;
+  const std::vector<char> expected = read_binary(f.path());
+  ASSERT_EQ(expected.size(), f.size());
+  prefault_mapped_range(f.data(), f.size());
+  prefault_mapped_range(f.data() + 1, 5000);
+  prefault_mapped_range(f.data() + f.size() - 3, 3);
+  prefault_mapped_range(f.data(), 0);
+  prefault_mapped_range(nullptr, 100);
+  EXPECT_EQ(std::memcmp(expected.data(), f.data(), f.size()), 0);
+  EXPECT_GT(physical_memory_bytes(), size_t{1} << 20);
+}
+
+}  // namespace
+}  // namespace sinan
