@@ -59,6 +59,35 @@ void prefault_mapped_range(const uint8_t* data, size_t n) {
   }
 }
 
+bool move_mapped_range_to_huge_pages(const uint8_t* data, size_t n) {
+  if (data == nullptr || n == 0) return false;
+  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
+  const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const uintptr_t begin = reinterpret_cast<uintptr_t>(data) & ~(page - 1);
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(data) + n + page - 1) & ~(page - 1);
+  const size_t len = end - begin;
+  // A staging area congruent to `begin` modulo 2 MB, so its huge pages stay whole when moved there.
+  void* raw = ::mmap(nullptr, len + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (raw == MAP_FAILED) return false;
+  const auto raw_begin = reinterpret_cast<uintptr_t>(raw);
+  const uintptr_t stage = raw_begin + ((begin - raw_begin) & (kHuge - 1));
+  if (stage > raw_begin) ::munmap(raw, stage - raw_begin);
+  if (raw_begin + len + kHuge > stage + len) {
+    ::munmap(reinterpret_cast<void*>(stage + len), raw_begin + len + kHuge - (stage + len));
+  }
+#ifdef MADV_HUGEPAGE
+  ::madvise(reinterpret_cast<void*>(stage), len, MADV_HUGEPAGE);
+#endif
+  std::memcpy(reinterpret_cast<void*>(stage), reinterpret_cast<const void*>(begin), len);
+  if (::mprotect(reinterpret_cast<void*>(stage), len, PROT_READ) != 0 ||
+      ::mremap(reinterpret_cast<void*>(stage), len, len, MREMAP_MAYMOVE | MREMAP_FIXED, reinterpret_cast<void*>(begin)) ==
+          MAP_FAILED) {
+    ::munmap(reinterpret_cast<void*>(stage), len);
+    return false;
+  }
+  return true;
+}
+
 size_t physical_memory_bytes() {
   const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
   return pages > 0 && page > 0 ? static_cast<size_t>(pages) * static_cast<size_t>(page) : 0;

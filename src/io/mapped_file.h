@@ -35,6 +35,13 @@ class MappedFile {
 // model touches experts it has not used before for thousands of tokens. Best effort: errors are ignored.
 void prefault_mapped_range(const uint8_t* data, size_t n);
 
+// Replaces the pages of [data, data + n) of a read-only file mapping by anonymous memory holding the same
+// bytes, backed by transparent huge pages where the kernel allows (madvise mode included), at the same
+// addresses, so every pointer into the range stays valid. Decode reads every weight once per token; with
+// 4 KB page-cache pages an 8B model's page tables alone are ~10 MB and each new page costs a page walk
+// that misses the caches. Returns false (leaving the mapping as it was) if any step fails.
+bool move_mapped_range_to_huge_pages(const uint8_t* data, size_t n);
+
 // The machine's physical memory in bytes (0 if unknown).
 size_t physical_memory_bytes();
 

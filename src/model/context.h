@@ -19,8 +19,8 @@ struct ContextOptions {
   // Q4_K_M preset 22 tokens/s without spinning, 24.7 with 3000; 30000 gave nothing more. 0 when other
   // work competes for the cores (a spinning thread keeps a descheduled partner waiting).
   int spin_iterations = 3000;
-  // Map every weight page before the first step (as llama.cpp's default mmap prefetch does) when the
-  // weights take at most 80% of physical memory; otherwise pages come in as they are first used.
+  // When the weights take at most 80% of physical memory, move them into huge-page memory (or at least
+  // map every page) before the first step; otherwise pages come in from the file as first used.
   bool prefault_weights = true;
   int64_t kv_block_tokens = 16;
 };
