@@ -442,7 +442,16 @@ void Engine::finish(int slot, FinishReason reason, const std::string& error) {
   a.event.finish_reason = reason;
   a.event.error = error;
   a.event.usage = a.usage;
-  a.stream->push(std::move(a.event));
+  StreamEvent last = std::move(a.event);
+  const std::shared_ptr<RequestStream> stream = a.stream;
+  context_->clear_sequence(slot);
+  scheduler_.release(slot);
+  slots_[slot].reset();
+  --in_system_;
+  // The counters and gauges change before the client hears of the end, so a client that reads
+  // /metrics after its answer sees its request gone and its blocks freed.
+  const PagedKvCache& cache = context_->cache();
+  evictable_ = prefix_cache_.evictable(cache);
   metrics_.update([&](EngineMetrics& m) {
     if (!error.empty()) {
       ++m.requests_failed;
@@ -451,11 +460,12 @@ void Engine::finish(int slot, FinishReason reason, const std::string& error) {
     } else {
       ++m.requests_finished;
     }
+    m.active_requests = scheduler_.active();
+    m.kv_blocks_used = cache.total_blocks() - cache.free_blocks();
+    m.kv_blocks_cached = evictable_;
+    m.prefix_cache_blocks = prefix_cache_.size();
   });
-  context_->clear_sequence(slot);
-  scheduler_.release(slot);
-  slots_[slot].reset();
-  --in_system_;
+  stream->push(std::move(last));
 }
 
 void Engine::publish_metrics(int64_t batch_tokens, int64_t batch_sequences, double seconds) {

@@ -356,7 +356,12 @@ TEST_F(HttpTest, AClientThatHangsUpCancelsItsRequest) {
       fd = connect_to(port_);
       send_all(fd, "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: " +
                        std::to_string(body.size()) + "\r\n\r\n" + body);
-      while (metric("sinan_requests_running") != 1) std::this_thread::sleep_for(10ms);
+    }
+    // The gauge is published at the end of the engine step that admitted the request, which can come
+    // after the stream's first bytes.
+    const auto opened = std::chrono::steady_clock::now();
+    while (metric("sinan_requests_running") != 1 && std::chrono::steady_clock::now() - opened < 5s) {
+      std::this_thread::sleep_for(10ms);
     }
     EXPECT_EQ(metric("sinan_requests_running"), 1);
     const auto hung_up = std::chrono::steady_clock::now();
