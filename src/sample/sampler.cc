@@ -142,7 +142,9 @@ SampledToken Sampler::sample(const float* logits, std::span<const int32_t> histo
   } else {
     out.token = draw();
   }
-  compute_logprobs(&out);  // of the distribution before temperature and truncation (step 3)
+  if (params_.logprobs || params_.top_logprobs > 0) {
+    compute_logprobs(&out);  // of the distribution before temperature and truncation (step 3)
+  }
   return out;
 }
 

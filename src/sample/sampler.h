@@ -32,7 +32,8 @@ struct SamplingParams {
   int penalty_last_n = -1;  // how many recent tokens the penalties look at; -1 = all
   std::vector<std::pair<int32_t, float>> logit_bias;
   uint64_t seed = 0;
-  int top_logprobs = 0;  // alternatives to report per token
+  bool logprobs = false;  // compute the chosen token's logprob (a log-softmax over the vocabulary: off unless asked)
+  int top_logprobs = 0;   // alternatives to report per token (implies logprobs)
 };
 
 // xoshiro256** seeded by splitmix64: small, fast, and the same sequence everywhere.

@@ -132,6 +132,7 @@ Submitted Engine::submit(EngineRequest request) {
     out.message = std::move(message);
     return out;
   };
+  if (request.logprobs) request.sampling.logprobs = true;  // the sampler skips the log-softmax otherwise
   const auto n = static_cast<int64_t>(request.prompt.size());
   const int64_t context = options_.context_tokens;
   if (n == 0) return refuse(SubmitError::kInvalid, "the prompt is empty");

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 #include <cstring>
 
@@ -20,6 +21,14 @@ using test::make_matrix;
 // Equal bits, or both NaN (F16C quiets signalling NaNs, the scalar decoder keeps their bits).
 bool same_float(float a, float b) {
   return std::memcmp(&a, &b, 4) == 0 || (std::isnan(a) && std::isnan(b));
+}
+
+// A chunk's levels in value order, from a tier's lane order (panels.h).
+std::array<uint8_t, cpu::kChunk> in_value_order(const void* levels, bool grouped) {
+  const auto* q = static_cast<const uint8_t*>(levels);
+  std::array<uint8_t, cpu::kChunk> out;
+  for (int i = 0; i < cpu::kChunk; ++i) out[i] = q[grouped ? cpu::grouped_position(i) : i];
+  return out;
 }
 
 const DType kIntTypes[] = {DType::kQ4_0, DType::kQ4_1, DType::kQ5_0, DType::kQ5_1, DType::kQ8_0, DType::kIQ4_NL,
@@ -46,7 +55,8 @@ TEST(Decode, IntChunksMatchTheReferenceOnEveryTier) {
               cpu::decode_int_chunk_reference(t.m, r, c, form, &want);
               const std::string where = fmt::format("{} {} cols={} row={} chunk={}", cpu::cpu_tier_name(tier),
                                                     dtype_name(type), cols, r, c);
-              ASSERT_EQ(std::memcmp(got.q, want.q, sizeof(got.q)), 0) << where;
+              ASSERT_EQ(std::memcmp(in_value_order(got.q, kernels.grouped_lanes).data(), want.q, sizeof(got.q)), 0)
+                  << where;
               for (int i = 0; i < cpu::kGroupsPerChunk; ++i) {
                 ASSERT_TRUE(same_float(got.group_scale[i], want.group_scale[i])) << where << " group " << i;
                 ASSERT_TRUE(same_float(got.group_min[i], want.group_min[i])) << where << " group " << i;
@@ -138,13 +148,14 @@ TEST(Decode, ActivationQuantizerMatchesTheReferenceOnEveryTier) {
     for (int64_t c = 0; c < n_chunks; ++c) cpu::quantize_act_chunk_reference(x.data(), cols, c, &want[c]);
     for (CpuTier tier : test::reachable_tiers()) {
       const auto quantize = cpu::matmul_kernels(tier).quantize_act;
+      const bool grouped = cpu::matmul_kernels(tier).grouped_lanes;
       ASSERT_NE(quantize, nullptr);
       std::vector<cpu::ActChunk> got(static_cast<size_t>(n_chunks));
       quantize(x.data(), cols, 1, n_chunks - 1, got.data() + 1);
       quantize(x.data(), cols, 0, 1, got.data());
       for (int64_t c = 0; c < n_chunks; ++c) {
         const std::string where = fmt::format("{} pattern {} chunk {}", cpu::cpu_tier_name(tier), pattern, c);
-        ASSERT_EQ(std::memcmp(got[c].q, want[c].q, sizeof(want[c].q)), 0) << where;
+        ASSERT_EQ(std::memcmp(in_value_order(got[c].q, grouped).data(), want[c].q, sizeof(want[c].q)), 0) << where;
         for (int i = 0; i < cpu::kBlocksPerChunk; ++i) ASSERT_TRUE(same_float(got[c].block_scale[i], want[c].block_scale[i])) << where;
         for (int i = 0; i < cpu::kGroupsPerChunk; ++i) ASSERT_TRUE(same_float(got[c].group_sum[i], want[c].group_sum[i])) << where;
       }

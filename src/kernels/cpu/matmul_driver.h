@@ -7,6 +7,7 @@
 //   quantize_act_chunks(x, cols, chunk_begin, n_chunks, ActChunk* out)
 //   decode_int<kType, kForm>(w, row, chunk, IntChunk*), decode_float<kType>(w, row, chunk, n, FloatChunk*)
 //   kPrefersSignedLevels                                       AVX2: q8_0 / iq4 keep int8 levels
+//   kGroupedLanes, to_lane_order(q), decode_int_grouped<..>    the tier's lane order of levels (panels.h)
 // Everything here lives in the tier's namespace, so no symbol compiled with one tier's flags can be
 // picked by the linker for another tier.
 //
@@ -139,7 +140,24 @@ inline void prefetch_next_panel(const Matrix& w, int64_t r0, int64_t tile_rows, 
   }
 }
 
-// ---- block-quantized weights, int8 activations.
+// ---- block-quantized weights, int8 activations, levels in the tier's lane order (panels.h).
+
+template <DType kType, LevelForm kForm>
+void decode_int_in_lane_order(const Matrix& w, int64_t row, int64_t chunk, IntChunk* out) {
+  if constexpr (kGroupedLanes) {
+    decode_int_grouped<kType, kForm>(w, row, chunk, out);
+  } else {
+    decode_int<kType, kForm>(w, row, chunk, out);
+  }
+}
+
+inline void quantize_act_in_lane_order(const float* x, int64_t cols, int64_t chunk_begin, int64_t n_chunks,
+                                       ActChunk* out) {
+  quantize_act_chunks(x, cols, chunk_begin, n_chunks, out);
+  if constexpr (kGroupedLanes) {
+    for (int64_t c = 0; c < n_chunks; ++c) to_lane_order(reinterpret_cast<uint8_t*>(out[c].q));
+  }
+}
 
 template <DType kType, LevelForm kForm>
 void int_matmul_rows(const Matrix& w, const float* x, int64_t x_stride, int64_t n_tokens, float* y, int64_t y_stride,
@@ -155,14 +173,14 @@ void int_matmul_rows(const Matrix& w, const float* x, int64_t x_stride, int64_t 
     const int64_t tb = min_of(token_block, n_tokens - t0);
     for (int64_t a0 = 0; a0 < n_chunks; a0 += act_chunks) {
       const int64_t ac = min_of(act_chunks, n_chunks - a0);
-      for (int64_t t = 0; t < tb; ++t) quantize_act_chunks(x + (t0 + t) * x_stride, w.cols, a0, ac, act + t * ac);
+      for (int64_t t = 0; t < tb; ++t) quantize_act_in_lane_order(x + (t0 + t) * x_stride, w.cols, a0, ac, act + t * ac);
       for (int64_t r0 = row_begin; r0 < row_end; r0 += kIntRows) {
         const int64_t rc = min_of(kIntRows, row_end - r0);
         for (int64_t k0 = a0; k0 < a0 + ac; k0 += kPanelChunks) {
           const int64_t kc = min_of(kPanelChunks, a0 + ac - k0);
           prefetch_next_panel(w, r0, kIntRows, row_end, k0, a0, ac);
           for (int64_t r = 0; r < rc; ++r) {
-            for (int64_t c = 0; c < kc; ++c) decode_int<kType, kForm>(w, r0 + r, k0 + c, &panel[r * kPanelChunks + c]);
+            for (int64_t c = 0; c < kc; ++c) decode_int_in_lane_order<kType, kForm>(w, r0 + r, k0 + c, &panel[r * kPanelChunks + c]);
           }
           for (int64_t tt = 0; tt < tb; tt += kIntTokens) {
             const int64_t tc = min_of(kIntTokens, tb - tt);
@@ -242,9 +260,10 @@ void set_int_entry(MatmulKernels* table) {
   constexpr LevelForm kForm =
       kPrefersSignedLevels && has_signed_form(kType) ? LevelForm::kSigned : LevelForm::kOffset;
   if (uses_quantized_activations(kType)) table->rows[static_cast<int>(kType)] = &int_matmul_rows<kType, kForm>;
-  table->decode_int[static_cast<int>(kType)] = &decode_int<kType, kForm>;
+  table->decode_int[static_cast<int>(kType)] = &decode_int_in_lane_order<kType, kForm>;
   table->int_form[static_cast<int>(kType)] = kForm;
-  table->quantize_act = &quantize_act_chunks;
+  table->quantize_act = &quantize_act_in_lane_order;
+  table->grouped_lanes = kGroupedLanes;
 }
 
 template <DType kType>

@@ -41,6 +41,7 @@ struct MatmulKernels {
   LevelForm int_form[kTypes] = {};
   DecodeFloatFn decode_float[kTypes] = {};  // the types with a float-activation entry in rows
   QuantizeActFn quantize_act = nullptr;
+  bool grouped_lanes = false;  // decode_int and quantize_act write levels group-major (panels.h)
 };
 
 // The table of a tier; the tier must not be above detected_cpu_tier().

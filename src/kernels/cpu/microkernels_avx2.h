@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "kernels/cpu/decode_reference.h"
 #include "kernels/cpu/panels.h"
 #include "kernels/matrix.h"
 #include "quant/block_layouts.h"
@@ -25,6 +26,10 @@ namespace sinan::cpu::SINAN_CPU_ISA {
 constexpr int kIntRows = 2;
 constexpr int kIntTokens = 4;
 constexpr int kFloatRows = 3;
+constexpr bool kGroupedLanes = false;  // levels in value order (panels.h)
+inline void to_lane_order(uint8_t*) {}
+template <DType kType, LevelForm kForm>
+inline void decode_int_grouped(const Matrix&, int64_t, int64_t, IntChunk*) {}  // group-major tiers only
 constexpr bool kPrefersSignedLevels = true;
 constexpr int kFloatTokens = 4;
 

@@ -1,8 +1,8 @@
 // AVX-512 tiles: R weight rows x T tokens of dot products held in zmm accumulators.
-//  - int: 64 values per step; vpdpbusd sums 4 (unsigned level x int8 activation) products per int32 lane,
-//    the lanes are converted and scaled by (weight group scale x activation block scale, each spread to
-//    its lanes by one permute); the offsets and mins come off once per chunk as a 16-wide product with
-//    the activations' group sums.
+//  - int: levels in group-major lane order (panels.h); vpdpbusd adds 4 (unsigned level x int8 activation)
+//    products per int32 lane, all 256 values of a chunk into one lane per group; once per chunk the lanes
+//    are converted and scaled by (weight group scale x activation block scale) and the offsets and mins
+//    come off as a 16-wide product with the activations' group sums.
 //  - float: 16 values per step, one FMA per (row, token); the ragged end uses masked loads. For a few
 //    tokens (decode) the weights are converted in registers as they stream (Loader16), without a panel.
 #pragma once
@@ -22,7 +22,8 @@
 namespace sinan::cpu::SINAN_CPU_ISA {
 
 constexpr int kIntRows = 4;
-constexpr int kIntTokens = 4;
+constexpr int kIntTokens = 3;  // 4 x 3 int32 sums and 4 x 3 float accumulators fill the 32 zmm registers
+constexpr bool kGroupedLanes = true;
 constexpr int kFloatRows = 4;
 constexpr bool kPrefersSignedLevels = false;
 constexpr int kFloatTokens = 6;
@@ -37,7 +38,56 @@ inline float sum_of(__m512 v) {
   return _mm_cvtss_f32(s);
 }
 
-// Offset levels only (the signed form is AVX2's); kSigned is accepted for a uniform driver.
+// Value order -> group-major lane order (panels.h), in place.
+inline void to_lane_order(uint8_t* q) {
+  store_group_major(q, _mm512_load_si512(q), _mm512_load_si512(q + 64),
+                    _mm512_load_si512(q + 128), _mm512_load_si512(q + 192));
+}
+
+// q4_K straight into group-major order: 64 bytes of nibbles hold values 128 h + [0, 128) as low nibbles
+// of bytes 0..31 (values 0..31), high nibbles of 0..31 (32..63), low of 32..63 (64..95), high of 32..63
+// (96..127); dword g of output vector v is value dword 4 g + v, picked from (low, high) of h = g / 8.
+inline void decode_q4_K_grouped(const BlockQ4_K& x, IntChunk* out) {
+  const __m512i mask = _mm512_set1_epi8(0x0f);
+  __m512i low[2], high[2];
+  for (int h = 0; h < 2; ++h) {
+    const __m512i v = _mm512_loadu_si512(x.qs + 64 * h);
+    low[h] = _mm512_and_si512(v, mask);
+    high[h] = _mm512_and_si512(_mm512_srli_epi16(v, 4), mask);
+  }
+  // Value dword n (0..31) of a half: n < 8 low[n], < 16 high[n - 8], < 24 low[n - 8], else high[n - 16];
+  // as permutex2var indices (16 + k = high[k]): n, n + 8, n - 8, n.
+  alignas(64) static constexpr int32_t kIndex[4][16] = {
+      {0, 4, 16, 20, 8, 12, 24, 28, 0, 4, 16, 20, 8, 12, 24, 28},
+      {1, 5, 17, 21, 9, 13, 25, 29, 1, 5, 17, 21, 9, 13, 25, 29},
+      {2, 6, 18, 22, 10, 14, 26, 30, 2, 6, 18, 22, 10, 14, 26, 30},
+      {3, 7, 19, 23, 11, 15, 27, 31, 3, 7, 19, 23, 11, 15, 27, 31}};
+  for (int v = 0; v < 4; ++v) {
+    const __m512i idx = _mm512_load_si512(kIndex[v]);
+    const __m512i groups_0_7 = _mm512_permutex2var_epi32(low[0], idx, high[0]);
+    const __m512i groups_8_15 = _mm512_permutex2var_epi32(low[1], idx, high[1]);
+    _mm512_store_si512(out->q + 64 * v, _mm512_mask_blend_epi32(0xff00, groups_0_7, groups_8_15));
+  }
+  set_k4_scales(out, k4_scales_mins(x.scales), x.d, x.dmin);
+}
+
+// decode_int in this tier's lane order.
+template <DType kType, LevelForm kForm>
+inline void decode_int_grouped(const Matrix& w, int64_t row, int64_t chunk, IntChunk* out) {
+  if constexpr (kType == DType::kQ4_K) {
+    decode_q4_K_grouped(reinterpret_cast<const BlockQ4_K*>(w.row(row))[chunk], out);
+  } else if constexpr (kType == DType::kQ6_K) {
+    decode_q6_K<true>(reinterpret_cast<const BlockQ6_K*>(w.row(row))[chunk], out);
+  } else {
+    decode_int<kType, kForm>(w, row, chunk, out);
+    to_lane_order(out->q);
+  }
+}
+
+// Levels in group-major lane order (panels.h): lane g of all four 64-value vectors of a chunk belongs to
+// group g, so the four vpdpbusd add into one int32 lane per group (exact: |sum| < 2^20) and the float
+// work -- convert, scale by (weight group scale x activation block scale), subtract the group's offsets
+// and mins -- runs once per chunk and (row, token), not once per 64 values.
 template <int R, int T, bool kSigned>
 inline void int_tile(const IntChunk* w, int64_t w_stride, const ActChunk* a, int64_t a_stride, int64_t n_chunks,
                      float (&out)[R][T]) {
@@ -46,43 +96,29 @@ inline void int_tile(const IntChunk* w, int64_t w_stride, const ActChunk* a, int
   for (int r = 0; r < R; ++r) {
     for (int t = 0; t < T; ++t) acc[r][t] = _mm512_setzero_ps();
   }
-  // Lane l of 64-value vector v holds values 64 v + 4 l .. + 3: group 4 v + l / 4.
-  const __m512i spread[4] = {
-      _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3),
-      _mm512_setr_epi32(4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7),
-      _mm512_setr_epi32(8, 8, 8, 8, 9, 9, 9, 9, 10, 10, 10, 10, 11, 11, 11, 11),
-      _mm512_setr_epi32(12, 12, 12, 12, 13, 13, 13, 13, 14, 14, 14, 14, 15, 15, 15, 15)};
-  // ... and activation block 2 v + l / 8.
-  const __m512i spread_blocks[4] = {
-      _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1),
-      _mm512_setr_epi32(2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3),
-      _mm512_setr_epi32(4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5),
-      _mm512_setr_epi32(6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7)};
+  const __m512i block_of_group = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
   for (int64_t c = 0; c < n_chunks; ++c) {
-    __m512 group_scales[R];
-    for (int r = 0; r < R; ++r) group_scales[r] = _mm512_load_ps(w[r * w_stride + c].group_scale);
+    __m512i dots[R][T];
+    for (int r = 0; r < R; ++r) {
+      for (int t = 0; t < T; ++t) dots[r][t] = _mm512_setzero_si512();
+    }
     for (int v = 0; v < 4; ++v) {
       __m512i wq[R];
-      __m512 ws[R];
-      for (int r = 0; r < R; ++r) {
-        wq[r] = _mm512_load_si512(w[r * w_stride + c].q + 64 * v);
-        ws[r] = _mm512_permutexvar_ps(spread[v], group_scales[r]);
-      }
+      for (int r = 0; r < R; ++r) wq[r] = _mm512_load_si512(w[r * w_stride + c].q + 64 * v);
       for (int t = 0; t < T; ++t) {
-        const ActChunk& ac = a[t * a_stride + c];
-        const __m512i aq = _mm512_load_si512(ac.q + 64 * v);
-        const __m512 as =
-            _mm512_permutexvar_ps(spread_blocks[v], _mm512_castps256_ps512(_mm256_load_ps(ac.block_scale)));
-        for (int r = 0; r < R; ++r) {
-          const __m512i dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), wq[r], aq);
-          acc[r][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(ws[r], as), acc[r][t]);
-        }
+        const __m512i aq = _mm512_load_si512(a[t * a_stride + c].q + 64 * v);
+        for (int r = 0; r < R; ++r) dots[r][t] = _mm512_dpbusd_epi32(dots[r][t], wq[r], aq);
       }
     }
-    for (int r = 0; r < R; ++r) {
-      const __m512 mins = _mm512_load_ps(w[r * w_stride + c].group_min);
-      for (int t = 0; t < T; ++t) {
-        acc[r][t] = _mm512_fnmadd_ps(mins, _mm512_load_ps(a[t * a_stride + c].group_sum), acc[r][t]);
+    for (int t = 0; t < T; ++t) {
+      const ActChunk& ac = a[t * a_stride + c];
+      const __m512 as = _mm512_permutexvar_ps(block_of_group, _mm512_castps256_ps512(_mm256_load_ps(ac.block_scale)));
+      const __m512 sums = _mm512_load_ps(ac.group_sum);
+      for (int r = 0; r < R; ++r) {
+        const IntChunk& wc = w[r * w_stride + c];
+        const __m512 scale = _mm512_mul_ps(_mm512_load_ps(wc.group_scale), as);
+        acc[r][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dots[r][t]), scale, acc[r][t]);
+        acc[r][t] = _mm512_fnmadd_ps(_mm512_load_ps(wc.group_min), sums, acc[r][t]);
       }
     }
   }

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "core/dtype.h"
+#include "kernels/cpu/decode_reference.h"
 #include "kernels/cpu/panels.h"
 #include "kernels/matrix.h"
 
@@ -17,6 +18,10 @@ namespace sinan::cpu::SINAN_CPU_ISA {
 constexpr int kIntRows = 2;
 constexpr int kIntTokens = 2;
 constexpr int kFloatRows = 2;
+constexpr bool kGroupedLanes = false;  // levels in value order (panels.h)
+inline void to_lane_order(uint8_t*) {}
+template <DType kType, LevelForm kForm>
+inline void decode_int_grouped(const Matrix&, int64_t, int64_t, IntChunk*) {}  // group-major tiers only
 constexpr bool kPrefersSignedLevels = false;
 constexpr int kFloatTokens = 2;
 constexpr int kPartials = 8;

@@ -7,6 +7,11 @@
 // ActChunks with the same geometry. A dot product is then integer sums of 4 products per lane (VNNI's
 // vpdpbusd, AVX2's maddubs + madd), scaled per lane in float, minus sum_g group_min[g] * group_sum[g].
 //
+// Lane order: the scalar and AVX2 tiers keep a chunk's 256 levels (weights and activations alike) in value
+// order. The AVX-512 tier keeps them group-major: 32-bit lane g of 64-byte vector v holds values
+// 16 g + 4 v .. + 3, so a lane sees one group (one scale) through the whole chunk and its integer sums
+// need one float scaling per chunk. MatmulKernels::grouped_lanes says which; grouped_position maps.
+//
 // Two forms of levels: "offset" (unsigned bytes, signed formats shifted by their offset, which then
 // lives in group_min) for AVX-512 and the scalar tier, and "signed" for AVX2, whose maddubs would
 // saturate on unsigned levels above 127 (q8_0, iq4_nl, iq4_xs keep their int8 levels there).
@@ -46,6 +51,9 @@ struct alignas(64) FloatChunk {
 constexpr int64_t kActChunkBudget = 480;  // 180 KiB of ActChunks
 constexpr int64_t kPanelChunks = 4;       // chunks per row decoded at a time (1024 values)
 constexpr int64_t kMaxTokenBlock = 64;    // tokens per pass over the weights in the k-major order
+
+// Where value i (0..255) of a chunk sits in the group-major lane order.
+constexpr int grouped_position(int i) { return 64 * ((i % 16) / 4) + 4 * (i / 16) + i % 4; }
 
 inline int64_t chunks_for(int64_t cols) { return (cols + kChunk - 1) / kChunk; }
 inline int64_t min_of(int64_t a, int64_t b) { return a < b ? a : b; }

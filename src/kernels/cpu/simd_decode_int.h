@@ -70,6 +70,20 @@ inline void decode_block32_narrow(const Matrix& w, int64_t row, int64_t chunk, I
 }
 
 #if defined(__AVX512BW__)
+// Four 64-value vectors of a chunk in value order, stored in the group-major lane order (panels.h):
+// dword g of output vector v is value dword 4 g + v.
+inline void store_group_major(uint8_t* q, __m512i a0, __m512i a1, __m512i a2, __m512i a3) {
+  const __m512i base = _mm512_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28, 0, 4, 8, 12, 16, 20, 24, 28);
+  for (int v = 0; v < 4; ++v) {
+    const __m512i index = _mm512_add_epi32(base, _mm512_set1_epi32(v));
+    const __m512i groups_0_7 = _mm512_permutex2var_epi32(a0, index, a1);   // lanes 0..7 right
+    const __m512i groups_8_15 = _mm512_permutex2var_epi32(a2, index, a3);  // lanes 8..15 right
+    _mm512_store_si512(q + 64 * v, _mm512_mask_blend_epi32(0xff00, groups_0_7, groups_8_15));
+  }
+}
+#endif
+
+#if defined(__AVX512BW__)
 template <DType kType>
 struct Block32Layout;
 template <>
@@ -347,8 +361,10 @@ inline void decode_k4(const Block& x, IntChunk* out) {
 #if defined(__AVX512BW__)
 // q6_K, 128 values per step: 64 bytes of low nibbles (values l and 64 + l in byte l, 32 + l and 96 + l in
 // byte 32 + l) and 32 bytes of high bit pairs (l, 32 + l, 64 + l, 96 + l at bits 0, 2, 4, 6 of byte l).
+template <bool kGroupMajor = false>
 inline void decode_q6_K(const BlockQ6_K& x, IntChunk* out) {
   const __m512i low4 = _mm512_set1_epi8(0x0f), high2 = _mm512_set1_epi8(0x30);
+  __m512i levels[4];  // levels 0..63 (the stored value, i.e. level + 32), in value order
   const __m512i shift_first = _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(2), 1);
   const __m512i shift_second = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(2), 1);
   for (int h = 0; h < 2; ++h) {
@@ -358,8 +374,13 @@ inline void decode_q6_K(const BlockQ6_K& x, IntChunk* out) {
                                           _mm512_and_si512(_mm512_sllv_epi16(qh, shift_first), high2));
     const __m512i second = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), low4),
                                            _mm512_and_si512(_mm512_srlv_epi16(qh, shift_second), high2));
-    _mm512_store_si512(out->q + 128 * h, first);  // levels 0..63 (the stored value, i.e. level + 32)
-    _mm512_store_si512(out->q + 128 * h + 64, second);
+    levels[2 * h] = first;
+    levels[2 * h + 1] = second;
+  }
+  if constexpr (kGroupMajor) {
+    store_group_major(out->q, levels[0], levels[1], levels[2], levels[3]);
+  } else {
+    for (int i = 0; i < 4; ++i) _mm512_store_si512(out->q + 64 * i, levels[i]);
   }
   const __m512 scales = _mm512_mul_ps(_mm512_set1_ps(half_to_float(x.d)),
                                       _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(
