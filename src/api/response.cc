@@ -64,6 +64,23 @@ std::string sse_event(const Json& data) {
   return "data: " + dump_json(data) + "\n\n";
 }
 
+namespace {
+
+// The fields every response object and stream chunk carries, in OpenAI's order, with one choice (none
+// when `choice` is null).
+Json envelope(const ResponseInfo& info, const char* object, Json choice) {
+  Json out;
+  out["id"] = info.id;
+  out["object"] = object;
+  out["created"] = info.created;
+  out["model"] = info.model;
+  out["system_fingerprint"] = info.fingerprint;
+  out["choices"] = choice.is_null() ? Json::array() : Json::array({std::move(choice)});
+  return out;
+}
+
+}  // namespace
+
 // ---------------------------------------------------------------------------------------------------------
 // Chat
 
@@ -122,13 +139,7 @@ Json ChatAssembler::chunk(Json delta, const Json& logprobs) const {
   choice["delta"] = std::move(delta);
   choice["logprobs"] = options_.logprobs && !logprobs.empty() ? Json{{"content", logprobs}} : Json(nullptr);
   choice["finish_reason"] = nullptr;
-  Json out;
-  out["id"] = info_.id;
-  out["object"] = "chat.completion.chunk";
-  out["created"] = info_.created;
-  out["model"] = info_.model;
-  out["system_fingerprint"] = info_.fingerprint;
-  out["choices"] = Json::array({std::move(choice)});
+  Json out = envelope(info_, "chat.completion.chunk", std::move(choice));
   if (options_.include_usage) out["usage"] = nullptr;
   return out;
 }
@@ -178,13 +189,7 @@ Json ChatAssembler::completion() const {
   choice["message"] = std::move(message);
   choice["logprobs"] = options_.logprobs ? Json{{"content", logprobs_}} : Json(nullptr);
   choice["finish_reason"] = finish_reason_;
-  Json out;
-  out["id"] = info_.id;
-  out["object"] = "chat.completion";
-  out["created"] = info_.created;
-  out["model"] = info_.model;
-  out["system_fingerprint"] = info_.fingerprint;
-  out["choices"] = Json::array({std::move(choice)});
+  Json out = envelope(info_, "chat.completion", std::move(choice));
   out["usage"] = usage_json(usage_);
   return out;
 }
@@ -234,13 +239,7 @@ Json CompletionAssembler::choice(const std::string& text, const Logprobs* logpro
 std::vector<Json> CompletionAssembler::chunks(const StreamEvent& event) {
   std::vector<Json> out;
   auto make = [&](Json c) {
-    Json o;
-    o["id"] = info_.id;
-    o["object"] = "text_completion";
-    o["created"] = info_.created;
-    o["model"] = info_.model;
-    o["system_fingerprint"] = info_.fingerprint;
-    o["choices"] = Json::array({std::move(c)});
+    Json o = envelope(info_, "text_completion", std::move(c));
     if (include_usage_) o["usage"] = nullptr;
     return o;
   };
@@ -262,8 +261,7 @@ std::vector<Json> CompletionAssembler::chunks(const StreamEvent& event) {
   if (finished_ && error_.empty()) {
     out.push_back(make(choice("", nullptr, finish_reason_.c_str())));
     if (include_usage_) {
-      Json u = make(Json());
-      u["choices"] = Json::array();
+      Json u = envelope(info_, "text_completion", Json());  // no choices: the usage chunk
       u["usage"] = usage_json(usage_);
       out.push_back(std::move(u));
     }
@@ -288,13 +286,7 @@ void CompletionAssembler::add(const StreamEvent& event) {
 }
 
 Json CompletionAssembler::completion() const {
-  Json o;
-  o["id"] = info_.id;
-  o["object"] = "text_completion";
-  o["created"] = info_.created;
-  o["model"] = info_.model;
-  o["system_fingerprint"] = info_.fingerprint;
-  o["choices"] = Json::array({choice(text_, &logprobs_, finish_reason_.c_str())});
+  Json o = envelope(info_, "text_completion", choice(text_, &logprobs_, finish_reason_.c_str()));
   o["usage"] = usage_json(usage_);
   return o;
 }
