@@ -14,7 +14,6 @@ std::optional<ApiError> fill_generation(const ChatModel& model, const Generation
   s.presence_penalty = f.presence_penalty;
   s.frequency_penalty = f.frequency_penalty;
   s.seed = f.seed.value_or(random_seed);
-  s.logprobs = f.logprobs;
   s.top_logprobs = f.logprobs ? f.top_logprobs : 0;
   const int64_t vocab = model.model->config().vocab_size;
   for (const auto& [id, bias] : f.logit_bias) {

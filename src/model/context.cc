@@ -1,11 +1,8 @@
 #include "model/context.h"
 
 #include <algorithm>
-#include <map>
-#include <string>
 
 #include "core/check.h"
-#include "io/mapped_file.h"
 
 namespace sinan {
 
@@ -19,33 +16,6 @@ Context::Context(const Model& model, const ContextOptions& options, PagedKvCache
   next_position_.resize(static_cast<size_t>(options_.max_sequences));
 }
 
-namespace {
-
-// Weights that fit in 80% of RAM are moved into huge-page anonymous memory (each file's tensor range as
-// one block, same addresses), or failing that prefaulted, before the first step: see mapped_file.h.
-void prepare_weight_memory(const Model& model) {
-  struct Range {
-    const uint8_t* begin = nullptr;
-    const uint8_t* end = nullptr;
-  };
-  std::map<std::string, Range> by_file;
-  size_t total = 0;
-  for (const TensorInfo& t : model.files().tensors()) {
-    if (t.data == nullptr || t.nbytes == 0) continue;
-    total += t.nbytes;
-    Range& r = by_file[t.file];
-    if (r.begin == nullptr || t.data < r.begin) r.begin = t.data;
-    if (t.data + t.nbytes > r.end) r.end = t.data + t.nbytes;
-  }
-  if (total > physical_memory_bytes() / 10 * 8) return;
-  for (const auto& [file, r] : by_file) {
-    const auto n = static_cast<size_t>(r.end - r.begin);
-    if (!move_mapped_range_to_huge_pages(r.begin, n)) prefault_mapped_range(r.begin, n);
-  }
-}
-
-}  // namespace
-
 Result<std::unique_ptr<Context>> Context::create(const Model& model, const ContextOptions& options) {
   if (options.max_batch_tokens <= 0) return Status::error("max_batch_tokens must be positive");
   if (options.max_sequences <= 0) return Status::error("max_sequences must be positive");
@@ -56,7 +26,7 @@ Result<std::unique_ptr<Context>> Context::create(const Model& model, const Conte
   kv.capacity_tokens = options.context_tokens;
   kv.max_sequences = options.max_sequences;
   SINAN_ASSIGN_OR_RETURN(PagedKvCache cache, PagedKvCache::create(kv));
-  if (options.prefault_weights) prepare_weight_memory(model);
+  if (options.prefault_weights) model.prepare_weight_memory();
   return std::unique_ptr<Context>(new Context(model, options, std::move(cache)));
 }
 

@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <map>
+
+#include "io/mapped_file.h"
+
 namespace sinan {
 
 Result<std::unique_ptr<Model>> Model::load(const std::string& path, LoadReport* report) {
@@ -34,6 +38,29 @@ Result<std::unique_ptr<Model>> Model::load(const std::string& path, LoadReport* 
                                      unused.size() == 1 ? "" : "s", names));
   }
   return model;
+}
+
+void Model::prepare_weight_memory() const {
+  std::call_once(weight_memory_prepared_, [this] {
+    struct Range {
+      const uint8_t* begin = nullptr;
+      const uint8_t* end = nullptr;
+    };
+    std::map<std::string, Range> by_file;  // each file's tensors as one block
+    size_t total = 0;
+    for (const TensorInfo& t : files_.tensors()) {
+      if (t.data == nullptr || t.nbytes == 0) continue;
+      total += t.nbytes;
+      Range& r = by_file[t.file];
+      if (r.begin == nullptr || t.data < r.begin) r.begin = t.data;
+      if (t.data + t.nbytes > r.end) r.end = t.data + t.nbytes;
+    }
+    if (total > physical_memory_bytes() / 10 * 8) return;
+    for (const auto& [file, r] : by_file) {
+      const auto n = static_cast<size_t>(r.end - r.begin);
+      if (!move_mapped_range_to_huge_pages(r.begin, n)) prefault_mapped_range(r.begin, n);
+    }
+  });
 }
 
 }  // namespace sinan

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,6 +50,12 @@ class Model {
   const ModelWeights& weights() const { return weights_; }
   const WeightFiles& files() const { return files_; }
 
+  // When the weights take at most 80% of physical memory, moves each file's tensor range into huge-page
+  // anonymous memory at the same addresses, or failing that maps every page now (io/mapped_file.h), so
+  // decode does not page-walk or fault through 4 KB page-cache pages. Once per model: later calls (one
+  // per Context) return at once. Best effort.
+  void prepare_weight_memory() const;
+
   virtual std::unique_ptr<ForwardScratch> make_scratch(int64_t max_tokens) const = 0;
 
   // Runs one validated batch (see Context::decode): stores each token's cache row at its position,
@@ -63,6 +70,9 @@ class Model {
   ModelConfig config_;
   WeightFiles files_;
   ModelWeights weights_;
+
+ private:
+  mutable std::once_flag weight_memory_prepared_;
 };
 
 // Architecture factories (one file each).
