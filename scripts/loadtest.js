@@ -7,7 +7,8 @@
 // Phases: warm-up; a single client streaming back to back (the baseline); then --clients clients streaming
 // back to back for --duration seconds. Every response must be HTTP 200, a well-formed SSE stream ending in
 // `data: [DONE]` with a finish_reason and usage, and an answer in the demo's form ("a + b = c"); anything
-// else counts as a failure. Tokens/s counts completion tokens (reasoning included) over wall-clock time.
+// else counts as a failure. Tokens/s counts completion tokens (reasoning included) over wall-clock time,
+// end to end and, from the server's sinan_generation_tokens_total, within the phase's window.
 // The server's resident memory (VmRSS) is sampled every second after warm-up.
 //
 // Options: --clients 32 --duration 120 --single 20 --warmup 10 --binary PATH --model PATH --parallel N
@@ -163,19 +164,52 @@ function problem() {
   return [a, b];
 }
 
-// n clients streaming back to back for `seconds`.
+// The server's own counters from GET /metrics (Prometheus text): name -> value, first series of each name.
+function serverCounters(url) {
+  return new Promise((resolve) => {
+    http
+      .get(`${url}/metrics`, { agent }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => (text += d));
+        res.on('end', () => {
+          const counters = {};
+          for (const line of text.split('\n')) {
+            const m = line.match(/^(\w+)(?:\{[^}]*\})? (\S+)$/);
+            if (m && !(m[1] in counters)) counters[m[1]] = Number(m[2]);
+          }
+          resolve(counters);
+        });
+      })
+      .on('error', () => resolve({}));
+  });
+}
+
+// n clients streaming back to back for `seconds`. Two throughputs: end to end (every token of every
+// request over the time until the last one finished, so it includes the drain after the deadline, when
+// fewer than n clients are still running), and in the window [start, deadline] from the server's own
+// token counter (the sustained rate with all n clients active).
 async function run(url, n, seconds, pid) {
   const results = [];
   const deadline = Date.now() + seconds * 1000;
+  const countersStart = await serverCounters(url);
   const start = process.hrtime.bigint();
   const cpuStart = cpuSeconds(pid);
   const clientCpuStart = process.cpuUsage();
+  let windowEnd = null;
+  const windowTimer = setTimeout(async () => {
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    windowEnd = { seconds, counters: await serverCounters(url) };
+  }, seconds * 1000);
   await Promise.all(
     Array.from({ length: n }, async () => {
       while (Date.now() < deadline) results.push(await streamOnce(url, ...problem()));
     }),
   );
+  clearTimeout(windowTimer);
   const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
+  const windowTokens = (name) =>
+    windowEnd ? (windowEnd.counters[name] ?? NaN) - (countersStart[name] ?? NaN) : NaN;
   const serverCpu = cpuSeconds(pid) - cpuStart;
   const clientCpu = process.cpuUsage(clientCpuStart);
   const ok = results.filter((r) => r.ok);
@@ -192,6 +226,10 @@ async function run(url, n, seconds, pid) {
     wrong_answers: ok.filter((r) => !r.right).length,
     completion_tokens: tokens,
     tokens_per_second: tokens / elapsed,
+    window_seconds: windowEnd ? windowEnd.seconds : NaN,
+    window_tokens: windowTokens('sinan_generation_tokens_total'),
+    window_tokens_per_second: windowTokens('sinan_generation_tokens_total') / (windowEnd ? windowEnd.seconds : NaN),
+    window_prompt_tokens_computed: windowTokens('sinan_prompt_tokens_computed_total'),
     server_cpu_seconds: serverCpu,
     server_cores: serverCpu / elapsed,  // how much CPU the server got (the machine may be shared)
     tokens_per_server_cpu_second: tokens / serverCpu,
@@ -207,7 +245,8 @@ const server = args.url ? { url: args.url, pid: Number(args.pid ?? 0) } : await 
 const show = (label, r) =>
   console.log(
     `${label}: ${r.clients} client(s), ${r.seconds.toFixed(1)} s, ${r.requests} requests, ${r.failed} failed, ` +
-      `${r.completion_tokens} tokens, ${r.tokens_per_second.toFixed(1)} tokens/s, TTFT p50 ${(r.ttft_p50 * 1000).toFixed(0)} ms ` +
+      `${r.completion_tokens} tokens, ${r.tokens_per_second.toFixed(1)} tokens/s (in the window: ` +
+      `${r.window_tokens_per_second.toFixed(1)}), TTFT p50 ${(r.ttft_p50 * 1000).toFixed(0)} ms ` +
       `p95 ${(r.ttft_p95 * 1000).toFixed(0)} ms, request p50 ${r.request_seconds_p50.toFixed(2)} s p95 ${r.request_seconds_p95.toFixed(2)} s; ` +
       `server used ${r.server_cores.toFixed(2)} cores (${r.tokens_per_server_cpu_second.toFixed(0)} tokens per CPU-second), ` +
       `client ${r.client_cpu_seconds.toFixed(1)} CPU-s`,
@@ -233,11 +272,12 @@ const summary = {
   single,
   load,
   speedup: load.tokens_per_second / single.tokens_per_second,
+  speedup_in_window: load.window_tokens_per_second / single.window_tokens_per_second,
   speedup_per_server_cpu_second: load.tokens_per_server_cpu_second / single.tokens_per_server_cpu_second,
   rss_mib: { after_warmup: rss[0], min: Math.min(...rss), max: Math.max(...rss), end: rss[rss.length - 1], samples: rss.length },
 };
 console.log(
-  `speedup ${summary.speedup.toFixed(2)}x (per server CPU-second ${summary.speedup_per_server_cpu_second.toFixed(2)}x); RSS after warm-up ${summary.rss_mib.after_warmup.toFixed(1)} MiB, ` +
+  `speedup ${summary.speedup.toFixed(2)}x end to end, ${summary.speedup_in_window.toFixed(2)}x in the window (per server CPU-second ${summary.speedup_per_server_cpu_second.toFixed(2)}x); RSS after warm-up ${summary.rss_mib.after_warmup.toFixed(1)} MiB, ` +
     `min ${summary.rss_mib.min.toFixed(1)}, max ${summary.rss_mib.max.toFixed(1)}, end ${summary.rss_mib.end.toFixed(1)} MiB`,
 );
 if (args.json) fs.writeFileSync(args.json, JSON.stringify(summary, null, 1));

@@ -156,7 +156,7 @@ TEST(Decode, ActivationQuantizerMatchesTheReferenceOnEveryTier) {
       for (int64_t c = 0; c < n_chunks; ++c) {
         const std::string where = fmt::format("{} pattern {} chunk {}", cpu::cpu_tier_name(tier), pattern, c);
         ASSERT_EQ(std::memcmp(in_value_order(got[c].q, grouped).data(), want[c].q, sizeof(want[c].q)), 0) << where;
-        for (int i = 0; i < cpu::kBlocksPerChunk; ++i) ASSERT_TRUE(same_float(got[c].block_scale[i], want[c].block_scale[i])) << where;
+        for (int i = 0; i < cpu::kGroupsPerChunk; ++i) ASSERT_TRUE(same_float(got[c].group_scale[i], want[c].group_scale[i])) << where;
         for (int i = 0; i < cpu::kGroupsPerChunk; ++i) ASSERT_TRUE(same_float(got[c].group_sum[i], want[c].group_sum[i])) << where;
       }
     }
@@ -170,7 +170,8 @@ TEST(Decode, ActivationQuantizerFollowsQ8_0) {
   x[0] = -127.0f;  // block 0: d = 1, so x / d are the half-integers themselves
   cpu::ActChunk a;
   cpu::quantize_act_chunk_reference(x.data(), 64, 0, &a);
-  EXPECT_EQ(a.block_scale[0], 1.0f);
+  EXPECT_EQ(a.group_scale[0], 1.0f);
+  EXPECT_EQ(a.group_scale[1], 1.0f);
   EXPECT_EQ(a.q[0], -127);
   EXPECT_EQ(a.q[1], -16);  // -15.5 rounds away from zero
   EXPECT_EQ(a.q[2], -15);
@@ -178,7 +179,7 @@ TEST(Decode, ActivationQuantizerFollowsQ8_0) {
   float sum0 = 0;
   for (int i = 0; i < 16; ++i) sum0 += a.q[i];
   EXPECT_EQ(a.group_sum[0], sum0);
-  EXPECT_EQ(a.block_scale[1], 15.5f / 127.0f);  // block 1's amax is x[63] = 15.5
+  EXPECT_EQ(a.group_scale[2], 15.5f / 127.0f);  // block 1's amax is x[63] = 15.5
   EXPECT_EQ(a.q[63], 127);
 }
 

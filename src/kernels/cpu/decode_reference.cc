@@ -223,7 +223,7 @@ void quantize_act_chunk_reference(const float* x, int64_t cols, int64_t chunk, A
       out->q[32 * b + i] = static_cast<int8_t>(level);
       sums[i / 16] += level;
     }
-    out->block_scale[b] = d;
+    out->group_scale[2 * b] = out->group_scale[2 * b + 1] = d;
     out->group_sum[2 * b] = d * static_cast<float>(sums[0]);
     out->group_sum[2 * b + 1] = d * static_cast<float>(sums[1]);
   }

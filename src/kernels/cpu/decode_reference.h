@@ -32,7 +32,7 @@ void decode_float_chunk_reference(const Matrix& w, int64_t row, int64_t chunk, F
 // d = amax / 127, q = round(x / d), ties away from zero).
 void quantize_act_chunk_reference(const float* x, int64_t cols, int64_t chunk, ActChunk* out);
 
-// The float activation value an ActChunk represents (for tests): q[i] * block_scale[i / 32].
-inline float act_value(const ActChunk& a, int i) { return static_cast<float>(a.q[i]) * a.block_scale[i / 32]; }
+// The float activation value an ActChunk represents (for tests): q[i] * group_scale[i / 16].
+inline float act_value(const ActChunk& a, int i) { return static_cast<float>(a.q[i]) * a.group_scale[i / 16]; }
 
 }  // namespace sinan::cpu

@@ -65,7 +65,7 @@ inline void int_tile(const IntChunk* w, int64_t w_stride, const ActChunk* a, int
       for (int t = 0; t < T; ++t) {
         const ActChunk& ac = a[t * a_stride + c];
         const __m256i aq = _mm256_load_si256(reinterpret_cast<const __m256i*>(ac.q + 32 * v));
-        const __m256 as = _mm256_broadcast_ss(ac.block_scale + v);
+        const __m256 as = _mm256_broadcast_ss(ac.group_scale + 2 * v);
         for (int r = 0; r < R; ++r) {
           __m256i pairs;
           if constexpr (kSigned) {

@@ -50,7 +50,7 @@ inline void int_tile(const IntChunk* w, int64_t w_stride, const ActChunk* a, int
             const int level = kSigned ? static_cast<int8_t>(wc.q[j]) : wc.q[j];
             dot += level * ac.q[j];
           }
-          acc[r][t][lane % kPartials] += static_cast<float>(dot) * (wc.group_scale[lane / 4] * ac.block_scale[lane / 8]);
+          acc[r][t][lane % kPartials] += static_cast<float>(dot) * (wc.group_scale[lane / 4] * ac.group_scale[lane / 4]);
         }
         for (int g = 0; g < kGroupsPerChunk; ++g) acc[r][t][g % kPartials] -= wc.group_min[g] * ac.group_sum[g];
       }

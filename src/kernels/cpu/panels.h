@@ -33,11 +33,11 @@ struct alignas(64) IntChunk {
 static_assert(sizeof(IntChunk) == 384);
 
 // One token's chunk of activations, quantized per 32 values. Values past the end of the row are zero.
-constexpr int64_t kBlocksPerChunk = kChunk / 32;
 struct alignas(64) ActChunk {
   int8_t q[kChunk];
   float group_sum[kGroupsPerChunk];    // d * sum of the 16 levels of group g (64-byte aligned)
-  float block_scale[kBlocksPerChunk];  // d of the 32-value block b (32-byte aligned)
+  float group_scale[kGroupsPerChunk];  // d of the 32-value block holding group g (so 2b and 2b + 1 agree),
+                                       // one 64-byte vector lined up with IntChunk::group_scale
 };
 static_assert(sizeof(ActChunk) == 384);
 

@@ -39,7 +39,7 @@ inline __m256i round_away_127(__m256 v) {
   return _mm256_cvttps_epi32(r);
 }
 
-inline void quantize_block32(const float* x, int8_t* q, float* block_scale, float* group_sum) {
+inline void quantize_block32(const float* x, int8_t* q, float* group_scale, float* group_sum) {
   const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
   __m256 v[4];
   __m256 amax = _mm256_setzero_ps();
@@ -56,7 +56,7 @@ inline void quantize_block32(const float* x, int8_t* q, float* block_scale, floa
                                             _mm256_packs_epi32(levels[2], levels[3]));
   _mm256_store_si256(reinterpret_cast<__m256i*>(q),
                      _mm256_permutevar8x32_epi32(packed, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
-  *block_scale = d;
+  group_scale[0] = group_scale[1] = d;
   group_sum[0] = d * static_cast<float>(sum_of_8(_mm256_add_epi32(levels[0], levels[1])));
   group_sum[1] = d * static_cast<float>(sum_of_8(_mm256_add_epi32(levels[2], levels[3])));
 }
@@ -69,14 +69,14 @@ inline void quantize_act_chunks(const float* x, int64_t cols, int64_t chunk_begi
     for (int b = 0; b < 8; ++b) {
       const int64_t start = begin + 32 * b;
       if (start + 32 <= cols) {
-        quantize_block32(x + start, a.q + 32 * b, a.block_scale + b, a.group_sum + 2 * b);
+        quantize_block32(x + start, a.q + 32 * b, a.group_scale + 2 * b, a.group_sum + 2 * b);
       } else if (start < cols) {
         alignas(32) float padded[32] = {};
         std::memcpy(padded, x + start, sizeof(float) * static_cast<size_t>(cols - start));
-        quantize_block32(padded, a.q + 32 * b, a.block_scale + b, a.group_sum + 2 * b);
+        quantize_block32(padded, a.q + 32 * b, a.group_scale + 2 * b, a.group_sum + 2 * b);
       } else {
         std::memset(a.q + 32 * b, 0, 32);
-        a.block_scale[b] = 0.0f;
+        a.group_scale[2 * b] = a.group_scale[2 * b + 1] = 0.0f;
         a.group_sum[2 * b] = a.group_sum[2 * b + 1] = 0.0f;
       }
     }
