@@ -96,15 +96,13 @@ TEST(Decode, FloatChunksMatchTheReferenceOnEveryTier) {
   std::mt19937 rng(13);
   for (CpuTier tier : test::reachable_tiers()) {
     const auto& kernels = cpu::matmul_kernels(tier);
-    for (DType type : {DType::kF32, DType::kF16, DType::kBF16, DType::kF8E4M3, DType::kQ8_0}) {
+    for (DType type : {DType::kF32, DType::kF16, DType::kBF16, DType::kF8E4M3}) {
       const auto decode = kernels.decode_float[static_cast<int>(type)];
-      if (type == DType::kQ8_0 && cpu::uses_quantized_activations(type)) continue;
       ASSERT_NE(decode, nullptr) << cpu::cpu_tier_name(tier) << " " << dtype_name(type);
-      const bool blocks = type == DType::kQ8_0;
-      for (int64_t cols : blocks ? std::vector<int64_t>{32, 288, 1056} : std::vector<int64_t>{1, 7, 100, 256, 300, 1030}) {
+      for (int64_t cols : {1, 7, 100, 256, 300, 1030}) {
         for (int64_t fp8_block : type == DType::kF8E4M3 ? std::vector<int64_t>{0, 128, 8} : std::vector<int64_t>{0}) {
           auto t = make_matrix(type, 5, cols, rng, fp8_block, static_cast<int>(rng() % 4),
-                               type == DType::kF8E4M3 || blocks ? test::Fill::kQuantizedNormal : test::Fill::kRandomBytes);
+                               type == DType::kF8E4M3 ? test::Fill::kQuantizedNormal : test::Fill::kRandomBytes);
           const Matrix slice = t.m.row_slice(2, 3);  // FP8 scales follow the slice's offset
           for (int64_t r = 0; r < 3; ++r) {
             for (int64_t c = 0; c < cpu::chunks_for(cols); c += 2) {
@@ -125,24 +123,30 @@ TEST(Decode, FloatChunksMatchTheReferenceOnEveryTier) {
   }
 }
 
+// Activation rows that probe the quantizers' edges; pattern 0..7.
+std::vector<float> activation_pattern(int pattern, int64_t cols, std::mt19937& rng) {
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> x(static_cast<size_t>(cols));
+  for (int64_t i = 0; i < cols; ++i) {
+    switch (pattern) {
+      case 0: x[i] = normal(rng); break;
+      case 1: x[i] = (i / 32) % 3 == 0 ? 0.0f : normal(rng) * 1e-3f; break;  // zero blocks
+      case 2: x[i] = i % 32 == 0 ? 127.0f : 0.5f * static_cast<float>(static_cast<int>(rng() % 255) - 127); break;  // ties
+      case 3: x[i] = normal(rng) * 1e-40f; break;  // subnormal: the inverse scale overflows
+      case 4: x[i] = normal(rng) * 3e37f; break;
+      case 5: x[i] = i % 17 == 0 ? std::numeric_limits<float>::quiet_NaN() : normal(rng); break;
+      case 6: x[i] = -std::abs(normal(rng)); break;
+      default: x[i] = normal(rng) * static_cast<float>(1 + i % 5); break;
+    }
+  }
+  return x;
+}
+
 TEST(Decode, ActivationQuantizerMatchesTheReferenceOnEveryTier) {
   std::mt19937 rng(14);
-  std::normal_distribution<float> normal(0.0f, 1.0f);
   const int64_t cols = 32 * 21 + 13;  // a ragged last block and chunk
-  std::vector<float> x(static_cast<size_t>(cols));
   for (int pattern = 0; pattern < 8; ++pattern) {
-    for (int64_t i = 0; i < cols; ++i) {
-      switch (pattern) {
-        case 0: x[i] = normal(rng); break;
-        case 1: x[i] = (i / 32) % 3 == 0 ? 0.0f : normal(rng) * 1e-3f; break;  // zero blocks
-        case 2: x[i] = i % 32 == 0 ? 127.0f : 0.5f * static_cast<float>(static_cast<int>(rng() % 255) - 127); break;  // ties
-        case 3: x[i] = normal(rng) * 1e-40f; break;  // subnormal: the inverse scale overflows
-        case 4: x[i] = normal(rng) * 3e37f; break;
-        case 5: x[i] = i % 17 == 0 ? std::numeric_limits<float>::quiet_NaN() : normal(rng); break;
-        case 6: x[i] = -std::abs(normal(rng)); break;
-        default: x[i] = normal(rng) * static_cast<float>(1 + i % 5); break;
-      }
-    }
+    const std::vector<float> x = activation_pattern(pattern, cols, rng);
     const int64_t n_chunks = cpu::chunks_for(cols);
     std::vector<cpu::ActChunk> want(static_cast<size_t>(n_chunks));
     for (int64_t c = 0; c < n_chunks; ++c) cpu::quantize_act_chunk_reference(x.data(), cols, c, &want[c]);
@@ -181,6 +185,97 @@ TEST(Decode, ActivationQuantizerFollowsQ8_0) {
   EXPECT_EQ(a.group_sum[0], sum0);
   EXPECT_EQ(a.group_scale[2], 15.5f / 127.0f);  // block 1's amax is x[63] = 15.5
   EXPECT_EQ(a.q[63], 127);
+}
+
+// q8_0's int16 path (panels.h, wide lane order): every tier's widening decoder and int16 quantizer
+// against the references, bit for bit.
+TEST(Decode, WideChunksMatchTheReferenceOnEveryTier) {
+  std::mt19937 rng(15);
+  for (CpuTier tier : test::reachable_tiers()) {
+    const auto& kernels = cpu::matmul_kernels(tier);
+    ASSERT_NE(kernels.decode_wide, nullptr) << cpu::cpu_tier_name(tier);
+    for (int64_t cols : {32, 96, 288, 1056, 2080}) {
+      for (auto fill : {test::Fill::kRandomBytes, test::Fill::kQuantizedNormal}) {
+        auto t = make_matrix(DType::kQ8_0, 3, cols, rng, 0, /*misalign=*/static_cast<int>(rng() % 4), fill);
+        for (int64_t r = 0; r < 3; ++r) {
+          for (int64_t c = 0; c < cpu::chunks_for(cols); ++c) {
+            cpu::WideChunk got, want;
+            std::memset(static_cast<void*>(&got), 0xa5, sizeof(got));  // stale panel contents must be overwritten
+            kernels.decode_wide(t.m, r, c, &got);
+            cpu::decode_wide_chunk_reference(t.m, r, c, &want);
+            const std::string where = fmt::format("{} cols={} row={} chunk={}", cpu::cpu_tier_name(tier), cols, r, c);
+            ASSERT_EQ(std::memcmp(got.q, want.q, sizeof(got.q)), 0) << where;
+            for (int g = 0; g < cpu::kGroupsPerChunk; ++g) {
+              ASSERT_TRUE(same_float(got.group_scale[g], want.group_scale[g])) << where << " lane " << g;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// The wide levels are the q8_0 weights: wide_value == dequantize_row, zero past the end of the row.
+TEST(Decode, WideChunksRepresentTheDequantizedWeights) {
+  std::mt19937 rng(16);
+  auto t = make_matrix(DType::kQ8_0, 2, 288, rng);
+  for (int64_t r = 0; r < 2; ++r) {
+    for (int64_t c = 0; c < 2; ++c) {
+      cpu::WideChunk chunk;
+      cpu::decode_wide_chunk_reference(t.m, r, c, &chunk);
+      for (int i = 0; i < cpu::kChunk; ++i) {
+        const int64_t col = c * cpu::kChunk + i;
+        const float want = col < 288 ? t.decoded[r * 288 + col] : 0.0f;
+        ASSERT_EQ(cpu::wide_value(chunk, i), want) << "row " << r << " value " << col;
+      }
+    }
+  }
+  for (int i = 0; i < cpu::kChunk; ++i) {  // the order is a permutation
+    for (int j = 0; j < i; ++j) ASSERT_NE(cpu::wide_position(i), cpu::wide_position(j));
+  }
+}
+
+TEST(Decode, WideActivationQuantizerMatchesTheReferenceOnEveryTier) {
+  std::mt19937 rng(17);
+  const int64_t cols = 32 * 21 + 13;  // a ragged last block and chunk
+  for (int pattern = 0; pattern < 8; ++pattern) {
+    const std::vector<float> x = activation_pattern(pattern, cols, rng);
+    const int64_t n_chunks = cpu::chunks_for(cols);
+    std::vector<cpu::WideChunk> want(static_cast<size_t>(n_chunks));
+    for (int64_t c = 0; c < n_chunks; ++c) cpu::quantize_act_wide_chunk_reference(x.data(), cols, c, &want[c]);
+    for (CpuTier tier : test::reachable_tiers()) {
+      const auto quantize = cpu::matmul_kernels(tier).quantize_wide;
+      ASSERT_NE(quantize, nullptr);
+      std::vector<cpu::WideChunk> got(static_cast<size_t>(n_chunks));
+      std::memset(static_cast<void*>(got.data()), 0xa5, sizeof(cpu::WideChunk) * got.size());
+      quantize(x.data(), cols, 1, n_chunks - 1, got.data() + 1);
+      quantize(x.data(), cols, 0, 1, got.data());
+      for (int64_t c = 0; c < n_chunks; ++c) {
+        const std::string where = fmt::format("{} pattern {} chunk {}", cpu::cpu_tier_name(tier), pattern, c);
+        ASSERT_EQ(std::memcmp(got[c].q, want[c].q, sizeof(want[c].q)), 0) << where;
+        for (int g = 0; g < cpu::kGroupsPerChunk; ++g) ASSERT_TRUE(same_float(got[c].group_scale[g], want[c].group_scale[g])) << where;
+      }
+    }
+  }
+}
+
+// int16 rule: d = amax / 32767 per 32 values, q = round(x / d) with ties away from zero, |q| <= 32767.
+TEST(Decode, WideActivationQuantizerRoundsPer32Values) {
+  std::vector<float> x(64);
+  for (int i = 0; i < 64; ++i) x[i] = 0.5f * static_cast<float>(i - 32);
+  x[0] = -32767.0f;  // block 0: d = 1, so x / d are the half-integers themselves
+  cpu::WideChunk a;
+  cpu::quantize_act_wide_chunk_reference(x.data(), 64, 0, &a);
+  EXPECT_EQ(a.group_scale[0], 1.0f);
+  EXPECT_EQ(a.group_scale[1], 1.0f);
+  EXPECT_EQ(a.q[cpu::wide_position(0)], -32767);
+  EXPECT_EQ(a.q[cpu::wide_position(1)], -16);  // -15.5 rounds away from zero
+  EXPECT_EQ(a.q[cpu::wide_position(3)], -15);  // -14.5
+  EXPECT_EQ(a.group_scale[2], 15.5f / 32767.0f);  // block 1's amax is x[63] = 15.5
+  EXPECT_EQ(a.q[cpu::wide_position(63)], 32767);
+  EXPECT_EQ(a.group_scale[4], 0.0f);  // blocks past the row
+  EXPECT_EQ(a.q[cpu::wide_position(64)], 0);
+  EXPECT_NEAR(cpu::wide_value(a, 40), x[40], 15.5f / 32767.0f / 2);
 }
 
 }  // namespace

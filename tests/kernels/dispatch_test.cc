@@ -49,12 +49,13 @@ TEST(CpuDispatch, EveryTierHasAKernelForEveryLoaderType) {
 }
 
 TEST(CpuDispatch, NumericsPolicy) {
-  // float activations for the float types and q8_0 (its golden KL bars), int8 for the other block quants
-  for (DType type : {DType::kF32, DType::kF16, DType::kBF16, DType::kF8E4M3, DType::kQ8_0}) {
-    EXPECT_FALSE(cpu::uses_quantized_activations(type)) << dtype_name(type);
+  // float activations for the float types, int16 for q8_0 (its golden KL bars), int8 for the other block quants
+  for (DType type : {DType::kF32, DType::kF16, DType::kBF16, DType::kF8E4M3}) {
+    EXPECT_EQ(cpu::activation_form(type), cpu::ActivationForm::kFloat) << dtype_name(type);
   }
+  EXPECT_EQ(cpu::activation_form(DType::kQ8_0), cpu::ActivationForm::kInt16);
   for (DType type : {DType::kQ4_0, DType::kQ5_1, DType::kQ2_K, DType::kQ4_K, DType::kQ6_K, DType::kIQ4_XS}) {
-    EXPECT_TRUE(cpu::uses_quantized_activations(type)) << dtype_name(type);
+    EXPECT_EQ(cpu::activation_form(type), cpu::ActivationForm::kInt8) << dtype_name(type);
   }
 }
 

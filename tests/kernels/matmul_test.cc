@@ -3,11 +3,12 @@
 // both loop orders and several token blocks run), row ranges and slices, FP8 partial blocks, misaligned
 // weights, padded activation and output strides.
 //
-// Error budgets: float-activation types (f32, f16, bf16, FP8, q8_0) must match the double-precision product
-// of the decoded weights with the float activations to 2e-6 of sum |w x| (float32 accumulation). Types on
-// the int8-activation path must match the double product of the decoded weights with the quantized
+// Error budgets: float-activation types (f32, f16, bf16, FP8) must match the double-precision product of
+// the decoded weights with the float activations to 2e-6 of sum |w x| (float32 accumulation). Types on
+// the quantized-activation paths must match the double product of the decoded weights with the quantized
 // activations (the reference quantizer's values) to 2e-6 of the magnitude of the terms the kernel adds,
-// and the float product to within the activation rounding bound sum_blocks sum|w| * amax / 254.
+// and the float product to within the activation rounding bound sum_blocks sum|w| * amax / 254 (int8)
+// or / 65534 (q8_0's int16).
 #include "kernels/matmul.h"
 
 #include <fmt/format.h>
@@ -41,14 +42,21 @@ Expected expected_product(const TestMatrix& t, int64_t row_offset, int64_t rows,
   Expected e;
   e.value.resize(static_cast<size_t>(tokens * rows));
   e.tolerance.resize(e.value.size());
-  const bool quantized = cpu::uses_quantized_activations(t.m.dtype);
+  const cpu::ActivationForm form = cpu::activation_form(t.m.dtype);
+  const bool quantized = form != cpu::ActivationForm::kFloat;
+  const bool wide = form == cpu::ActivationForm::kInt16;
   const int64_t n_chunks = cpu::chunks_for(cols);
   std::vector<cpu::ActChunk> act(static_cast<size_t>(n_chunks));
+  std::vector<cpu::WideChunk> wide_act(static_cast<size_t>(n_chunks));
   std::vector<cpu::IntChunk> levels(static_cast<size_t>(n_chunks));
   for (int64_t k = 0; k < tokens; ++k) {
     const float* xk = x.data() + k * x_stride;
-    if (quantized) {
-      for (int64_t c = 0; c < n_chunks; ++c) cpu::quantize_act_chunk_reference(xk, cols, c, &act[c]);
+    for (int64_t c = 0; c < n_chunks && quantized; ++c) {
+      if (wide) {
+        cpu::quantize_act_wide_chunk_reference(xk, cols, c, &wide_act[c]);
+      } else {
+        cpu::quantize_act_chunk_reference(xk, cols, c, &act[c]);
+      }
     }
     for (int64_t r = 0; r < rows; ++r) {
       const float* w = t.decoded.data() + (row_offset + r) * cols;
@@ -62,25 +70,29 @@ Expected expected_product(const TestMatrix& t, int64_t row_offset, int64_t rows,
         e.tolerance[k * rows + r] = 2e-6 * magnitude + 1e-30;
         continue;
       }
-      for (int64_t c = 0; c < n_chunks; ++c) {
+      for (int64_t c = 0; c < n_chunks && !wide; ++c) {
         cpu::decode_int_chunk_reference(t.m, row_offset + r, c, cpu::LevelForm::kOffset, &levels[c]);
       }
       for (int64_t c = 0; c < cols; ++c) {
-        const cpu::ActChunk& a = act[c / cpu::kChunk];
-        const cpu::IntChunk& l = levels[c / cpu::kChunk];
         const int i = static_cast<int>(c % cpu::kChunk);
-        const double av = cpu::act_value(a, i);
+        const double av = wide ? cpu::wide_value(wide_act[c / cpu::kChunk], i) : cpu::act_value(act[c / cpu::kChunk], i);
         sum += static_cast<double>(w[c]) * av;
         float_sum += static_cast<double>(w[c]) * xk[c];
-        magnitude += std::abs(static_cast<double>(l.group_scale[i / 16]) * l.q[i] * av);
-        if (i % 16 == 0) magnitude += std::abs(static_cast<double>(l.group_min[i / 16]) * a.group_sum[i / 16]);
+        if (wide) {
+          magnitude += std::abs(static_cast<double>(w[c]) * av);  // the int16 products are exact
+        } else {
+          const cpu::ActChunk& a = act[c / cpu::kChunk];
+          const cpu::IntChunk& l = levels[c / cpu::kChunk];
+          magnitude += std::abs(static_cast<double>(l.group_scale[i / 16]) * l.q[i] * av);
+          if (i % 16 == 0) magnitude += std::abs(static_cast<double>(l.group_min[i / 16]) * a.group_sum[i / 16]);
+        }
         if (c % 32 == 0) {
           double amax = 0, wsum = 0;
           for (int64_t j = c; j < c + 32; ++j) {
             amax = std::max(amax, std::abs(static_cast<double>(xk[j])));
             wsum += std::abs(static_cast<double>(w[j]));
           }
-          rounding_bound += wsum * amax / 254.0;
+          rounding_bound += wsum * amax / (wide ? 65534.0 : 254.0);
         }
       }
       const double tolerance = 2e-6 * magnitude + 1e-30;

@@ -229,4 +229,36 @@ void quantize_act_chunk_reference(const float* x, int64_t cols, int64_t chunk, A
   }
 }
 
+void decode_wide_chunk_reference(const Matrix& w, int64_t row, int64_t chunk, WideChunk* out) {
+  SINAN_CHECK(w.dtype == DType::kQ8_0 && w.block_scales == nullptr && chunk >= 0 && chunk < chunks_for(w.cols));
+  std::memset(static_cast<void*>(out), 0, sizeof(WideChunk));
+  int count;
+  const auto* x = chunk_blocks<BlockQ8_0>(w, row, chunk, &count);
+  for (int b = 0; b < count; ++b) {
+    for (int i = 0; i < 32; ++i) out->q[wide_position(32 * b + i)] = x[b].qs[i];
+    out->group_scale[2 * b] = out->group_scale[2 * b + 1] = f16_to_f32(x[b].d);
+  }
+}
+
+void quantize_act_wide_chunk_reference(const float* x, int64_t cols, int64_t chunk, WideChunk* out) {
+  std::memset(static_cast<void*>(out), 0, sizeof(WideChunk));
+  const int64_t begin = chunk * kChunk;
+  const int count = static_cast<int>(std::min(kChunk, cols - begin));
+  for (int b = 0; b * 32 < count; ++b) {
+    const float* v = x + begin + 32 * b;
+    const int n = std::min(32, count - 32 * b);
+    float amax = 0.0f;
+    for (int i = 0; i < n; ++i) amax = std::max(amax, std::fabs(v[i]));
+    const float d = amax / 32767.0f;
+    float inverse = d != 0.0f ? 1.0f / d : 0.0f;
+    if (!std::isfinite(inverse)) inverse = 0.0f;  // subnormal d: the levels would all saturate
+    for (int i = 0; i < n; ++i) {
+      const float scaled = v[i] * inverse;
+      const float rounded = scaled == scaled ? std::round(scaled) : 0.0f;  // ties away from zero
+      out->q[wide_position(32 * b + i)] = static_cast<int16_t>(std::clamp(rounded, -32767.0f, 32767.0f));
+    }
+    out->group_scale[2 * b] = out->group_scale[2 * b + 1] = d;
+  }
+}
+
 }  // namespace sinan::cpu

@@ -32,6 +32,19 @@ void decode_float_chunk_reference(const Matrix& w, int64_t row, int64_t chunk, F
 // d = amax / 127, q = round(x / d), ties away from zero).
 void quantize_act_chunk_reference(const float* x, int64_t cols, int64_t chunk, ActChunk* out);
 
+// q8_0 chunk `chunk` of row `row` into the wide lane order (panels.h). The matrix has no block scales.
+void decode_wide_chunk_reference(const Matrix& w, int64_t row, int64_t chunk, WideChunk* out);
+
+// Quantizes chunk `chunk` of one activation row to int16 in the wide lane order (per 32 values
+// d = amax / 32767, q = round(x / d), ties away from zero).
+void quantize_act_wide_chunk_reference(const float* x, int64_t cols, int64_t chunk, WideChunk* out);
+
+// The value of chunk position i (0..255, in value order) a WideChunk represents (for tests).
+inline float wide_value(const WideChunk& a, int i) {
+  const int e = wide_position(i);
+  return static_cast<float>(a.q[e]) * a.group_scale[(e % 32) / 2];
+}
+
 // The float activation value an ActChunk represents (for tests): q[i] * group_scale[i / 16].
 inline float act_value(const ActChunk& a, int i) { return static_cast<float>(a.q[i]) * a.group_scale[i / 16]; }
 

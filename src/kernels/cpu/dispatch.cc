@@ -9,10 +9,13 @@
 
 namespace sinan::cpu {
 
-// q8_0 keeps float activations: rounding them to int8 as well takes the q8_0 golden models past their KL
-// bars (qwen2 2.07e-4 > 1.8e-4, deepseek_v3 3.96e-3 > 3.47e-3; float: 1.11e-4 and 2.92e-3). Its decode
-// stays bandwidth-bound either way.
-bool uses_quantized_activations(DType type) { return has_int_decoder(type) && type != DType::kQ8_0; }
+// q8_0 takes int16 activations: int8 ones take the q8_0 golden models past their KL bars (qwen2 2.07e-4 >
+// 1.8e-4, deepseek_v3 3.96e-3 > 3.47e-3; float activations: 1.11e-4 and 2.92e-3), int16 ones round 258
+// times finer and keep an integer kernel (vpdpwssd / pmaddwd).
+ActivationForm activation_form(DType type) {
+  if (type == DType::kQ8_0) return ActivationForm::kInt16;
+  return has_int_decoder(type) ? ActivationForm::kInt8 : ActivationForm::kFloat;
+}
 
 MatmulRowsFn MatmulKernels::for_matrix(const Matrix& w) const {
   // Block scales are a DeepSeek FP8 feature; on any other type only the generic path applies them.

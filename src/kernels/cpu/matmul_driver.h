@@ -5,6 +5,7 @@
 //   float_tile<R, T>(w_rows[R], x_rows[T], count, out[R][T])
 //   Loader16<kType> (kAvailable, supports, make), fused_float_tile<R, T, kType>, kFusedFloatTokens
 //   quantize_act_chunks(x, cols, chunk_begin, n_chunks, ActChunk* out)
+//   kWideRows, kWideTokens, wide_tile<R, T>, decode_wide<kType>, quantize_act_wide_chunks   q8_0's int16 path
 //   decode_int<kType, kForm>(w, row, chunk, IntChunk*), decode_float<kType>(w, row, chunk, n, FloatChunk*)
 //   kPrefersSignedLevels                                       AVX2: q8_0 / iq4 keep int8 levels
 //   kGroupedLanes, to_lane_order(q), decode_int_grouped<..>    the tier's lane order of levels (panels.h)
@@ -108,6 +109,25 @@ constexpr std::array<std::array<FloatTileFn, kFloatTokens>, sizeof...(Rs)> float
 
 template <bool kSigned>
 inline constexpr auto kIntTiles = int_tile_table<kSigned>(std::make_index_sequence<kIntRows>());
+
+using WideTileFn = void (*)(const WideChunk* w, int64_t w_stride, const WideChunk* a, int64_t a_stride,
+                            int64_t n_chunks, float* y, int64_t y_stride, bool accumulate);
+template <int R, int T>
+void wide_tile_entry(const WideChunk* w, int64_t w_stride, const WideChunk* a, int64_t a_stride, int64_t n_chunks,
+                     float* y, int64_t y_stride, bool accumulate) {
+  float sums[R][T];
+  wide_tile<R, T>(w, w_stride, a, a_stride, n_chunks, sums);
+  store_tile(&sums[0][0], R, T, y, y_stride, accumulate);
+}
+template <int R, size_t... Ts>
+constexpr std::array<WideTileFn, sizeof...(Ts)> wide_tile_row(std::index_sequence<Ts...>) {
+  return {&wide_tile_entry<R, static_cast<int>(Ts) + 1>...};
+}
+template <size_t... Rs>
+constexpr std::array<std::array<WideTileFn, kWideTokens>, sizeof...(Rs)> wide_tile_table(std::index_sequence<Rs...>) {
+  return {wide_tile_row<static_cast<int>(Rs) + 1>(std::make_index_sequence<kWideTokens>())...};
+}
+inline constexpr auto kWideTiles = wide_tile_table(std::make_index_sequence<kWideRows>());
 inline constexpr auto kFloatTiles = float_tile_table(std::make_index_sequence<kFloatRows>());
 
 // ---- software prefetch: the weights of the next panel, so the memory system streams them while this
@@ -159,33 +179,63 @@ inline void quantize_act_in_lane_order(const float* x, int64_t cols, int64_t chu
   }
 }
 
+// The two quantized-activation paths share one loop nest; a Path names its chunk forms, decoder,
+// quantizer, tile grid and activation budget.
 template <DType kType, LevelForm kForm>
-void int_matmul_rows(const Matrix& w, const float* x, int64_t x_stride, int64_t n_tokens, float* y, int64_t y_stride,
-                     int64_t row_begin, int64_t row_end) {
-  constexpr bool kSigned = kForm == LevelForm::kSigned;
+struct Int8Path {
+  using Panel = IntChunk;
+  using Act = ActChunk;
+  static constexpr int kRows = kIntRows, kTokens = kIntTokens;
+  static constexpr int64_t kActBudget = kActChunkBudget;
+  static void decode(const Matrix& w, int64_t row, int64_t chunk, IntChunk* out) {
+    decode_int_in_lane_order<kType, kForm>(w, row, chunk, out);
+  }
+  static void quantize(const float* x, int64_t cols, int64_t chunk_begin, int64_t n_chunks, ActChunk* out) {
+    quantize_act_in_lane_order(x, cols, chunk_begin, n_chunks, out);
+  }
+  static constexpr const auto& kTiles = kIntTiles<kForm == LevelForm::kSigned>;
+};
+
+template <DType kType>
+struct WidePath {  // q8_0: int16 activations against widened levels (panels.h)
+  using Panel = WideChunk;
+  using Act = WideChunk;
+  static constexpr int kRows = kWideRows, kTokens = kWideTokens;
+  static constexpr int64_t kActBudget = kWideChunkBudget;
+  static void decode(const Matrix& w, int64_t row, int64_t chunk, WideChunk* out) { decode_wide<kType>(w, row, chunk, out); }
+  static void quantize(const float* x, int64_t cols, int64_t chunk_begin, int64_t n_chunks, WideChunk* out) {
+    quantize_act_wide_chunks(x, cols, chunk_begin, n_chunks, out);
+  }
+  static constexpr const auto& kTiles = kWideTiles;
+};
+
+template <class Path>
+void quantized_matmul_rows(const Matrix& w, const float* x, int64_t x_stride, int64_t n_tokens, float* y,
+                           int64_t y_stride, int64_t row_begin, int64_t row_end) {
+  constexpr int kRows = Path::kRows, kTokens = Path::kTokens;
   const int64_t n_chunks = chunks_for(w.cols);
-  alignas(64) ActChunk act[kActChunkBudget];
-  alignas(64) IntChunk panel[kIntRows * kPanelChunks];
-  const bool row_major = n_tokens * n_chunks <= kActChunkBudget;
-  const int64_t token_block = row_major ? n_tokens : min_of(kMaxTokenBlock, kActChunkBudget / kPanelChunks);
+  alignas(64) typename Path::Act act[Path::kActBudget];
+  alignas(64) typename Path::Panel panel[kRows * kPanelChunks];
+  const bool row_major = n_tokens * n_chunks <= Path::kActBudget;
+  const int64_t token_block = row_major ? n_tokens : min_of(kMaxTokenBlock, Path::kActBudget / kPanelChunks);
   const int64_t act_chunks = row_major ? n_chunks : kPanelChunks;  // chunks per token held in act
   for (int64_t t0 = 0; t0 < n_tokens; t0 += token_block) {
     const int64_t tb = min_of(token_block, n_tokens - t0);
     for (int64_t a0 = 0; a0 < n_chunks; a0 += act_chunks) {
       const int64_t ac = min_of(act_chunks, n_chunks - a0);
-      for (int64_t t = 0; t < tb; ++t) quantize_act_in_lane_order(x + (t0 + t) * x_stride, w.cols, a0, ac, act + t * ac);
-      for (int64_t r0 = row_begin; r0 < row_end; r0 += kIntRows) {
-        const int64_t rc = min_of(kIntRows, row_end - r0);
+      for (int64_t t = 0; t < tb; ++t) Path::quantize(x + (t0 + t) * x_stride, w.cols, a0, ac, act + t * ac);
+      for (int64_t r0 = row_begin; r0 < row_end; r0 += kRows) {
+        const int64_t rc = min_of(kRows, row_end - r0);
         for (int64_t k0 = a0; k0 < a0 + ac; k0 += kPanelChunks) {
           const int64_t kc = min_of(kPanelChunks, a0 + ac - k0);
-          prefetch_next_panel(w, r0, kIntRows, row_end, k0, a0, ac);
+          prefetch_next_panel(w, r0, kRows, row_end, k0, a0, ac);
           for (int64_t r = 0; r < rc; ++r) {
-            for (int64_t c = 0; c < kc; ++c) decode_int_in_lane_order<kType, kForm>(w, r0 + r, k0 + c, &panel[r * kPanelChunks + c]);
+            for (int64_t c = 0; c < kc; ++c) Path::decode(w, r0 + r, k0 + c, &panel[r * kPanelChunks + c]);
           }
-          for (int64_t tt = 0; tt < tb; tt += kIntTokens) {
-            const int64_t tc = min_of(kIntTokens, tb - tt);
-            kIntTiles<kSigned>[rc - 1][tc - 1](panel, kPanelChunks, act + tt * ac + (k0 - a0), ac, kc,
-                                               y + (t0 + tt) * y_stride + r0, y_stride, k0 > 0);
+          for (int64_t tt = 0; tt < tb; tt += kTokens) {
+            const int64_t tc = min_of(kTokens, tb - tt);
+            Path::kTiles[rc - 1][tc - 1](panel, kPanelChunks, act + tt * ac + (k0 - a0), ac, kc,
+                                         y + (t0 + tt) * y_stride + r0, y_stride, k0 > 0);
           }
         }
       }
@@ -193,8 +243,14 @@ void int_matmul_rows(const Matrix& w, const float* x, int64_t x_stride, int64_t 
   }
 }
 
-// ---- float activations: f32, f16, bf16, FP8 (block scales applied while decoding), q8_0, anything
-// else through the scalar decoder. The activations are read in place. Up to kFusedFloatTokens tokens
+template <DType kType, LevelForm kForm>
+void int_matmul_rows(const Matrix& w, const float* x, int64_t x_stride, int64_t n_tokens, float* y, int64_t y_stride,
+                     int64_t row_begin, int64_t row_end) {
+  quantized_matmul_rows<Int8Path<kType, kForm>>(w, x, x_stride, n_tokens, y, y_stride, row_begin, row_end);
+}
+
+// ---- float activations: f32, f16, bf16, FP8 (block scales applied while decoding), anything else
+// through the scalar decoder. The activations are read in place. Up to kFusedFloatTokens tokens
 // the tier's loaders convert the weights in registers; more tokens share a decoded panel.
 
 constexpr int64_t kFloatRowMajorTokens = 16;
@@ -259,11 +315,21 @@ template <DType kType>
 void set_int_entry(MatmulKernels* table) {
   constexpr LevelForm kForm =
       kPrefersSignedLevels && has_signed_form(kType) ? LevelForm::kSigned : LevelForm::kOffset;
-  if (uses_quantized_activations(kType)) table->rows[static_cast<int>(kType)] = &int_matmul_rows<kType, kForm>;
+  if (activation_form(kType) == ActivationForm::kInt8) {
+    table->rows[static_cast<int>(kType)] = &int_matmul_rows<kType, kForm>;
+  }
   table->decode_int[static_cast<int>(kType)] = &decode_int_in_lane_order<kType, kForm>;
   table->int_form[static_cast<int>(kType)] = kForm;
   table->quantize_act = &quantize_act_in_lane_order;
   table->grouped_lanes = kGroupedLanes;
+}
+
+template <DType kType>
+void set_wide_entry(MatmulKernels* table) {
+  static_assert(kType == DType::kQ8_0, "the wide path is q8_0's");
+  table->rows[static_cast<int>(kType)] = &quantized_matmul_rows<WidePath<kType>>;
+  table->decode_wide = &decode_wide<kType>;
+  table->quantize_wide = &quantize_act_wide_chunks;
 }
 
 template <DType kType>

@@ -20,15 +20,19 @@ namespace sinan::cpu {
 using MatmulRowsFn = void (*)(const Matrix& w, const float* x, int64_t x_stride, int64_t n_tokens, float* y,
                               int64_t y_stride, int64_t row_begin, int64_t row_end);
 
-// Numerics policy, the same on every tier: block-quantized weights whose integer path is enabled here
-// have their activations quantized per 32 values to int8 (as ggml's q8_0); every other type (f32, f16,
-// bf16, FP8 with block scales, ...) keeps float32 activations and float32 accumulation.
-bool uses_quantized_activations(DType type);
+// Numerics policy, the same on every tier: the block-quantized types have their activations quantized
+// per 32 values, to int8 (as ggml's q8_0) or, for q8_0 weights, to int16 (int8 would cost the q8_0 models
+// more KL than their bars allow); every other type (f32, f16, bf16, FP8 with block scales, ...) keeps
+// float32 activations and float32 accumulation.
+enum class ActivationForm { kFloat, kInt8, kInt16 };
+ActivationForm activation_form(DType type);
 
 // The tier's building blocks, exposed so tests can hold them to the references bit for bit.
 using DecodeIntFn = void (*)(const Matrix& w, int64_t row, int64_t chunk, IntChunk* out);
 using DecodeFloatFn = const float* (*)(const Matrix& w, int64_t row, int64_t chunk, int64_t n_chunks, FloatChunk* out);
 using QuantizeActFn = void (*)(const float* x, int64_t cols, int64_t chunk_begin, int64_t n_chunks, ActChunk* out);
+using DecodeWideFn = void (*)(const Matrix& w, int64_t row, int64_t chunk, WideChunk* out);
+using QuantizeWideFn = void (*)(const float* x, int64_t cols, int64_t chunk_begin, int64_t n_chunks, WideChunk* out);
 
 struct MatmulKernels {
   static constexpr int kTypes = static_cast<int>(DType::kCount);
@@ -42,6 +46,8 @@ struct MatmulKernels {
   DecodeFloatFn decode_float[kTypes] = {};  // the types with a float-activation entry in rows
   QuantizeActFn quantize_act = nullptr;
   bool grouped_lanes = false;  // decode_int and quantize_act write levels group-major (panels.h)
+  DecodeWideFn decode_wide = nullptr;  // q8_0's int16 path (panels.h, wide lane order on every tier)
+  QuantizeWideFn quantize_wide = nullptr;
 };
 
 // The table of a tier; the tier must not be above detected_cpu_tier().

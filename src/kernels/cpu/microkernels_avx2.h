@@ -1,7 +1,8 @@
 // AVX2 tiles: R weight rows x T tokens of dot products held in ymm accumulators.
 //  - int: 32 values per step; maddubs multiplies unsigned levels by int8 activations into int16 pairs
 //    (no saturation: levels <= 63) and madd sums them into 8 int32 lanes of 4 values. Signed levels
-//    (q8_0, iq4) use |w| x sign(a, w), as maddubs needs one unsigned operand.
+//    (iq4) use |w| x sign(a, w), as maddubs needs one unsigned operand.
+//  - wide (q8_0): int16 levels and activations, pmaddwd (wide_tile).
 //  - float: 8 values per step, one FMA per (row, token); the ragged end uses masked loads. For a few
 //    tokens (decode) the weights are converted in registers as they stream (Loader8), without a panel.
 // Include after simd_decode.h (fp8_to_float).
@@ -26,6 +27,8 @@ namespace sinan::cpu::SINAN_CPU_ISA {
 constexpr int kIntRows = 2;
 constexpr int kIntTokens = 4;
 constexpr int kFloatRows = 3;
+constexpr int kWideRows = 2;
+constexpr int kWideTokens = 3;  // 6 int32 sums + 6 float accumulators + 3 operands: 15 of 16 ymm
 constexpr bool kGroupedLanes = false;  // levels in value order (panels.h)
 inline void to_lane_order(uint8_t*) {}
 template <DType kType, LevelForm kForm>
@@ -86,6 +89,46 @@ inline void int_tile(const IntChunk* w, int64_t w_stride, const ActChunk* a, int
           const ActChunk& ac = a[t * a_stride + c];
           acc[r][t] = _mm256_fnmadd_ps(m0, _mm256_load_ps(ac.group_sum), acc[r][t]);
           acc[r][t] = _mm256_fnmadd_ps(m1, _mm256_load_ps(ac.group_sum + 8), acc[r][t]);
+        }
+      }
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    for (int t = 0; t < T; ++t) out[r][t] = sum_of(acc[r][t]);
+  }
+}
+
+// q8_0's int16 path (panels.h, wide lane order): a 32-element vector is two ymm halves, lanes 0..7 (blocks
+// 0..3) and 8..15 (blocks 4..7); per half, 8 pmaddwd + paddd per (row, token) sum lane g's 16 products
+// exactly, then the lanes are scaled by their blocks' scales.
+template <int R, int T>
+inline void wide_tile(const WideChunk* w, int64_t w_stride, const WideChunk* a, int64_t a_stride, int64_t n_chunks,
+                      float (&out)[R][T]) {
+  __m256 acc[R][T];
+  for (int r = 0; r < R; ++r) {
+    for (int t = 0; t < T; ++t) acc[r][t] = _mm256_setzero_ps();
+  }
+  for (int64_t c = 0; c < n_chunks; ++c) {
+    for (int h = 0; h < 2; ++h) {
+      __m256i dots[R][T];
+      for (int r = 0; r < R; ++r) {
+        for (int t = 0; t < T; ++t) dots[r][t] = _mm256_setzero_si256();
+      }
+      for (int v = 0; v < 8; ++v) {
+        __m256i wq[R];
+        for (int r = 0; r < R; ++r) {
+          wq[r] = _mm256_load_si256(reinterpret_cast<const __m256i*>(w[r * w_stride + c].q + 32 * v + 16 * h));
+        }
+        for (int t = 0; t < T; ++t) {
+          const __m256i aq = _mm256_load_si256(reinterpret_cast<const __m256i*>(a[t * a_stride + c].q + 32 * v + 16 * h));
+          for (int r = 0; r < R; ++r) dots[r][t] = _mm256_add_epi32(dots[r][t], _mm256_madd_epi16(wq[r], aq));
+        }
+      }
+      for (int t = 0; t < T; ++t) {
+        const __m256 as = _mm256_load_ps(a[t * a_stride + c].group_scale + 8 * h);
+        for (int r = 0; r < R; ++r) {
+          const __m256 scale = _mm256_mul_ps(_mm256_load_ps(w[r * w_stride + c].group_scale + 8 * h), as);
+          acc[r][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dots[r][t]), scale, acc[r][t]);
         }
       }
     }
@@ -202,20 +245,6 @@ struct Loader8<DType::kF8E4M3> {
     std::memcpy(buffer, row + col, static_cast<size_t>(n));
     return scaled(fp8_to_float(buffer), col);
   }
-};
-
-template <>
-struct Loader8<DType::kQ8_0> {
-  static constexpr bool kAvailable = true;
-  const uint8_t* row = nullptr;
-  static bool supports(const Matrix& w) { return w.block_scales == nullptr; }
-  static Loader8 make(const Matrix& w, int64_t r) { return {w.row(r)}; }
-  __m256 load(int64_t col) const {
-    const auto* block = reinterpret_cast<const BlockQ8_0*>(row) + (col >> 5);
-    const __m128i q = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(block->qs + (col & 31)));
-    return _mm256_mul_ps(_mm256_set1_ps(_cvtsh_ss(block->d)), _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q)));
-  }
-  __m256 load_part(int64_t col, int64_t, __m256i) const { return load(col); }  // rows are whole blocks
 };
 
 template <int R, int T, DType kType>

@@ -25,6 +25,8 @@ constexpr int kIntRows = 4;
 constexpr int kIntTokens = 3;  // 4 x 3 int32 sums and 4 x 3 float accumulators fill the 32 zmm registers
 constexpr bool kGroupedLanes = true;
 constexpr int kFloatRows = 4;
+constexpr int kWideRows = 4;
+constexpr int kWideTokens = 3;  // as the int tile: 12 int32 sums and 12 float accumulators
 constexpr bool kPrefersSignedLevels = false;
 constexpr int kFloatTokens = 6;
 
@@ -164,6 +166,39 @@ inline void int_tile(const IntChunk* w, int64_t w_stride, const ActChunk* a, int
   store_sums(acc, out);
 }
 
+// q8_0's int16 path (panels.h, wide lane order): 8 vpdpwssd per (row, token) and chunk add the 16 products
+// of lane g, all from block g / 2, exactly; the lanes are scaled once per chunk.
+template <int R, int T>
+inline void wide_tile(const WideChunk* w, int64_t w_stride, const WideChunk* a, int64_t a_stride, int64_t n_chunks,
+                      float (&out)[R][T]) {
+  __m512 acc[R][T];
+  for (int r = 0; r < R; ++r) {
+    for (int t = 0; t < T; ++t) acc[r][t] = _mm512_setzero_ps();
+  }
+  for (int64_t c = 0; c < n_chunks; ++c) {
+    __m512i dots[R][T];
+    for (int r = 0; r < R; ++r) {
+      for (int t = 0; t < T; ++t) dots[r][t] = _mm512_setzero_si512();
+    }
+    for (int v = 0; v < 8; ++v) {
+      __m512i wq[R];
+      for (int r = 0; r < R; ++r) wq[r] = _mm512_load_si512(w[r * w_stride + c].q + 32 * v);
+      for (int t = 0; t < T; ++t) {
+        const __m512i aq = _mm512_load_si512(a[t * a_stride + c].q + 32 * v);
+        for (int r = 0; r < R; ++r) dots[r][t] = _mm512_dpwssd_epi32(dots[r][t], wq[r], aq);
+      }
+    }
+    for (int t = 0; t < T; ++t) {
+      const __m512 as = _mm512_load_ps(a[t * a_stride + c].group_scale);
+      for (int r = 0; r < R; ++r) {
+        const __m512 scale = _mm512_mul_ps(_mm512_load_ps(w[r * w_stride + c].group_scale), as);
+        acc[r][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dots[r][t]), scale, acc[r][t]);
+      }
+    }
+  }
+  store_sums(acc, out);
+}
+
 template <int R, int T>
 inline void float_tile(const float* const* w, const float* const* x, int64_t count, float (&out)[R][T]) {
   __m512 acc[R][T];
@@ -284,26 +319,6 @@ struct Loader16<DType::kF8E4M3> {
   __m512 load_part(int64_t col, __mmask16 m) const { return widen(_mm_maskz_loadu_epi8(m, row + col), scale_at(col)); }
 };
 
-template <>
-struct Loader16<DType::kQ8_0> {
-  static constexpr bool kAvailable = true;
-  const uint8_t* row = nullptr;
-  static bool supports(const Matrix& w) { return w.block_scales == nullptr; }
-  static Loader16 make(const Matrix& w, int64_t r) { return {w.row(r)}; }
-  void load32(int64_t col, __m512* out) const {  // one whole block: col is a multiple of 32
-    const auto* block = reinterpret_cast<const BlockQ8_0*>(row) + (col >> 5);
-    const __m512 d = _mm512_set1_ps(_cvtsh_ss(block->d));
-    const __m128i* q = reinterpret_cast<const __m128i*>(block->qs);
-    out[0] = _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(q))));
-    out[1] = _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(q + 1))));
-  }
-  __m512 load_part(int64_t col, __mmask16) const {  // never a partial vector: rows are whole blocks
-    const auto* block = reinterpret_cast<const BlockQ8_0*>(row) + (col >> 5);
-    const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block->qs + (col & 31)));
-    return _mm512_mul_ps(_mm512_set1_ps(_cvtsh_ss(block->d)), _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q)));
-  }
-};
-
 template <int R, int T, DType kType>
 inline void fused_float_tile(const Matrix& w, int64_t r0, const float* const* x, int64_t col0, int64_t count,
                              float (&out)[R][T]) {
@@ -314,7 +329,7 @@ inline void fused_float_tile(const Matrix& w, int64_t r0, const float* const* x,
     for (int t = 0; t < T; ++t) acc[r][t] = _mm512_setzero_ps();
   }
   int64_t i = 0;
-  for (; i + 32 <= count; i += 32) {  // 32 values: one q8_0 block, a 32nd of an FP8 scale block
+  for (; i + 32 <= count; i += 32) {  // 32 values: a 32nd of an FP8 scale block
     __m512 wv[R][2];
     for (int r = 0; r < R; ++r) rows[r].load32(col0 + i, wv[r]);
     for (int h = 0; h < 2; ++h) {

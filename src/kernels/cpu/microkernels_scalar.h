@@ -18,6 +18,8 @@ namespace sinan::cpu::SINAN_CPU_ISA {
 constexpr int kIntRows = 2;
 constexpr int kIntTokens = 2;
 constexpr int kFloatRows = 2;
+constexpr int kWideRows = 2;
+constexpr int kWideTokens = 2;
 constexpr bool kGroupedLanes = false;  // levels in value order (panels.h)
 inline void to_lane_order(uint8_t*) {}
 template <DType kType, LevelForm kForm>
@@ -53,6 +55,35 @@ inline void int_tile(const IntChunk* w, int64_t w_stride, const ActChunk* a, int
           acc[r][t][lane % kPartials] += static_cast<float>(dot) * (wc.group_scale[lane / 4] * ac.group_scale[lane / 4]);
         }
         for (int g = 0; g < kGroupsPerChunk; ++g) acc[r][t][g % kPartials] -= wc.group_min[g] * ac.group_sum[g];
+      }
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    for (int t = 0; t < T; ++t) {
+      float sum = 0.0f;
+      for (int p = 0; p < kPartials; ++p) sum += acc[r][t][p];
+      out[r][t] = sum;
+    }
+  }
+}
+
+// q8_0's int16 path: lane g (16 products of block g / 2, panels.h) summed exactly, then scaled.
+template <int R, int T>
+inline void wide_tile(const WideChunk* w, int64_t w_stride, const WideChunk* a, int64_t a_stride, int64_t n_chunks,
+                      float (&out)[R][T]) {
+  float acc[R][T][kPartials] = {};
+  for (int64_t c = 0; c < n_chunks; ++c) {
+    for (int r = 0; r < R; ++r) {
+      const WideChunk& wc = w[r * w_stride + c];
+      for (int t = 0; t < T; ++t) {
+        const WideChunk& ac = a[t * a_stride + c];
+        for (int g = 0; g < kGroupsPerChunk; ++g) {
+          int dot = 0;
+          for (int v = 0; v < 8; ++v) {
+            for (int j = 32 * v + 2 * g; j < 32 * v + 2 * g + 2; ++j) dot += wc.q[j] * ac.q[j];
+          }
+          acc[r][t][g % kPartials] += static_cast<float>(dot) * (wc.group_scale[g] * ac.group_scale[g]);
+        }
       }
     }
   }

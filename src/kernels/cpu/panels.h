@@ -14,7 +14,14 @@
 //
 // Two forms of levels: "offset" (unsigned bytes, signed formats shifted by their offset, which then
 // lives in group_min) for AVX-512 and the scalar tier, and "signed" for AVX2, whose maddubs would
-// saturate on unsigned levels above 127 (q8_0, iq4_nl, iq4_xs keep their int8 levels there).
+// saturate on unsigned levels above 127 (iq4_nl, iq4_xs keep their int8 levels there).
+//
+// q8_0 instead takes int16 activations (d = amax / 32767 per 32 values: int8 activations cost the q8_0
+// models more KL than their bars allow) against its int8 levels widened to int16, both in WideChunks, in
+// the "wide lane order" every tier shares: int16 element 32 v + 2 g + j (vector v = 0..7 of 32 elements,
+// int32 lane g = 0..15, j = 0..1) holds value 4 v + 2 (g % 2) + j of 32-value block g / 2. A lane thus sees
+// one block (one scale) through the chunk: pmaddwd / vpdpwssd sum 16 products per lane exactly in int32
+// (|sum| < 16 * 127 * 32767 < 2^26), scaled once per chunk.
 #pragma once
 
 #include <cstdint>
@@ -41,6 +48,14 @@ struct alignas(64) ActChunk {
 };
 static_assert(sizeof(ActChunk) == 384);
 
+// One q8_0 weight row's chunk (levels widened) or one token's activations (int16 levels), in the wide lane
+// order. Values past the end of the row are zero (level and scale).
+struct alignas(64) WideChunk {
+  int16_t q[kChunk];
+  float group_scale[kGroupsPerChunk];  // d of the 32-value block of lane g (g / 2), so 2b and 2b + 1 agree
+};
+static_assert(sizeof(WideChunk) == 576);
+
 // One weight row's chunk decoded to float32 (zero past the end of the row).
 struct alignas(64) FloatChunk {
   float v[kChunk];
@@ -54,6 +69,10 @@ constexpr int64_t kMaxTokenBlock = 64;    // tokens per pass over the weights in
 
 // Where value i (0..255) of a chunk sits in the group-major lane order.
 constexpr int grouped_position(int i) { return 64 * ((i % 16) / 4) + 4 * (i / 16) + i % 4; }
+
+// Where value i (0..255) of a chunk sits in the wide lane order.
+constexpr int wide_position(int i) { return 32 * ((i % 32) / 4) + 4 * (i / 32) + i % 4; }
+constexpr int64_t kWideChunkBudget = kActChunkBudget * sizeof(ActChunk) / sizeof(WideChunk);  // same bytes
 
 inline int64_t chunks_for(int64_t cols) { return (cols + kChunk - 1) / kChunk; }
 inline int64_t min_of(int64_t a, int64_t b) { return a < b ? a : b; }

@@ -7,3 +7,4 @@
 #include "kernels/cpu/simd_decode_float.h"
 #include "kernels/cpu/simd_decode_int.h"
 #include "kernels/cpu/simd_quantize_act.h"
+#include "kernels/cpu/simd_wide.h"

@@ -1,4 +1,4 @@
-// SIMD decoders of f16, bf16, FP8 (block scales applied) and q8_0 rows to float32, bit-identical to
+// SIMD decoders of f16, bf16 and FP8 (block scales applied) rows to float32, bit-identical to
 // decode_float_chunk_reference; other types go through the reference.
 #pragma once
 
@@ -31,22 +31,6 @@ inline const float* decode_float(const Matrix& w, int64_t row, int64_t chunk, in
   float* dst = out->v;
   if constexpr (kType == DType::kF32) {
     if (w.block_scales == nullptr) return reinterpret_cast<const float*>(w.row(row)) + begin;
-  }
-  if constexpr (kType == DType::kQ8_0) {
-    if (w.block_scales == nullptr) {
-      int count_blocks;
-      const auto* x = chunk_blocks<BlockQ8_0>(w, row, chunk, &count_blocks);
-      const int64_t n_blocks = (count + 31) / 32;  // whole blocks: q8_0 rows are multiples of 32
-      for (int64_t b = 0; b < n_blocks; ++b) {
-        const __m256 d = _mm256_set1_ps(half_to_float(x[b].d));
-        for (int i = 0; i < 4; ++i) {
-          const __m128i q = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(x[b].qs + 8 * i));
-          _mm256_store_ps(dst + 32 * b + 8 * i, _mm256_mul_ps(d, i8_to_float(q)));
-        }
-      }
-      for (int64_t j = n_blocks * 32; j < n_chunks * kChunk; ++j) dst[j] = 0.0f;
-      return dst;
-    }
   }
   if constexpr (kType == DType::kF16 || kType == DType::kBF16 || kType == DType::kF8E4M3) {
     const bool fast_scales = w.block_scales == nullptr ||

@@ -1,4 +1,4 @@
-// avx2 tier, float activations: f32 (read in place), f16, bf16, FP8 with block scales, q8_0, and anything else
+// avx2 tier, float activations: f32 (read in place), f16, bf16, FP8 with block scales, and anything else
 // through the scalar decoder.
 #define SINAN_CPU_ISA avx2
 #include "kernels/cpu/simd_decode.h"
@@ -13,7 +13,6 @@ void fill_float_types(MatmulKernels* table) {
   set_float_entry<DType::kF16>(table);
   set_float_entry<DType::kBF16>(table);
   set_float_entry<DType::kF8E4M3>(table);
-  if (!uses_quantized_activations(DType::kQ8_0)) set_float_entry<DType::kQ8_0>(table);
   table->generic = &float_matmul_rows<DType::kCount>;
 }
 

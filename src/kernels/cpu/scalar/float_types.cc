@@ -1,4 +1,4 @@
-// Scalar tier, float activations (f32, f16, bf16, FP8, q8_0 and anything else): every type through the
+// Scalar tier, float activations (f32, f16, bf16, FP8 and anything else): every type through the
 // reference decoders.
 #define SINAN_CPU_ISA scalar
 #include "kernels/cpu/microkernels_scalar.h"
@@ -13,7 +13,6 @@ void fill_float_types(MatmulKernels* table) {
   set_float_entry<DType::kF16>(table);
   set_float_entry<DType::kBF16>(table);
   set_float_entry<DType::kF8E4M3>(table);
-  if (!uses_quantized_activations(DType::kQ8_0)) set_float_entry<DType::kQ8_0>(table);
   table->generic = &float_matmul_rows<DType::kCount>;
 }
 

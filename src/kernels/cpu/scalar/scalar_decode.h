@@ -21,4 +21,14 @@ inline void quantize_act_chunks(const float* x, int64_t cols, int64_t chunk_begi
   for (int64_t c = 0; c < n_chunks; ++c) quantize_act_chunk_reference(x, cols, chunk_begin + c, out + c);
 }
 
+template <DType kType>
+inline void decode_wide(const Matrix& w, int64_t row, int64_t chunk, WideChunk* out) {
+  decode_wide_chunk_reference(w, row, chunk, out);
+}
+
+inline void quantize_act_wide_chunks(const float* x, int64_t cols, int64_t chunk_begin, int64_t n_chunks,
+                                     WideChunk* out) {
+  for (int64_t c = 0; c < n_chunks; ++c) quantize_act_wide_chunk_reference(x, cols, chunk_begin + c, out + c);
+}
+
 }  // namespace sinan::cpu::scalar
