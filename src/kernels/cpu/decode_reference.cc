@@ -163,6 +163,24 @@ void decode_q6_K(const Matrix& w, int64_t row, int64_t chunk, IntChunk* out) {
   }
 }
 
+// The activation quantizers' rule per block of n values: d = amax / limit (NaNs skipped), and 1 / d, or 0
+// where d is 0 or subnormal (the levels would all saturate).
+float block_scale(const float* v, int n, float limit, float* inverse) {
+  float amax = 0.0f;
+  for (int i = 0; i < n; ++i) amax = std::max(amax, std::fabs(v[i]));
+  const float d = amax / limit;
+  *inverse = d != 0.0f ? 1.0f / d : 0.0f;
+  if (!std::isfinite(*inverse)) *inverse = 0.0f;
+  return d;
+}
+
+// round(value / d) with ties away from zero, clamped to [-limit, limit]; NaN -> 0.
+int round_level(float value, float inverse, float limit) {
+  const float scaled = value * inverse;
+  const float rounded = scaled == scaled ? std::round(scaled) : 0.0f;
+  return static_cast<int>(std::clamp(rounded, -limit, limit));
+}
+
 }  // namespace
 
 bool has_int_decoder(DType type) {
@@ -210,16 +228,11 @@ void quantize_act_chunk_reference(const float* x, int64_t cols, int64_t chunk, A
   for (int b = 0; b * 32 < count; ++b) {
     const float* v = x + begin + 32 * b;
     const int n = std::min(32, count - 32 * b);
-    float amax = 0.0f;
-    for (int i = 0; i < n; ++i) amax = std::max(amax, std::fabs(v[i]));
-    const float d = amax / 127.0f;
-    float inverse = d != 0.0f ? 1.0f / d : 0.0f;
-    if (!std::isfinite(inverse)) inverse = 0.0f;  // subnormal d: the levels would all saturate
+    float inverse;
+    const float d = block_scale(v, n, 127.0f, &inverse);
     int sums[2] = {0, 0};
     for (int i = 0; i < n; ++i) {
-      const float scaled = v[i] * inverse;
-      const float rounded = scaled == scaled ? std::round(scaled) : 0.0f;  // ties away from zero
-      const int level = static_cast<int>(std::clamp(rounded, -127.0f, 127.0f));
+      const int level = round_level(v[i], inverse, 127.0f);
       out->q[32 * b + i] = static_cast<int8_t>(level);
       sums[i / 16] += level;
     }
@@ -247,16 +260,9 @@ void quantize_act_wide_chunk_reference(const float* x, int64_t cols, int64_t chu
   for (int b = 0; b * 32 < count; ++b) {
     const float* v = x + begin + 32 * b;
     const int n = std::min(32, count - 32 * b);
-    float amax = 0.0f;
-    for (int i = 0; i < n; ++i) amax = std::max(amax, std::fabs(v[i]));
-    const float d = amax / 32767.0f;
-    float inverse = d != 0.0f ? 1.0f / d : 0.0f;
-    if (!std::isfinite(inverse)) inverse = 0.0f;  // subnormal d: the levels would all saturate
-    for (int i = 0; i < n; ++i) {
-      const float scaled = v[i] * inverse;
-      const float rounded = scaled == scaled ? std::round(scaled) : 0.0f;  // ties away from zero
-      out->q[wide_position(32 * b + i)] = static_cast<int16_t>(std::clamp(rounded, -32767.0f, 32767.0f));
-    }
+    float inverse;
+    const float d = block_scale(v, n, 32767.0f, &inverse);
+    for (int i = 0; i < n; ++i) out->q[wide_position(32 * b + i)] = static_cast<int16_t>(round_level(v[i], inverse, 32767.0f));
     out->group_scale[2 * b] = out->group_scale[2 * b + 1] = d;
   }
 }

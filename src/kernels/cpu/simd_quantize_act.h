@@ -26,20 +26,21 @@ inline int sum_of_8(__m256i v) {
   return _mm_cvtsi128_si32(s);
 }
 
-// round(v) with ties away from zero, clamped to [-127, 127], NaN -> 0, as int32.
-inline __m256i round_away_127(__m256 v) {
+// round(v) with ties away from zero, clamped to [-limit, limit], NaN -> 0, as int32.
+inline __m256i round_away_clamped(__m256 v, float limit) {
   const __m256 truncated = _mm256_round_ps(v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
   const __m256 sign = _mm256_and_ps(v, _mm256_set1_ps(-0.0f));
   const __m256 fraction = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), _mm256_sub_ps(v, truncated));
   const __m256 up = _mm256_and_ps(_mm256_cmp_ps(fraction, _mm256_set1_ps(0.5f), _CMP_GE_OQ),
                                   _mm256_or_ps(sign, _mm256_set1_ps(1.0f)));
   __m256 r = _mm256_add_ps(truncated, up);
-  r = _mm256_min_ps(_mm256_max_ps(r, _mm256_set1_ps(-127.0f)), _mm256_set1_ps(127.0f));
+  r = _mm256_min_ps(_mm256_max_ps(r, _mm256_set1_ps(-limit)), _mm256_set1_ps(limit));
   r = _mm256_and_ps(r, _mm256_cmp_ps(v, v, _CMP_ORD_Q));
   return _mm256_cvttps_epi32(r);
 }
 
-inline void quantize_block32(const float* x, int8_t* q, float* group_scale, float* group_sum) {
+// 32 values at x -> levels round(x / d) in [-limit, limit] (int32, value order); returns d = amax / limit.
+inline float quantize_levels_32(const float* x, float limit, __m256i (&levels)[4]) {
   const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
   __m256 v[4];
   __m256 amax = _mm256_setzero_ps();
@@ -47,11 +48,16 @@ inline void quantize_block32(const float* x, int8_t* q, float* group_scale, floa
     v[i] = _mm256_loadu_ps(x + 8 * i);
     amax = _mm256_max_ps(_mm256_and_ps(v[i], abs_mask), amax);  // a NaN value is skipped, as std::max does
   }
-  const float d = max_of_8(amax) / 127.0f;
+  const float d = max_of_8(amax) / limit;
   float inverse = d != 0.0f ? 1.0f / d : 0.0f;
   if (!(inverse <= 3.4028235e38f)) inverse = 0.0f;
+  for (int i = 0; i < 4; ++i) levels[i] = round_away_clamped(_mm256_mul_ps(v[i], _mm256_set1_ps(inverse)), limit);
+  return d;
+}
+
+inline void quantize_block32(const float* x, int8_t* q, float* group_scale, float* group_sum) {
   __m256i levels[4];
-  for (int i = 0; i < 4; ++i) levels[i] = round_away_127(_mm256_mul_ps(v[i], _mm256_set1_ps(inverse)));
+  const float d = quantize_levels_32(x, 127.0f, levels);
   const __m256i packed = _mm256_packs_epi16(_mm256_packs_epi32(levels[0], levels[1]),
                                             _mm256_packs_epi32(levels[2], levels[3]));
   _mm256_store_si256(reinterpret_cast<__m256i*>(q),

@@ -52,33 +52,10 @@ inline void decode_wide(const Matrix& w, int64_t row, int64_t chunk, WideChunk* 
   }
 }
 
-// round(v) with ties away from zero, clamped to [-32767, 32767], NaN -> 0, as int32.
-inline __m256i round_away_32767(__m256 v) {
-  const __m256 truncated = _mm256_round_ps(v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
-  const __m256 sign = _mm256_and_ps(v, _mm256_set1_ps(-0.0f));
-  const __m256 fraction = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), _mm256_sub_ps(v, truncated));
-  const __m256 up = _mm256_and_ps(_mm256_cmp_ps(fraction, _mm256_set1_ps(0.5f), _CMP_GE_OQ),
-                                  _mm256_or_ps(sign, _mm256_set1_ps(1.0f)));
-  __m256 r = _mm256_add_ps(truncated, up);
-  r = _mm256_min_ps(_mm256_max_ps(r, _mm256_set1_ps(-32767.0f)), _mm256_set1_ps(32767.0f));
-  r = _mm256_and_ps(r, _mm256_cmp_ps(v, v, _CMP_ORD_Q));
-  return _mm256_cvttps_epi32(r);
-}
-
 // One block of 32 activations (b of the chunk) -> int16 levels at their wide positions.
 inline void quantize_wide_block32(const float* x, int b, WideChunk* out) {
-  const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
-  __m256 v[4];
-  __m256 amax = _mm256_setzero_ps();
-  for (int i = 0; i < 4; ++i) {
-    v[i] = _mm256_loadu_ps(x + 8 * i);
-    amax = _mm256_max_ps(_mm256_and_ps(v[i], abs_mask), amax);  // a NaN value is skipped, as std::max does
-  }
-  const float d = max_of_8(amax) / 32767.0f;
-  float inverse = d != 0.0f ? 1.0f / d : 0.0f;
-  if (!(inverse <= 3.4028235e38f)) inverse = 0.0f;
   __m256i levels[4];
-  for (int i = 0; i < 4; ++i) levels[i] = round_away_32767(_mm256_mul_ps(v[i], _mm256_set1_ps(inverse)));
+  const float d = quantize_levels_32(x, 32767.0f, levels);
   alignas(32) int16_t in_order[32];  // packs interleaves 128-bit lanes; permute4x64 restores value order
   _mm256_store_si256(reinterpret_cast<__m256i*>(in_order),
                      _mm256_permute4x64_epi64(_mm256_packs_epi32(levels[0], levels[1]), 0xD8));
