@@ -99,4 +99,20 @@ void ThreadPool::parallel_for(int64_t n, FunctionRef<void(int64_t begin, int64_t
   });
 }
 
+void ThreadPool::parallel_for_dynamic(int64_t n, int64_t grain, FunctionRef<void(int64_t begin, int64_t end)> body) {
+  if (n <= 0) return;
+  grain = std::max<int64_t>(grain, 1);
+  if (n_threads_ == 1 || n <= grain) {
+    body(0, n);
+    return;
+  }
+  std::atomic<int64_t> next{0};
+  run_on_all([&](int) {
+    for (int64_t begin = next.fetch_add(grain, std::memory_order_relaxed); begin < n;
+         begin = next.fetch_add(grain, std::memory_order_relaxed)) {
+      body(begin, std::min(begin + grain, n));
+    }
+  });
+}
+
 }  // namespace sinan

@@ -33,6 +33,12 @@ class ThreadPool {
   // Chunks are contiguous so each thread streams its own part of a weight matrix.
   void parallel_for(int64_t n, FunctionRef<void(int64_t begin, int64_t end)> body);
 
+  // Calls body(begin, end) on chunks of at most `grain` indices covering [0, n), handed out in order to
+  // whichever thread is free: for work whose cost varies by index (causal attention over growing
+  // prefixes), where an even split leaves one thread idle while the other finishes the heavy half.
+  // A pool of one thread makes one call over [0, n).
+  void parallel_for_dynamic(int64_t n, int64_t grain, FunctionRef<void(int64_t begin, int64_t end)> body);
+
   // Calls body(thread_index) once on each of the pool's threads.
   void run_on_all(FunctionRef<void(int thread_index)> body);
 

@@ -1,5 +1,6 @@
 #include "kernels/attention.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -15,6 +16,9 @@ namespace {
 // 16 float lanes; GCC lowers them to one AVX-512 register, two AVX2 or four SSE registers. Without FMA
 // contraction (ISO C++ mode) every clone rounds identically, so results do not depend on the CPU.
 using Lanes16 = float __attribute__((vector_size(64)));
+using Ints16 = int32_t __attribute__((vector_size(64)));
+
+constexpr int64_t kBlock = 16;  // positions scored, exponentiated and accumulated together
 
 __attribute__((always_inline)) inline Lanes16 load16(const float* p) {
   Lanes16 v;
@@ -22,33 +26,72 @@ __attribute__((always_inline)) inline Lanes16 load16(const float* p) {
   return v;
 }
 __attribute__((always_inline)) inline void store16(float* p, Lanes16 v) { std::memcpy(p, &v, sizeof v); }
+__attribute__((always_inline)) inline Lanes16 splat(float x) { return Lanes16{} + x; }
 
-__attribute__((always_inline)) inline float horizontal_sum(Lanes16 v) {
-  float s = 0;
-  for (int i = 0; i < 16; ++i) s += v[i];
-  return s;
+// Adds the two halves of a's and b's lanes pairwise: 16 partial sums of a and of b become 8 + 8.
+__attribute__((always_inline)) inline Lanes16 fold(Lanes16 a, Lanes16 b, Ints16 lo, Ints16 hi) {
+  return __builtin_shuffle(a, b, lo) + __builtin_shuffle(a, b, hi);
 }
 
-// q . key in a fixed order: 16 lane sums over whole groups, then the tail.
-__attribute__((always_inline)) inline float dot(const float* q, const float* key, int64_t n) {
-  Lanes16 acc = {};
-  int64_t i = 0;
-  for (; i + 16 <= n; i += 16) acc += load16(q + i) * load16(key + i);
-  float tail = 0;
-  for (; i < n; ++i) tail += q[i] * key[i];
-  return horizontal_sum(acc) + tail;
+// sums[k] = the sum of acc[k]'s 16 lanes, for 16 vectors at once (a transpose-and-add tree, fixed order).
+__attribute__((always_inline)) inline Lanes16 sum_each(const Lanes16 (&acc)[kBlock]) {
+  const Ints16 lo8 = {0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23};
+  const Ints16 hi8 = lo8 + 8;
+  const Ints16 lo4 = {0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27};
+  const Ints16 hi4 = lo4 + 4;
+  const Ints16 lo2 = {0, 1, 4, 5, 8, 9, 12, 13, 16, 17, 20, 21, 24, 25, 28, 29};
+  const Ints16 hi2 = lo2 + 2;
+  const Ints16 lo1 = {0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30};
+  const Ints16 hi1 = lo1 + 1;
+  Lanes16 halves[8], quarters[4], eighths[2];
+  for (int k = 0; k < 8; ++k) halves[k] = fold(acc[2 * k], acc[2 * k + 1], lo8, hi8);        // [a8 | b8]
+  for (int k = 0; k < 4; ++k) quarters[k] = fold(halves[2 * k], halves[2 * k + 1], lo4, hi4);  // [a4 b4 c4 d4]
+  for (int k = 0; k < 2; ++k) eighths[k] = fold(quarters[2 * k], quarters[2 * k + 1], lo2, hi2);  // [a2 .. h2]
+  return fold(eighths[0], eighths[1], lo1, hi1);                                              // [a .. p]
 }
 
-// out = out * a + value * b over n values.
-__attribute__((always_inline)) inline void scale_add(float* out, float a, const float* value, float b, int64_t n) {
+// Lanes k of the result: q . key_k over n values (rows[k] + offset), for a block of 16 keys.
+__attribute__((always_inline)) inline Lanes16 block_dots(const float* q, const float* const (&rows)[kBlock],
+                                                         int64_t offset, int64_t n) {
+  Lanes16 acc[kBlock] = {};
   int64_t i = 0;
-  const Lanes16 va = Lanes16{} + a, vb = Lanes16{} + b;
-  for (; i + 16 <= n; i += 16) store16(out + i, load16(out + i) * va + load16(value + i) * vb);
-  for (; i < n; ++i) out[i] = out[i] * a + value[i] * b;
+  for (; i + 16 <= n; i += 16) {
+    const Lanes16 qv = load16(q + i);
+    for (int64_t k = 0; k < kBlock; ++k) acc[k] += qv * load16(rows[k] + offset + i);
+  }
+  Lanes16 dots = sum_each(acc);
+  for (; i < n; ++i) {
+    for (int64_t k = 0; k < kBlock; ++k) dots[k] += q[i] * rows[k][offset + i];
+  }
+  return dots;
+}
+
+// e^x per lane for x <= 0 (larger x is clamped to 0, x < -87 to -87: e^-87 ~ 1.6e-38 stays normal):
+// 2^n * e^r with n = round(x / ln 2), r = x - n ln 2 in two parts, e^r by Cephes' degree-7 expansion.
+// Within 2 ulp of e^x.
+__attribute__((always_inline)) inline Lanes16 exp_nonpositive(Lanes16 x) {
+  x = x < -87.0f ? splat(-87.0f) : x;
+  x = x > 0.0f ? splat(0.0f) : x;
+  const Lanes16 round_magic = splat(12582912.0f);  // 1.5 * 2^23: adding it rounds to an integer
+  const Lanes16 n = (x * 1.44269504088896341f + round_magic) - round_magic;
+  const Lanes16 r = (x - n * 0.693359375f) - n * -2.12194440e-4f;
+  Lanes16 p = splat(1.9875691500e-4f);
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * (r * r) + r + 1.0f;
+  const Ints16 exponent = (__builtin_convertvector(n, Ints16) + 127) << 23;  // 2^n, n in [-126, 0]
+  Lanes16 two_n;
+  std::memcpy(&two_n, &exponent, sizeof two_n);
+  return p * two_n;
 }
 
 }  // namespace
 
+// Positions go in blocks of 16: their scores in one vector, one maximum and one rescale of the output per
+// block, and one pass over the output per block for the 16 weighted values.
 __attribute__((target_clones("avx512f", "avx2", "default"))) void attend(const float* q, int64_t key_offset,
                                                                           int64_t key_len, int64_t value_offset,
                                                                           int64_t value_len, const KvRows& rows,
@@ -57,19 +100,33 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void attend(const f
   for (int64_t i = 0; i < value_len; ++i) out[i] = 0.0f;
   float running_max = -std::numeric_limits<float>::infinity();
   float weight_sum = 0.0f;
-  for (int64_t p = 0; p < n_positions; ++p) {
-    const float* row = rows.row(p);
-    const float score = dot(q, row + key_offset, key_len) * scale;
+  for (int64_t p0 = 0; p0 < n_positions; p0 += kBlock) {
+    const int64_t count = std::min(kBlock, n_positions - p0);
+    const float* block_rows[kBlock];
+    for (int64_t k = 0; k < kBlock; ++k) block_rows[k] = rows.row(p0 + std::min(k, count - 1));  // pad: a real row
+    Lanes16 scores = block_dots(q, block_rows, key_offset, key_len) * scale;
+    float block_max = scores[0];
+    for (int64_t k = 1; k < count; ++k) block_max = std::max(block_max, scores[k]);
     float correction = 1.0f;
-    if (score > running_max) {
-      // Rescale what was accumulated under the old maximum.
-      correction = std::exp(running_max - score);
-      weight_sum *= correction;
-      running_max = score;
+    if (block_max > running_max) {
+      correction = std::exp(running_max - block_max);  // rescales what was accumulated under the old maximum
+      running_max = block_max;
     }
-    const float weight = std::exp(score - running_max);
-    weight_sum += weight;
-    scale_add(out, correction, row + value_offset, weight, value_len);
+    const Lanes16 weights = exp_nonpositive(scores - running_max);  // lanes past count are unused
+    float block_sum = 0.0f;
+    for (int64_t k = 0; k < count; ++k) block_sum += weights[k];
+    weight_sum = weight_sum * correction + block_sum;
+    int64_t v = 0;
+    for (; v + 16 <= value_len; v += 16) {
+      Lanes16 o = load16(out + v) * correction;
+      for (int64_t k = 0; k < count; ++k) o += splat(weights[k]) * load16(block_rows[k] + value_offset + v);
+      store16(out + v, o);
+    }
+    for (; v < value_len; ++v) {
+      float o = out[v] * correction;
+      for (int64_t k = 0; k < count; ++k) o += weights[k] * block_rows[k][value_offset + v];
+      out[v] = o;
+    }
   }
   if (weight_sum > 0) {
     const float inv = 1.0f / weight_sum;

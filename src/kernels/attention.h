@@ -23,7 +23,7 @@ struct KvRows {
 
 // out[0, value_len) = sum over p < n_positions of softmax_p(scale * q . key_p) * value_p, where
 // key_p = row(p)[key_offset, key_offset + key_len) and value_p = row(p)[value_offset, + value_len).
-// One pass with a running maximum (no score buffer), accumulating in float32.
+// One pass over blocks of 16 positions with a running maximum (no score buffer), accumulating in float32.
 void attend(const float* q, int64_t key_offset, int64_t key_len, int64_t value_offset, int64_t value_len,
             const KvRows& rows, int64_t n_positions, float scale, float* out);
 

@@ -152,8 +152,9 @@ class Deepseek2Model : public Model {
       }
     });
 
-    // Scores against [latent | rope key]; the latent is also the value.
-    pool.parallel_for(T * nh, [&](int64_t begin, int64_t end) {
+    // Scores against [latent | rope key]; the latent is also the value. Pairs are handed out one at a time
+    // because their cost grows with the position.
+    pool.parallel_for_dynamic(T * nh, 1, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) {
         const int64_t t = i / nh, head = i % nh;
         const KvRows rows = cache.rows(l, batch.seq_ids[t]);

@@ -74,8 +74,9 @@ class LlamaModel : public Model {
       std::copy(s.k.data() + t * kv_width, s.k.data() + (t + 1) * kv_width, row);
       std::copy(s.v.data() + t * kv_width, s.v.data() + (t + 1) * kv_width, row + kv_width);
     }
-    // Every (token, head) pair attends over its own sequence's cached rows up to its position.
-    pool.parallel_for(T * c.n_heads, [&](int64_t begin, int64_t end) {
+    // Every (token, head) pair attends over its own sequence's cached rows up to its position; pairs are
+    // handed out one at a time because their cost grows with the position (a prompt's last tokens cost most).
+    pool.parallel_for_dynamic(T * c.n_heads, 1, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) {
         const int64_t t = i / c.n_heads, head = i % c.n_heads, kv_head = head / group;
         const KvRows rows = cache.rows(l, batch.seq_ids[t]);

@@ -23,6 +23,25 @@ TEST(ThreadPool, ParallelForCoversEveryIndexOnce) {
   }
 }
 
+TEST(ThreadPool, DynamicParallelForCoversEveryIndexOnce) {
+  for (int threads : {1, 2, 3, 7}) {
+    ThreadPool pool(threads, threads == 2 ? 4096 : 0);
+    for (int64_t n : {0, 1, 2, 5, 64, 1001}) {
+      for (int64_t grain : {1, 3, 64, 5000}) {
+        std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
+        pool.parallel_for_dynamic(n, grain, [&](int64_t begin, int64_t end) {
+          if (threads > 1) {
+            EXPECT_LE(end - begin, grain);  // one thread runs everything in one call
+          }
+          EXPECT_LT(begin, end);
+          for (int64_t i = begin; i < end; ++i) hits[static_cast<size_t>(i)]++;
+        });
+        for (auto& h : hits) EXPECT_EQ(h.load(), 1) << n << " " << grain;
+      }
+    }
+  }
+}
+
 TEST(ThreadPool, SpinningPoolIsEquallyCorrect) {
   for (int threads : {2, 3}) {
     ThreadPool pool(threads, 4096);

@@ -59,6 +59,30 @@ TEST(Attention, OnePassMatchesReference) {
   }
 }
 
+// Blocks of 16 positions: every remainder, several blocks, the real head widths (GQA 128, MLA 576/512),
+// and sharp softmaxes whose small weights fall to the exponential's clamp.
+TEST(Attention, BlockEdgesAndSharpScoresMatchReference) {
+  std::mt19937 rng(23);
+  for (int64_t positions : {2, 15, 16, 17, 31, 32, 33, 47, 48, 49, 100, 257}) {
+    for (int64_t key_len : {5, 16, 128, 576}) {
+      for (float scale : {0.088f, 3.0f, 40.0f}) {
+        const int64_t value_len = key_len == 576 ? 512 : key_len + 3;
+        const int64_t width = key_len + value_len;
+        PagedRows p = make_rows(positions, width, 16, rng);
+        std::vector<float> q(static_cast<size_t>(key_len));
+        for (auto& v : q) v = std::normal_distribution<float>(0, 1)(rng);
+        std::vector<float> got(static_cast<size_t>(value_len)), ref(got.size());
+        attend(q.data(), 0, key_len, key_len, value_len, p.rows, positions, scale, got.data());
+        attend_reference(q.data(), 0, key_len, key_len, value_len, p.rows, positions, scale, ref.data());
+        for (int64_t i = 0; i < value_len; ++i) {
+          ASSERT_NEAR(got[i], ref[i], 2e-5 * (1 + std::abs(ref[i])))
+              << positions << " positions, key_len " << key_len << ", scale " << scale << ", value " << i;
+        }
+      }
+    }
+  }
+}
+
 TEST(Attention, SinglePositionReturnsItsValue) {
   std::mt19937 rng(5);
   PagedRows p = make_rows(1, 8, 4, rng);
