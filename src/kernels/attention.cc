@@ -6,27 +6,19 @@
 #include <limits>
 #include <vector>
 
-// The 16-lane helpers below are always inlined into each clone of attend(), so no vector ever crosses a
-// call boundary: GCC's warning that such a return would change the ABI does not apply.
-#pragma GCC diagnostic ignored "-Wpsabi"
+#include "kernels/lanes16.h"
 
 namespace sinan {
 namespace {
 
-// 16 float lanes; GCC lowers them to one AVX-512 register, two AVX2 or four SSE registers. Without FMA
-// contraction (ISO C++ mode) every clone rounds identically, so results do not depend on the CPU.
-using Lanes16 = float __attribute__((vector_size(64)));
-using Ints16 = int32_t __attribute__((vector_size(64)));
+using lanes::exp16;
+using lanes::Ints16;
+using lanes::Lanes16;
+using lanes::load16;
+using lanes::splat;
+using lanes::store16;
 
 constexpr int64_t kBlock = 16;  // positions scored, exponentiated and accumulated together
-
-__attribute__((always_inline)) inline Lanes16 load16(const float* p) {
-  Lanes16 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-__attribute__((always_inline)) inline void store16(float* p, Lanes16 v) { std::memcpy(p, &v, sizeof v); }
-__attribute__((always_inline)) inline Lanes16 splat(float x) { return Lanes16{} + x; }
 
 // Adds the two halves of a's and b's lanes pairwise: 16 partial sums of a and of b become 8 + 8.
 __attribute__((always_inline)) inline Lanes16 fold(Lanes16 a, Lanes16 b, Ints16 lo, Ints16 hi) {
@@ -66,28 +58,6 @@ __attribute__((always_inline)) inline Lanes16 block_dots(const float* q, const f
   return dots;
 }
 
-// e^x per lane for x <= 0 (larger x is clamped to 0, x < -87 to -87: e^-87 ~ 1.6e-38 stays normal):
-// 2^n * e^r with n = round(x / ln 2), r = x - n ln 2 in two parts, e^r by Cephes' degree-7 expansion.
-// Within 2 ulp of e^x.
-__attribute__((always_inline)) inline Lanes16 exp_nonpositive(Lanes16 x) {
-  x = x < -87.0f ? splat(-87.0f) : x;
-  x = x > 0.0f ? splat(0.0f) : x;
-  const Lanes16 round_magic = splat(12582912.0f);  // 1.5 * 2^23: adding it rounds to an integer
-  const Lanes16 n = (x * 1.44269504088896341f + round_magic) - round_magic;
-  const Lanes16 r = (x - n * 0.693359375f) - n * -2.12194440e-4f;
-  Lanes16 p = splat(1.9875691500e-4f);
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * (r * r) + r + 1.0f;
-  const Ints16 exponent = (__builtin_convertvector(n, Ints16) + 127) << 23;  // 2^n, n in [-126, 0]
-  Lanes16 two_n;
-  std::memcpy(&two_n, &exponent, sizeof two_n);
-  return p * two_n;
-}
-
 }  // namespace
 
 // Positions go in blocks of 16: their scores in one vector, one maximum and one rescale of the output per
@@ -112,7 +82,7 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void attend(const f
       correction = std::exp(running_max - block_max);  // rescales what was accumulated under the old maximum
       running_max = block_max;
     }
-    const Lanes16 weights = exp_nonpositive(scores - running_max);  // lanes past count are unused
+    const Lanes16 weights = exp16(scores - running_max);  // lanes past count are unused
     float block_sum = 0.0f;
     for (int64_t k = 0; k < count; ++k) block_sum += weights[k];
     weight_sum = weight_sum * correction + block_sum;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "kernels/lanes16.h"
+
 namespace sinan {
 
 void rms_norm(const float* x, int64_t x_stride, const float* weight, float eps, int64_t n_rows, int64_t n, float* y,
@@ -17,11 +19,30 @@ void rms_norm(const float* x, int64_t x_stride, const float* weight, float eps, 
   }
 }
 
-void silu_mul(const float* gate, const float* up, int64_t n, float* out) {
-  for (int64_t i = 0; i < n; ++i) {
-    const float g = gate[i];
-    out[i] = g / (1.0f + std::exp(-g)) * up[i];
+__attribute__((target_clones("avx512f", "avx2", "default"))) void silu_mul(const float* gate, const float* up,
+                                                                            int64_t n, float* out) {
+  using namespace lanes;
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const Lanes16 g = load16(gate + i);
+    store16(out + i, g / (1.0f + exp16(-g)) * load16(up + i));
   }
+  if (i < n) {  // the tail through the same lanes, so every element rounds alike
+    float g_tail[16] = {}, up_tail[16] = {}, out_tail[16];
+    std::copy(gate + i, gate + n, g_tail);
+    std::copy(up + i, up + n, up_tail);
+    const Lanes16 g = load16(g_tail);
+    store16(out_tail, g / (1.0f + exp16(-g)) * load16(up_tail));
+    std::copy(out_tail, out_tail + (n - i), out + i);
+  }
+}
+
+void silu_mul(const float* gate, const float* up, int64_t n, float* out, ThreadPool& pool) {
+  constexpr int64_t kUnit = 1024;  // elements per unit: whole cache lines, enough work per hand-off
+  pool.parallel_for((n + kUnit - 1) / kUnit, [&](int64_t begin, int64_t end) {
+    const int64_t first = begin * kUnit, last = std::min(end * kUnit, n);
+    silu_mul(gate + first, up + first, last - first, out + first);
+  });
 }
 
 void softmax(float* x, int64_t n) {

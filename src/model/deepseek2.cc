@@ -250,8 +250,8 @@ class Deepseek2Model : public Model {
       s.jobs.push_back({&w.shared.up, s.h.data(), hidden, T, s.up.data(), shared_ffn});      // [T, shared_ffn]
     }
     matmul_jobs(s.jobs, &pool);
-    silu_mul(s.slot_gate.data(), s.slot_up.data(), slots * ffn, s.slot_gate.data());  // [slots, ffn]
-    if (shared) silu_mul(s.gate.data(), s.up.data(), T * shared_ffn, s.gate.data());   // [T, shared_ffn]
+    silu_mul(s.slot_gate.data(), s.slot_up.data(), slots * ffn, s.slot_gate.data(), pool);  // [slots, ffn]
+    if (shared) silu_mul(s.gate.data(), s.up.data(), T * shared_ffn, s.gate.data(), pool);   // [T, shared_ffn]
     s.jobs.clear();
     for (int64_t e = 0; e < n_experts; ++e) {
       const int32_t begin = s.expert_offset[e], n = s.expert_offset[e + 1] - begin;

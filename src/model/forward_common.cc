@@ -17,7 +17,7 @@ void gated_ffn(const FfnWeights& w, const float* h, int64_t n_tokens, float* gat
   const MatmulJob gate_up[] = {{&w.gate, h, hidden, n_tokens, gate, ffn},   // [n_tokens, ffn]
                                {&w.up, h, hidden, n_tokens, up, ffn}};      // [n_tokens, ffn]
   matmul_jobs(gate_up, &pool);
-  silu_mul(gate, up, n_tokens * ffn, gate);               // [n_tokens, ffn]
+  silu_mul(gate, up, n_tokens * ffn, gate, pool);             // [n_tokens, ffn]
   matmul(w.down, gate, ffn, n_tokens, out, hidden, &pool);  // [n_tokens, hidden]
 }
 

@@ -47,6 +47,29 @@ TEST(Elementwise, SiluMul) {
   }
 }
 
+// Every length's tail, a wide range of gates (the exp clamps past +-87), and the pooled split: the same
+// bits as one call, since each element rounds alike in whichever lane it lands.
+TEST(Elementwise, SiluMulOverLengthsAndRanges) {
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> wide(-100.0f, 100.0f), narrow(-6.0f, 6.0f);
+  ThreadPool pool(3);
+  for (int64_t n : {1, 15, 16, 17, 33, 1000, 3001}) {
+    std::vector<float> gate(static_cast<size_t>(n)), up(gate.size()), out(gate.size()), pooled(gate.size());
+    for (size_t i = 0; i < gate.size(); ++i) {
+      gate[i] = i % 3 == 0 ? wide(rng) : narrow(rng);
+      up[i] = narrow(rng);
+    }
+    silu_mul(gate.data(), up.data(), n, out.data());
+    silu_mul(gate.data(), up.data(), n, pooled.data(), pool);
+    for (size_t i = 0; i < gate.size(); ++i) {
+      const double g = gate[i];
+      const double expected = g / (1.0 + std::exp(-g)) * up[i];
+      ASSERT_NEAR(out[i], expected, 1e-6 * std::abs(expected) + 1e-30) << n << " " << g;
+      ASSERT_EQ(out[i], pooled[i]);
+    }
+  }
+}
+
 TEST(Elementwise, SoftmaxIsStableAndNormalized) {
   std::vector<float> x = {1000, 1001, 999, -1e30f};
   softmax(x.data(), 4);

@@ -1,0 +1,47 @@
+// 16 float lanes in GCC's generic vectors, for kernels compiled as target_clones: GCC lowers a Lanes16 to one
+// AVX-512 register, two AVX2 or four SSE registers. Without FMA contraction (ISO C++ mode) every clone rounds
+// identically, so results do not depend on the CPU. Include only from translation units whose functions
+// using these are always inlined into a clone (no vector crosses a call boundary, hence -Wpsabi is moot).
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+namespace sinan::lanes {
+
+using Lanes16 = float __attribute__((vector_size(64)));
+using Ints16 = int32_t __attribute__((vector_size(64)));
+
+__attribute__((always_inline)) inline Lanes16 load16(const float* p) {
+  Lanes16 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+__attribute__((always_inline)) inline void store16(float* p, Lanes16 v) { std::memcpy(p, &v, sizeof v); }
+__attribute__((always_inline)) inline Lanes16 splat(float x) { return Lanes16{} + x; }
+
+// e^x per lane, x clamped to [-87, 88] (so 2^n stays a normal float: e^-87 ~ 1.6e-38, e^88 ~ 1.7e38):
+// 2^n * e^r with n = round(x / ln 2), r = x - n ln 2 in two parts, e^r by Cephes' degree-7 expansion.
+// Within 2 ulp of e^x on the clamped range.
+__attribute__((always_inline)) inline Lanes16 exp16(Lanes16 x) {
+  x = x < -87.0f ? splat(-87.0f) : x;
+  x = x > 88.0f ? splat(88.0f) : x;
+  const Lanes16 round_magic = splat(12582912.0f);  // 1.5 * 2^23: adding it rounds to an integer
+  const Lanes16 n = (x * 1.44269504088896341f + round_magic) - round_magic;
+  const Lanes16 r = (x - n * 0.693359375f) - n * -2.12194440e-4f;
+  Lanes16 p = splat(1.9875691500e-4f);
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * (r * r) + r + 1.0f;
+  const Ints16 exponent = (__builtin_convertvector(n, Ints16) + 127) << 23;  // 2^n, n in [-126, 127]
+  Lanes16 two_n;
+  std::memcpy(&two_n, &exponent, sizeof two_n);
+  return p * two_n;
+}
+
+}  // namespace sinan::lanes
