@@ -26,6 +26,22 @@ MatmulRowsFn MatmulKernels::for_matrix(const Matrix& w) const {
 
 namespace {
 
+// Up to this many tokens a matmul is a weight stream (quantizing the activations costs little next to
+// it), so its row units are handed out in slices of 1/8 of a thread's share to whichever thread is free:
+// one thread slowed by the other's memory traffic or by another process no longer holds the other at
+// the barrier. Above it each thread takes one contiguous share, as the k-major order quantizes the
+// activations once per call. Either way each row is computed alike, so results do not depend on the split.
+constexpr int64_t kDynamicSplitTokens = 16;
+
+void parallel_over_units(ThreadPool* pool, int64_t units, int64_t n_tokens,
+                         FunctionRef<void(int64_t begin, int64_t end)> body) {
+  if (n_tokens <= kDynamicSplitTokens) {
+    pool->parallel_for_dynamic(units, std::max<int64_t>(1, units / (8 * pool->size())), body);
+  } else {
+    pool->parallel_for(units, body);
+  }
+}
+
 // Only the tiers this CPU runs are filled: the fill functions themselves are compiled for their tier.
 std::array<MatmulKernels, kCpuTierCount> build_tables() {
   std::array<MatmulKernels, kCpuTierCount> tables;
@@ -71,7 +87,7 @@ void matmul_with(const MatmulKernels& kernels, const Matrix& w, const float* x, 
     return;
   }
   const int64_t units = (w.rows + kRowUnit - 1) / kRowUnit;
-  pool->parallel_for(units, [&](int64_t begin, int64_t end) {
+  parallel_over_units(pool, units, n_tokens, [&](int64_t begin, int64_t end) {
     rows_fn(w, x, x_stride, n_tokens, y, y_stride, begin * kRowUnit, min_of(end * kRowUnit, w.rows));
   });
 }
@@ -104,7 +120,9 @@ void matmul_jobs_with(const MatmulKernels& kernels, std::span<const MatmulJob> j
     run_units(0, total);
     return;
   }
-  pool->parallel_for(total, run_units);
+  int64_t most_tokens = 0;
+  for (const MatmulJob& job : jobs) most_tokens = std::max(most_tokens, job.n_tokens);
+  parallel_over_units(pool, total, most_tokens, run_units);
 }
 
 }  // namespace sinan::cpu
