@@ -25,7 +25,7 @@ __attribute__((always_inline)) inline Lanes16 fold(Lanes16 a, Lanes16 b, Ints16 
   return __builtin_shuffle(a, b, lo) + __builtin_shuffle(a, b, hi);
 }
 
-// sums[k] = the sum of acc[k]'s 16 lanes, for 16 vectors at once (a transpose-and-add tree, fixed order).
+// Lane k of the result = the sum of acc[k]'s 16 lanes, for 16 vectors at once (a transpose-and-add tree, fixed order).
 __attribute__((always_inline)) inline Lanes16 sum_each(const Lanes16 (&acc)[kBlock]) {
   const Ints16 lo8 = {0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23};
   const Ints16 hi8 = lo8 + 8;
@@ -42,7 +42,7 @@ __attribute__((always_inline)) inline Lanes16 sum_each(const Lanes16 (&acc)[kBlo
   return fold(eighths[0], eighths[1], lo1, hi1);                                              // [a .. p]
 }
 
-// Lanes k of the result: q . key_k over n values (rows[k] + offset), for a block of 16 keys.
+// Lane k of the result: q . key_k over n values (rows[k] + offset), for a block of 16 keys.
 __attribute__((always_inline)) inline Lanes16 block_dots(const float* q, const float* const (&rows)[kBlock],
                                                          int64_t offset, int64_t n) {
   Lanes16 acc[kBlock] = {};
