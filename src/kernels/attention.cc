@@ -12,7 +12,6 @@ namespace sinan {
 namespace {
 
 using lanes::exp16;
-using lanes::Ints16;
 using lanes::Lanes16;
 using lanes::load16;
 using lanes::splat;
@@ -20,26 +19,29 @@ using lanes::store16;
 
 constexpr int64_t kBlock = 16;  // positions scored, exponentiated and accumulated together
 
-// Adds the two halves of a's and b's lanes pairwise: 16 partial sums of a and of b become 8 + 8.
-__attribute__((always_inline)) inline Lanes16 fold(Lanes16 a, Lanes16 b, Ints16 lo, Ints16 hi) {
-  return __builtin_shuffle(a, b, lo) + __builtin_shuffle(a, b, hi);
-}
-
-// Lane k of the result = the sum of acc[k]'s 16 lanes, for 16 vectors at once (a transpose-and-add tree, fixed order).
+// Lane k of the result = the sum of acc[k]'s 16 lanes, for 16 vectors at once: a transpose-and-add tree
+// in a fixed order. Each level adds the two halves of a pair's partial sums: [a16], [b16] -> [a8 b8] ->
+// [a4 b4 c4 d4] -> [a2 .. h2] -> [a .. p].
 __attribute__((always_inline)) inline Lanes16 sum_each(const Lanes16 (&acc)[kBlock]) {
-  const Ints16 lo8 = {0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23};
-  const Ints16 hi8 = lo8 + 8;
-  const Ints16 lo4 = {0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27};
-  const Ints16 hi4 = lo4 + 4;
-  const Ints16 lo2 = {0, 1, 4, 5, 8, 9, 12, 13, 16, 17, 20, 21, 24, 25, 28, 29};
-  const Ints16 hi2 = lo2 + 2;
-  const Ints16 lo1 = {0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30};
-  const Ints16 hi1 = lo1 + 1;
   Lanes16 halves[8], quarters[4], eighths[2];
-  for (int k = 0; k < 8; ++k) halves[k] = fold(acc[2 * k], acc[2 * k + 1], lo8, hi8);        // [a8 | b8]
-  for (int k = 0; k < 4; ++k) quarters[k] = fold(halves[2 * k], halves[2 * k + 1], lo4, hi4);  // [a4 b4 c4 d4]
-  for (int k = 0; k < 2; ++k) eighths[k] = fold(quarters[2 * k], quarters[2 * k + 1], lo2, hi2);  // [a2 .. h2]
-  return fold(eighths[0], eighths[1], lo1, hi1);                                              // [a .. p]
+  for (int k = 0; k < 8; ++k) {
+    const Lanes16 x = acc[2 * k], y = acc[2 * k + 1];
+    halves[k] = __builtin_shufflevector(x, y, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23) +
+                __builtin_shufflevector(x, y, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+  }
+  for (int k = 0; k < 4; ++k) {
+    const Lanes16 x = halves[2 * k], y = halves[2 * k + 1];
+    quarters[k] = __builtin_shufflevector(x, y, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27) +
+                  __builtin_shufflevector(x, y, 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31);
+  }
+  for (int k = 0; k < 2; ++k) {
+    const Lanes16 x = quarters[2 * k], y = quarters[2 * k + 1];
+    eighths[k] = __builtin_shufflevector(x, y, 0, 1, 4, 5, 8, 9, 12, 13, 16, 17, 20, 21, 24, 25, 28, 29) +
+                 __builtin_shufflevector(x, y, 2, 3, 6, 7, 10, 11, 14, 15, 18, 19, 22, 23, 26, 27, 30, 31);
+  }
+  const Lanes16 x = eighths[0], y = eighths[1];
+  return __builtin_shufflevector(x, y, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30) +
+         __builtin_shufflevector(x, y, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
 }
 
 // Lane k of the result: q . key_k over n values (rows[k] + offset), for a block of 16 keys.
@@ -58,9 +60,43 @@ __attribute__((always_inline)) inline Lanes16 block_dots(const float* q, const f
   return dots;
 }
 
+// Folds one block of `count` <= 16 positions into the online softmax: the output accumulated so far, the
+// running maximum and the running sum of weights.
+__attribute__((always_inline)) inline void attend_block(const float* q, const float* const (&block_rows)[kBlock],
+                                                        int64_t count, int64_t key_offset, int64_t key_len,
+                                                        int64_t value_offset, int64_t value_len, float scale,
+                                                        float& running_max, float& weight_sum, float* out) {
+  const Lanes16 scores = block_dots(q, block_rows, key_offset, key_len) * scale;
+  float block_max = scores[0];
+  for (int64_t k = 1; k < count; ++k) block_max = std::max(block_max, scores[k]);
+  float correction = 1.0f;
+  if (block_max > running_max) {
+    correction = std::exp(running_max - block_max);  // rescales what was accumulated under the old maximum
+    running_max = block_max;
+  }
+  const Lanes16 weights = exp16(scores - running_max);  // lanes past count are unused
+  float block_sum = 0.0f;
+  for (int64_t k = 0; k < count; ++k) block_sum += weights[k];
+  weight_sum = weight_sum * correction + block_sum;
+  int64_t v = 0;
+  for (; v + 16 <= value_len; v += 16) {
+    Lanes16 o = load16(out + v) * correction;
+    for (int64_t k = 0; k < count; ++k) o += splat(weights[k]) * load16(block_rows[k] + value_offset + v);
+    store16(out + v, o);
+  }
+  for (; v < value_len; ++v) {
+    float o = out[v] * correction;
+    for (int64_t k = 0; k < count; ++k) o += weights[k] * block_rows[k][value_offset + v];
+    out[v] = o;
+  }
+}
+
 }  // namespace
 
-// Positions go in blocks of 16: their scores in one vector, one maximum and one rescale of the output per
+// Positions go in blocks of 16 (attend_block). Vector values pass only between the always-inlined helpers,
+// which take the target of the clone they are inlined into (clang rejects a 64-byte vector argument or
+// return value in a call from an AVX2 clone).
+// Each block: its scores in one vector, one maximum and one rescale of the output per
 // block, and one pass over the output per block for the 16 weighted values.
 __attribute__((target_clones("avx512f", "avx2", "default"))) void attend(const float* q, int64_t key_offset,
                                                                           int64_t key_len, int64_t value_offset,
@@ -74,29 +110,8 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void attend(const f
     const int64_t count = std::min(kBlock, n_positions - p0);
     const float* block_rows[kBlock];
     for (int64_t k = 0; k < kBlock; ++k) block_rows[k] = rows.row(p0 + std::min(k, count - 1));  // pad: a real row
-    Lanes16 scores = block_dots(q, block_rows, key_offset, key_len) * scale;
-    float block_max = scores[0];
-    for (int64_t k = 1; k < count; ++k) block_max = std::max(block_max, scores[k]);
-    float correction = 1.0f;
-    if (block_max > running_max) {
-      correction = std::exp(running_max - block_max);  // rescales what was accumulated under the old maximum
-      running_max = block_max;
-    }
-    const Lanes16 weights = exp16(scores - running_max);  // lanes past count are unused
-    float block_sum = 0.0f;
-    for (int64_t k = 0; k < count; ++k) block_sum += weights[k];
-    weight_sum = weight_sum * correction + block_sum;
-    int64_t v = 0;
-    for (; v + 16 <= value_len; v += 16) {
-      Lanes16 o = load16(out + v) * correction;
-      for (int64_t k = 0; k < count; ++k) o += splat(weights[k]) * load16(block_rows[k] + value_offset + v);
-      store16(out + v, o);
-    }
-    for (; v < value_len; ++v) {
-      float o = out[v] * correction;
-      for (int64_t k = 0; k < count; ++k) o += weights[k] * block_rows[k][value_offset + v];
-      out[v] = o;
-    }
+    attend_block(q, block_rows, count, key_offset, key_len, value_offset, value_len, scale, running_max, weight_sum,
+                 out);
   }
   if (weight_sum > 0) {
     const float inv = 1.0f / weight_sum;

@@ -19,29 +19,40 @@ void rms_norm(const float* x, int64_t x_stride, const float* weight, float eps, 
   }
 }
 
-__attribute__((target_clones("avx512f", "avx2", "default"))) void silu_mul(const float* gate, const float* up,
-                                                                            int64_t n, float* out) {
+namespace {
+
+// out[0, 16) from gate[0, 16) and up[0, 16). Vector values pass only between these always-inlined helpers,
+// which take the target of the clone they are inlined into (clang rejects a 64-byte vector argument or
+// return value in a call from an AVX2 clone).
+__attribute__((always_inline)) inline void silu_mul_16(const float* gate, const float* up, float* out) {
   using namespace lanes;
+  const Lanes16 g = load16(gate);
+  store16(out, g / (1.0f + exp16(-g)) * load16(up));
+}
+
+// One clone per SIMD tier (not overloaded: clang multiversions only a function with a single signature).
+__attribute__((target_clones("avx512f", "avx2", "default"))) void silu_mul_lanes(const float* gate, const float* up,
+                                                                                  int64_t n, float* out) {
   int64_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    const Lanes16 g = load16(gate + i);
-    store16(out + i, g / (1.0f + exp16(-g)) * load16(up + i));
-  }
+  for (; i + 16 <= n; i += 16) silu_mul_16(gate + i, up + i, out + i);
   if (i < n) {  // the tail through the same lanes, so every element rounds alike
-    float g_tail[16] = {}, up_tail[16] = {}, out_tail[16];
-    std::copy(gate + i, gate + n, g_tail);
+    float gate_tail[16] = {}, up_tail[16] = {}, out_tail[16];
+    std::copy(gate + i, gate + n, gate_tail);
     std::copy(up + i, up + n, up_tail);
-    const Lanes16 g = load16(g_tail);
-    store16(out_tail, g / (1.0f + exp16(-g)) * load16(up_tail));
+    silu_mul_16(gate_tail, up_tail, out_tail);
     std::copy(out_tail, out_tail + (n - i), out + i);
   }
 }
+
+}  // namespace
+
+void silu_mul(const float* gate, const float* up, int64_t n, float* out) { silu_mul_lanes(gate, up, n, out); }
 
 void silu_mul(const float* gate, const float* up, int64_t n, float* out, ThreadPool& pool) {
   constexpr int64_t kUnit = 1024;  // elements per unit: whole cache lines, enough work per hand-off
   pool.parallel_for((n + kUnit - 1) / kUnit, [&](int64_t begin, int64_t end) {
     const int64_t first = begin * kUnit, last = std::min(end * kUnit, n);
-    silu_mul(gate + first, up + first, last - first, out + first);
+    silu_mul_lanes(gate + first, up + first, last - first, out + first);
   });
 }
 

@@ -1,7 +1,9 @@
 // 16 float lanes in GCC's generic vectors, for kernels compiled as target_clones: GCC lowers a Lanes16 to one
 // AVX-512 register, two AVX2 or four SSE registers. Without FMA contraction (ISO C++ mode) every clone rounds
-// identically, so results do not depend on the CPU. Include only from translation units whose functions
-// using these are always inlined into a clone (no vector crosses a call boundary, hence -Wpsabi is moot).
+// identically, so results do not depend on the CPU. Call these only from always-inlined helpers that take
+// and return plain pointers and scalars, and call those from the clone: then no vector crosses a real call
+// boundary (-Wpsabi is moot), and clang accepts it (it rejects a call with a 64-byte vector argument or
+// return value made directly from an AVX2 clone's body).
 #pragma once
 
 #include <cstdint>
