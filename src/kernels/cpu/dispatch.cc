@@ -24,7 +24,57 @@ MatmulRowsFn MatmulKernels::for_matrix(const Matrix& w) const {
   return fn != nullptr ? fn : generic;
 }
 
+PreparedRowsFn MatmulKernels::prepared_for(const Matrix& w) const {
+  if (w.block_scales != nullptr) return nullptr;
+  return prepared_rows[static_cast<int>(w.dtype)];
+}
+
 namespace {
+
+// Activations quantized once per call for the few-token kernels (prepared_rows), on the caller's stack:
+// one rows call's budget, so whatever a rows call quantizes row-major fits. Products that read the same
+// input (q, k and v) share one copy.
+class PreparedActivations {
+ public:
+  // x quantized as w's kernels read it, or nullptr when it does not fit.
+  const void* add(const MatmulKernels& kernels, const Matrix& w, const float* x, int64_t x_stride, int64_t n_tokens) {
+    const ActivationForm form = activation_form(w.dtype);
+    for (int i = 0; i < n_entries_; ++i) {
+      const Entry& e = entries_[i];
+      if (e.x == x && e.x_stride == x_stride && e.n_tokens == n_tokens && e.cols == w.cols && e.form == form) {
+        return e.chunks;
+      }
+    }
+    const int64_t n_chunks = chunks_for(w.cols);
+    const int64_t chunk_bytes = form == ActivationForm::kInt16 ? sizeof(WideChunk) : sizeof(ActChunk);
+    const int64_t bytes = n_tokens * n_chunks * chunk_bytes;
+    if (n_entries_ == kMaxEntries || used_ + bytes > static_cast<int64_t>(sizeof(bytes_))) return nullptr;
+    unsigned char* chunks = bytes_ + used_;  // chunk sizes are multiples of 64: stays aligned
+    for (int64_t t = 0; t < n_tokens; ++t) {
+      if (form == ActivationForm::kInt16) {
+        kernels.quantize_wide(x + t * x_stride, w.cols, 0, n_chunks, reinterpret_cast<WideChunk*>(chunks) + t * n_chunks);
+      } else {
+        kernels.quantize_act(x + t * x_stride, w.cols, 0, n_chunks, reinterpret_cast<ActChunk*>(chunks) + t * n_chunks);
+      }
+    }
+    used_ += bytes;
+    entries_[n_entries_++] = Entry{x, x_stride, n_tokens, w.cols, form, chunks};
+    return chunks;
+  }
+
+ private:
+  struct Entry {
+    const float* x;
+    int64_t x_stride, n_tokens, cols;
+    ActivationForm form;
+    const void* chunks;
+  };
+  static constexpr int kMaxEntries = 96;
+  alignas(64) unsigned char bytes_[kActChunkBudget * sizeof(ActChunk)];
+  int64_t used_ = 0;
+  Entry entries_[kMaxEntries];
+  int n_entries_ = 0;
+};
 
 // Up to this many tokens a matmul is a weight stream (quantizing the activations costs little next to
 // it), so its row units are handed out in slices of 1/8 of a thread's share to whichever thread is free:
@@ -32,6 +82,9 @@ namespace {
 // the barrier. Above it each thread takes one contiguous share, as the k-major order quantizes the
 // activations once per call. Either way each row is computed alike, so results do not depend on the split.
 constexpr int64_t kDynamicSplitTokens = 16;
+
+constexpr int64_t kRowUnit = 16;  // rows are split in units of 16, so no two threads write one cache line of y
+constexpr int kMaxJobs = 96;
 
 void parallel_over_units(ThreadPool* pool, int64_t units, int64_t n_tokens,
                          FunctionRef<void(int64_t begin, int64_t end)> body) {
@@ -66,6 +119,54 @@ std::array<MatmulKernels, kCpuTierCount> build_tables() {
   return tables;
 }
 
+// The few-token matmul with its activations quantized once (not inlined: the activations live in this frame
+// only). False when they do not fit; nothing has been written then.
+[[gnu::noinline]] bool prepared_matmul(const MatmulKernels& kernels, const Matrix& w, const float* x, int64_t x_stride,
+                                       int64_t n_tokens, float* y, int64_t y_stride, ThreadPool* pool, int64_t units) {
+  PreparedActivations acts;
+  const void* act = acts.add(kernels, w, x, x_stride, n_tokens);
+  if (act == nullptr) return false;
+  const PreparedRowsFn rows_fn = kernels.prepared_for(w);
+  parallel_over_units(pool, units, n_tokens, [&](int64_t begin, int64_t end) {
+    rows_fn(w, act, n_tokens, y, y_stride, begin * kRowUnit, min_of(end * kRowUnit, w.rows));
+  });
+  return true;
+}
+
+// matmul_jobs' row units [begin, end); a job with prepared activations (acts[j] set) takes its prepared rows.
+void run_job_units(const MatmulKernels& kernels, std::span<const MatmulJob> jobs, const MatmulRowsFn* fns,
+                   const void* const* acts, const int64_t* first_unit, int64_t begin, int64_t end) {
+  for (size_t j = 0; j < jobs.size(); ++j) {
+    const int64_t b = std::max(begin, first_unit[j]) - first_unit[j];
+    const int64_t e = std::min(end, first_unit[j + 1]) - first_unit[j];
+    if (b >= e) continue;
+    const MatmulJob& job = jobs[j];
+    const int64_t row_begin = b * kRowUnit, row_end = std::min(e * kRowUnit, job.w->rows);
+    if (acts != nullptr && acts[j] != nullptr) {
+      kernels.prepared_for(*job.w)(*job.w, acts[j], job.n_tokens, job.y, job.y_stride, row_begin, row_end);
+    } else {
+      fns[j](*job.w, job.x, job.x_stride, job.n_tokens, job.y, job.y_stride, row_begin, row_end);
+    }
+  }
+}
+
+// matmul_jobs for a few tokens each, with activations quantized once per distinct input (as prepared_matmul).
+[[gnu::noinline]] void prepared_jobs(const MatmulKernels& kernels, std::span<const MatmulJob> jobs,
+                                     const MatmulRowsFn* fns, const int64_t* first_unit, int64_t total,
+                                     int64_t most_tokens, ThreadPool* pool) {
+  PreparedActivations prepared;
+  const void* acts[kMaxJobs] = {};
+  for (size_t j = 0; j < jobs.size(); ++j) {
+    const MatmulJob& job = jobs[j];
+    if (job.n_tokens > 0 && kernels.prepared_for(*job.w) != nullptr) {
+      acts[j] = prepared.add(kernels, *job.w, job.x, job.x_stride, job.n_tokens);
+    }
+  }
+  parallel_over_units(pool, total, most_tokens, [&](int64_t begin, int64_t end) {
+    run_job_units(kernels, jobs, fns, acts, first_unit, begin, end);
+  });
+}
+
 }  // namespace
 
 const MatmulKernels& matmul_kernels(CpuTier tier) {
@@ -80,21 +181,21 @@ void matmul_with(const MatmulKernels& kernels, const Matrix& w, const float* x, 
   const MatmulRowsFn rows_fn = kernels.for_matrix(w);
   SINAN_CHECK_MSG(rows_fn != nullptr, "no matmul kernel for {}", dtype_name(w.dtype));
   if (n_tokens <= 0 || w.rows <= 0) return;
-  // Split in units of 16 rows so no two threads write the same cache line of y.
-  constexpr int64_t kRowUnit = 16;
   if (pool == nullptr || pool->size() == 1 || w.rows < 4 * kRowUnit) {
     rows_fn(w, x, x_stride, n_tokens, y, y_stride, 0, w.rows);
     return;
   }
   const int64_t units = (w.rows + kRowUnit - 1) / kRowUnit;
+  if (n_tokens <= kDynamicSplitTokens && kernels.prepared_for(w) != nullptr &&
+      prepared_matmul(kernels, w, x, x_stride, n_tokens, y, y_stride, pool, units)) {
+    return;
+  }
   parallel_over_units(pool, units, n_tokens, [&](int64_t begin, int64_t end) {
     rows_fn(w, x, x_stride, n_tokens, y, y_stride, begin * kRowUnit, min_of(end * kRowUnit, w.rows));
   });
 }
 
 void matmul_jobs_with(const MatmulKernels& kernels, std::span<const MatmulJob> jobs, ThreadPool* pool) {
-  constexpr int64_t kRowUnit = 16;  // as matmul_with: no two threads write one cache line of y
-  constexpr int kMaxJobs = 96;
   SINAN_CHECK(jobs.size() <= kMaxJobs);
   std::array<MatmulRowsFn, kMaxJobs> fns;
   std::array<int64_t, kMaxJobs + 1> first_unit;  // prefix sums of each job's row units
@@ -106,23 +207,19 @@ void matmul_jobs_with(const MatmulKernels& kernels, std::span<const MatmulJob> j
     first_unit[j + 1] = first_unit[j] + units;
   }
   const int64_t total = first_unit[jobs.size()];
-  auto run_units = [&](int64_t begin, int64_t end) {
-    for (size_t j = 0; j < jobs.size(); ++j) {
-      const int64_t b = std::max(begin, first_unit[j]) - first_unit[j];
-      const int64_t e = std::min(end, first_unit[j + 1]) - first_unit[j];
-      if (b >= e) continue;
-      const MatmulJob& job = jobs[j];
-      fns[j](*job.w, job.x, job.x_stride, job.n_tokens, job.y, job.y_stride, b * kRowUnit,
-             std::min(e * kRowUnit, job.w->rows));
-    }
-  };
   if (pool == nullptr || pool->size() == 1 || total < 4) {
-    run_units(0, total);
+    run_job_units(kernels, jobs, fns.data(), nullptr, first_unit.data(), 0, total);
     return;
   }
   int64_t most_tokens = 0;
   for (const MatmulJob& job : jobs) most_tokens = std::max(most_tokens, job.n_tokens);
-  parallel_over_units(pool, total, most_tokens, run_units);
+  if (most_tokens <= kDynamicSplitTokens) {
+    prepared_jobs(kernels, jobs, fns.data(), first_unit.data(), total, most_tokens, pool);
+    return;
+  }
+  parallel_over_units(pool, total, most_tokens, [&](int64_t begin, int64_t end) {
+    run_job_units(kernels, jobs, fns.data(), nullptr, first_unit.data(), begin, end);
+  });
 }
 
 }  // namespace sinan::cpu

@@ -9,6 +9,7 @@
 //   decode_int<kType, kForm>(w, row, chunk, IntChunk*), decode_float<kType>(w, row, chunk, n, FloatChunk*)
 //   kPrefersSignedLevels                                       AVX2: q8_0 / iq4 keep int8 levels
 //   kGroupedLanes, to_lane_order(q), decode_int_grouped<..>    the tier's lane order of levels (panels.h)
+//   kFusedIntAvailable<kType>, kFusedIntTokens, fused_int_tile<R, T, kType>   int tiles decoding in registers
 // Everything here lives in the tier's namespace, so no symbol compiled with one tier's flags can be
 // picked by the linker for another tier.
 //
@@ -183,6 +184,8 @@ inline void quantize_act_in_lane_order(const float* x, int64_t cols, int64_t chu
 // quantizer, tile grid and activation budget.
 template <DType kType, LevelForm kForm>
 struct Int8Path {
+  static constexpr DType kWeightType = kType;
+  static constexpr bool kFused = kFusedIntAvailable<kType>;  // fused_int_tile for up to kFusedIntTokens
   using Panel = IntChunk;
   using Act = ActChunk;
   static constexpr int kRows = kIntRows, kTokens = kIntTokens;
@@ -198,6 +201,8 @@ struct Int8Path {
 
 template <DType kType>
 struct WidePath {  // q8_0: int16 activations against widened levels (panels.h)
+  static constexpr DType kWeightType = kType;
+  static constexpr bool kFused = false;
   using Panel = WideChunk;
   using Act = WideChunk;
   static constexpr int kRows = kWideRows, kTokens = kWideTokens;
@@ -209,34 +214,107 @@ struct WidePath {  // q8_0: int16 activations against widened levels (panels.h)
   static constexpr const auto& kTiles = kWideTiles;
 };
 
+// ---- decode: up to kFusedIntTokens tokens, types whose chunks the tier decodes in registers skip the
+// panel. The loop and the tiles' arithmetic are quantized_matmul_rows' row-major ones, so the results agree
+// bit for bit with a larger batch's.
+
+using FusedIntTileFn = void (*)(const Matrix& w, int64_t r0, int64_t chunk0, const ActChunk* a, int64_t a_stride,
+                                int64_t n_chunks, float* y, int64_t y_stride, bool accumulate);
+
+template <int R, int T, DType kType>
+void fused_int_tile_entry(const Matrix& w, int64_t r0, int64_t chunk0, const ActChunk* a, int64_t a_stride,
+                          int64_t n_chunks, float* y, int64_t y_stride, bool accumulate) {
+  float sums[R][T];
+  fused_int_tile<R, T, kType>(w, r0, chunk0, a, a_stride, n_chunks, sums);
+  store_tile(&sums[0][0], R, T, y, y_stride, accumulate);
+}
+template <DType kType, int R, size_t... Ts>
+constexpr std::array<FusedIntTileFn, sizeof...(Ts)> fused_int_tile_row(std::index_sequence<Ts...>) {
+  return {&fused_int_tile_entry<R, static_cast<int>(Ts) + 1, kType>...};
+}
+template <DType kType, size_t... Rs>
+constexpr std::array<std::array<FusedIntTileFn, kFusedIntTokens>, sizeof...(Rs)> fused_int_tile_table(
+    std::index_sequence<Rs...>) {
+  return {fused_int_tile_row<kType, static_cast<int>(Rs) + 1>(std::make_index_sequence<kFusedIntTokens>())...};
+}
+
+template <DType kType>
+void fused_int_rows(const Matrix& w, const ActChunk* act, int64_t n_tokens, float* y, int64_t y_stride,
+                    int64_t row_begin, int64_t row_end) {
+  static constexpr auto kTiles = fused_int_tile_table<kType>(std::make_index_sequence<kIntRows>());
+  const int64_t n_chunks = chunks_for(w.cols);
+  for (int64_t r0 = row_begin; r0 < row_end; r0 += kIntRows) {
+    const int64_t rc = min_of(kIntRows, row_end - r0);
+    for (int64_t k0 = 0; k0 < n_chunks; k0 += kPanelChunks) {
+      const int64_t kc = min_of(kPanelChunks, n_chunks - k0);
+      prefetch_next_panel(w, r0, kIntRows, row_end, k0, 0, n_chunks);
+      kTiles[rc - 1][n_tokens - 1](w, r0, k0, act + k0, n_chunks, kc, y + r0, y_stride, k0 > 0);
+    }
+  }
+}
+
+// The row-major order on activations already quantized: n_tokens x chunks_for(w.cols) chunks of Path::Act
+// in the tier's lane order. matmul_with quantizes them once per call and hands the rows out in slices.
+template <class Path>
+void prepared_rows(const Matrix& w, const void* act_chunks, int64_t n_tokens, float* y, int64_t y_stride,
+                   int64_t row_begin, int64_t row_end) {
+  constexpr int kRows = Path::kRows, kTokens = Path::kTokens;
+  const auto* act = static_cast<const typename Path::Act*>(act_chunks);
+  if constexpr (Path::kFused) {
+    if (n_tokens <= kFusedIntTokens) {
+      fused_int_rows<Path::kWeightType>(w, act, n_tokens, y, y_stride, row_begin, row_end);
+      return;
+    }
+  }
+  const int64_t n_chunks = chunks_for(w.cols);
+  alignas(64) typename Path::Panel panel[kRows * kPanelChunks];
+  for (int64_t r0 = row_begin; r0 < row_end; r0 += kRows) {
+    const int64_t rc = min_of(kRows, row_end - r0);
+    for (int64_t k0 = 0; k0 < n_chunks; k0 += kPanelChunks) {
+      const int64_t kc = min_of(kPanelChunks, n_chunks - k0);
+      prefetch_next_panel(w, r0, kRows, row_end, k0, 0, n_chunks);
+      for (int64_t r = 0; r < rc; ++r) {
+        for (int64_t c = 0; c < kc; ++c) Path::decode(w, r0 + r, k0 + c, &panel[r * kPanelChunks + c]);
+      }
+      for (int64_t tt = 0; tt < n_tokens; tt += kTokens) {
+        const int64_t tc = min_of(kTokens, n_tokens - tt);
+        Path::kTiles[rc - 1][tc - 1](panel, kPanelChunks, act + tt * n_chunks + k0, n_chunks, kc,
+                                     y + tt * y_stride + r0, y_stride, k0 > 0);
+      }
+    }
+  }
+}
+
+// Few tokens: every row's activations are quantized once (row-major, prepared_rows). Many: a block of up
+// to 64 tokens is quantized one panel width (1024 columns) at a time (k-major).
 template <class Path>
 void quantized_matmul_rows(const Matrix& w, const float* x, int64_t x_stride, int64_t n_tokens, float* y,
                            int64_t y_stride, int64_t row_begin, int64_t row_end) {
   constexpr int kRows = Path::kRows, kTokens = Path::kTokens;
   const int64_t n_chunks = chunks_for(w.cols);
   alignas(64) typename Path::Act act[Path::kActBudget];
+  if (n_tokens * n_chunks <= Path::kActBudget) {
+    for (int64_t t = 0; t < n_tokens; ++t) Path::quantize(x + t * x_stride, w.cols, 0, n_chunks, act + t * n_chunks);
+    prepared_rows<Path>(w, act, n_tokens, y, y_stride, row_begin, row_end);
+    return;
+  }
   alignas(64) typename Path::Panel panel[kRows * kPanelChunks];
-  const bool row_major = n_tokens * n_chunks <= Path::kActBudget;
-  const int64_t token_block = row_major ? n_tokens : min_of(kMaxTokenBlock, Path::kActBudget / kPanelChunks);
-  const int64_t act_chunks = row_major ? n_chunks : kPanelChunks;  // chunks per token held in act
+  const int64_t token_block = min_of(kMaxTokenBlock, Path::kActBudget / kPanelChunks);
   for (int64_t t0 = 0; t0 < n_tokens; t0 += token_block) {
     const int64_t tb = min_of(token_block, n_tokens - t0);
-    for (int64_t a0 = 0; a0 < n_chunks; a0 += act_chunks) {
-      const int64_t ac = min_of(act_chunks, n_chunks - a0);
+    for (int64_t a0 = 0; a0 < n_chunks; a0 += kPanelChunks) {
+      const int64_t ac = min_of(kPanelChunks, n_chunks - a0);
       for (int64_t t = 0; t < tb; ++t) Path::quantize(x + (t0 + t) * x_stride, w.cols, a0, ac, act + t * ac);
       for (int64_t r0 = row_begin; r0 < row_end; r0 += kRows) {
         const int64_t rc = min_of(kRows, row_end - r0);
-        for (int64_t k0 = a0; k0 < a0 + ac; k0 += kPanelChunks) {
-          const int64_t kc = min_of(kPanelChunks, a0 + ac - k0);
-          prefetch_next_panel(w, r0, kRows, row_end, k0, a0, ac);
-          for (int64_t r = 0; r < rc; ++r) {
-            for (int64_t c = 0; c < kc; ++c) Path::decode(w, r0 + r, k0 + c, &panel[r * kPanelChunks + c]);
-          }
-          for (int64_t tt = 0; tt < tb; tt += kTokens) {
-            const int64_t tc = min_of(kTokens, tb - tt);
-            Path::kTiles[rc - 1][tc - 1](panel, kPanelChunks, act + tt * ac + (k0 - a0), ac, kc,
-                                         y + (t0 + tt) * y_stride + r0, y_stride, k0 > 0);
-          }
+        prefetch_next_panel(w, r0, kRows, row_end, a0, a0, ac);
+        for (int64_t r = 0; r < rc; ++r) {
+          for (int64_t c = 0; c < ac; ++c) Path::decode(w, r0 + r, a0 + c, &panel[r * kPanelChunks + c]);
+        }
+        for (int64_t tt = 0; tt < tb; tt += kTokens) {
+          const int64_t tc = min_of(kTokens, tb - tt);
+          Path::kTiles[rc - 1][tc - 1](panel, kPanelChunks, act + tt * ac, ac, ac, y + (t0 + tt) * y_stride + r0,
+                                       y_stride, a0 > 0);
         }
       }
     }
@@ -317,6 +395,7 @@ void set_int_entry(MatmulKernels* table) {
       kPrefersSignedLevels && has_signed_form(kType) ? LevelForm::kSigned : LevelForm::kOffset;
   if (activation_form(kType) == ActivationForm::kInt8) {
     table->rows[static_cast<int>(kType)] = &int_matmul_rows<kType, kForm>;
+    table->prepared_rows[static_cast<int>(kType)] = &prepared_rows<Int8Path<kType, kForm>>;
   }
   table->decode_int[static_cast<int>(kType)] = &decode_int_in_lane_order<kType, kForm>;
   table->int_form[static_cast<int>(kType)] = kForm;
@@ -328,6 +407,7 @@ template <DType kType>
 void set_wide_entry(MatmulKernels* table) {
   static_assert(kType == DType::kQ8_0, "the wide path is q8_0's");
   table->rows[static_cast<int>(kType)] = &quantized_matmul_rows<WidePath<kType>>;
+  table->prepared_rows[static_cast<int>(kType)] = &prepared_rows<WidePath<kType>>;
   table->decode_wide = &decode_wide<kType>;
   table->quantize_wide = &quantize_act_wide_chunks;
 }

@@ -27,6 +27,12 @@ using MatmulRowsFn = void (*)(const Matrix& w, const float* x, int64_t x_stride,
 enum class ActivationForm { kFloat, kInt8, kInt16 };
 ActivationForm activation_form(DType type);
 
+// The row-major product on activations quantized beforehand (the tier's quantize_act or quantize_wide, per
+// activation_form): n_tokens x chunks_for(w.cols) chunks from `act`. matmul_with uses it for a few tokens, so
+// the activations are quantized once per call instead of once per slice of rows.
+using PreparedRowsFn = void (*)(const Matrix& w, const void* act, int64_t n_tokens, float* y, int64_t y_stride,
+                                int64_t row_begin, int64_t row_end);
+
 // The tier's building blocks, exposed so tests can hold them to the references bit for bit.
 using DecodeIntFn = void (*)(const Matrix& w, int64_t row, int64_t chunk, IntChunk* out);
 using DecodeFloatFn = const float* (*)(const Matrix& w, int64_t row, int64_t chunk, int64_t n_chunks, FloatChunk* out);
@@ -40,6 +46,8 @@ struct MatmulKernels {
   MatmulRowsFn rows[kTypes] = {};  // by weight type
   MatmulRowsFn generic = nullptr;  // any type dequantize_row() handles, through the scalar decoder
   MatmulRowsFn for_matrix(const Matrix& w) const;
+  PreparedRowsFn prepared_rows[kTypes] = {};  // the int8 and int16 activation types
+  PreparedRowsFn prepared_for(const Matrix& w) const;  // nullptr where w takes another path
 
   DecodeIntFn decode_int[kTypes] = {};  // every type with an integer decoder, in int_form[type]
   LevelForm int_form[kTypes] = {};

@@ -86,31 +86,61 @@ inline void to_lane_order(uint8_t* q) {
                     _mm512_load_si512(q + 128), _mm512_load_si512(q + 192));
 }
 
-// q4_K straight into group-major order: 64 bytes of nibbles hold values 128 h + [0, 128) as low nibbles
-// of bytes 0..31 (values 0..31), high nibbles of 0..31 (32..63), low of 32..63 (64..95), high of 32..63
-// (96..127); dword g of output vector v is value dword 4 g + v, picked from (low, high) of h = g / 8.
-inline void decode_q4_K_grouped(const BlockQ4_K& x, IntChunk* out) {
+// One weight row's chunk decoded into registers, as an IntChunk holds it: levels in group-major lane order,
+// group scales and mins in lanes 0..15. The fused tile reads q4_K through it without a panel.
+struct GroupedChunk {
+  __m512i q[4];
+  __m512 scale;
+  __m512 min;
+};
+
+// q4_K straight into group-major order. Group g (values 16 g .. + 15) is the low (g / 2 even) or high
+// nibbles of the 16-byte block 2 (g / 4) + g % 2 of qs, so 128-bit lane k of every output vector, which
+// holds groups 4 k .. 4 k + 3, draws on blocks 2 k (X) and 2 k + 1 (Y) only: dwords (X low, Y low, X high,
+// Y high), dword v of each block for vector v. Two cross-lane shuffles gather X and Y, in-lane unpacks do
+// the rest.
+__attribute__((always_inline)) inline void decode_q4_K_regs(const BlockQ4_K& x, GroupedChunk* out) {
   const __m512i mask = _mm512_set1_epi8(0x0f);
-  __m512i low[2], high[2];
-  for (int h = 0; h < 2; ++h) {
-    const __m512i v = _mm512_loadu_si512(x.qs + 64 * h);
-    low[h] = _mm512_and_si512(v, mask);
-    high[h] = _mm512_and_si512(_mm512_srli_epi16(v, 4), mask);
+  const __m512i blocks_0_3 = _mm512_loadu_si512(x.qs), blocks_4_7 = _mm512_loadu_si512(x.qs + 64);
+  const __m512i even = _mm512_shuffle_i32x4(blocks_0_3, blocks_4_7, _MM_SHUFFLE(2, 0, 2, 0));  // X: 0 2 4 6
+  const __m512i odd = _mm512_shuffle_i32x4(blocks_0_3, blocks_4_7, _MM_SHUFFLE(3, 1, 3, 1));   // Y: 1 3 5 7
+  const __m512i even_low = _mm512_and_si512(even, mask), even_high = _mm512_and_si512(_mm512_srli_epi16(even, 4), mask);
+  const __m512i odd_low = _mm512_and_si512(odd, mask), odd_high = _mm512_and_si512(_mm512_srli_epi16(odd, 4), mask);
+  const __m512i low_01 = _mm512_unpacklo_epi32(even_low, odd_low);     // X0 Y0 X1 Y1 (low nibbles)
+  const __m512i low_23 = _mm512_unpackhi_epi32(even_low, odd_low);     // X2 Y2 X3 Y3
+  const __m512i high_01 = _mm512_unpacklo_epi32(even_high, odd_high);  // the same, high nibbles
+  const __m512i high_23 = _mm512_unpackhi_epi32(even_high, odd_high);
+  out->q[0] = _mm512_unpacklo_epi64(low_01, high_01);
+  out->q[1] = _mm512_unpackhi_epi64(low_01, high_01);
+  out->q[2] = _mm512_unpacklo_epi64(low_23, high_23);
+  out->q[3] = _mm512_unpackhi_epi64(low_23, high_23);
+  k4_scale_vectors(k4_scales_mins(x.scales), x.d, x.dmin, &out->scale, &out->min);
+}
+
+__attribute__((always_inline)) inline void decode_q6_K_regs(const BlockQ6_K& x, GroupedChunk* out) {
+  __m512i levels[4];
+  q6_K_levels(x, levels);
+  to_group_major(levels, out->q);
+  q6_K_scales(x, &out->scale, &out->min);
+}
+
+// A chunk of a type with a register decoder.
+template <DType kType>
+__attribute__((always_inline)) inline void decode_regs(const Matrix& w, int64_t row, int64_t chunk, GroupedChunk* out) {
+  if constexpr (kType == DType::kQ4_K) {
+    decode_q4_K_regs(reinterpret_cast<const BlockQ4_K*>(w.row(row))[chunk], out);
+  } else {
+    static_assert(kType == DType::kQ6_K, "no register decoder for this type");
+    decode_q6_K_regs(reinterpret_cast<const BlockQ6_K*>(w.row(row))[chunk], out);
   }
-  // Value dword n (0..31) of a half: n < 8 low[n], < 16 high[n - 8], < 24 low[n - 8], else high[n - 16];
-  // as permutex2var indices (16 + k = high[k]): n, n + 8, n - 8, n.
-  alignas(64) static constexpr int32_t kIndex[4][16] = {
-      {0, 4, 16, 20, 8, 12, 24, 28, 0, 4, 16, 20, 8, 12, 24, 28},
-      {1, 5, 17, 21, 9, 13, 25, 29, 1, 5, 17, 21, 9, 13, 25, 29},
-      {2, 6, 18, 22, 10, 14, 26, 30, 2, 6, 18, 22, 10, 14, 26, 30},
-      {3, 7, 19, 23, 11, 15, 27, 31, 3, 7, 19, 23, 11, 15, 27, 31}};
-  for (int v = 0; v < 4; ++v) {
-    const __m512i idx = _mm512_load_si512(kIndex[v]);
-    const __m512i groups_0_7 = _mm512_permutex2var_epi32(low[0], idx, high[0]);
-    const __m512i groups_8_15 = _mm512_permutex2var_epi32(low[1], idx, high[1]);
-    _mm512_store_si512(out->q + 64 * v, _mm512_mask_blend_epi32(0xff00, groups_0_7, groups_8_15));
-  }
-  set_k4_scales(out, k4_scales_mins(x.scales), x.d, x.dmin);
+}
+
+inline void decode_q4_K_grouped(const BlockQ4_K& x, IntChunk* out) {
+  GroupedChunk chunk;
+  decode_q4_K_regs(x, &chunk);
+  for (int v = 0; v < 4; ++v) _mm512_store_si512(out->q + 64 * v, chunk.q[v]);
+  _mm512_store_ps(out->group_scale, chunk.scale);
+  _mm512_store_ps(out->group_min, chunk.min);
 }
 
 // decode_int in this tier's lane order.
@@ -160,6 +190,47 @@ inline void int_tile(const IntChunk* w, int64_t w_stride, const ActChunk* a, int
         const __m512 scale = _mm512_mul_ps(_mm512_load_ps(wc.group_scale), as);
         acc[r][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dots[r][t]), scale, acc[r][t]);
         acc[r][t] = _mm512_fnmadd_ps(_mm512_load_ps(wc.group_min), sums, acc[r][t]);
+      }
+    }
+  }
+  store_sums(acc, out);
+}
+
+// The int tile for a few tokens (decode): each weight chunk is decoded into registers and used at once,
+// instead of being stored to a panel and loaded back. The per-lane integer sums and the float steps on
+// them are int_tile's, so a row's result is the same bit for bit whichever of the two a batch takes.
+template <DType kType>
+inline constexpr bool kFusedIntAvailable = kType == DType::kQ4_K || kType == DType::kQ6_K;
+constexpr int kFusedIntTokens = kIntTokens;
+
+template <int R, int T, DType kType>
+inline void fused_int_tile(const Matrix& w, int64_t r0, int64_t chunk0, const ActChunk* a, int64_t a_stride,
+                           int64_t n_chunks, float (&out)[R][T]) {
+  static_assert(kFusedIntAvailable<kType>);
+  __m512 acc[R][T];
+  for (int r = 0; r < R; ++r) {
+    for (int t = 0; t < T; ++t) acc[r][t] = _mm512_setzero_ps();
+  }
+  for (int64_t c = 0; c < n_chunks; ++c) {
+    __m512 as[T], sums[T];
+    for (int t = 0; t < T; ++t) {
+      as[t] = _mm512_load_ps(a[t * a_stride + c].group_scale);
+      sums[t] = _mm512_load_ps(a[t * a_stride + c].group_sum);
+    }
+    for (int r = 0; r < R; ++r) {
+      GroupedChunk wc;
+      decode_regs<kType>(w, r0 + r, chunk0 + c, &wc);
+      __m512i dots[T];
+      for (int t = 0; t < T; ++t) dots[t] = _mm512_setzero_si512();
+      for (int v = 0; v < 4; ++v) {
+        for (int t = 0; t < T; ++t) {
+          dots[t] = _mm512_dpbusd_epi32(dots[t], wc.q[v], _mm512_load_si512(a[t * a_stride + c].q + 64 * v));
+        }
+      }
+      for (int t = 0; t < T; ++t) {
+        const __m512 scale = _mm512_mul_ps(wc.scale, as[t]);
+        acc[r][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dots[t]), scale, acc[r][t]);
+        acc[r][t] = _mm512_fnmadd_ps(wc.min, sums[t], acc[r][t]);
       }
     }
   }

@@ -70,16 +70,23 @@ inline void decode_block32_narrow(const Matrix& w, int64_t row, int64_t chunk, I
 }
 
 #if defined(__AVX512BW__)
-// Four 64-value vectors of a chunk in value order, stored in the group-major lane order (panels.h):
-// dword g of output vector v is value dword 4 g + v.
-inline void store_group_major(uint8_t* q, __m512i a0, __m512i a1, __m512i a2, __m512i a3) {
+// Four 64-value vectors of a chunk in value order -> the group-major lane order (panels.h): dword g of
+// output vector v is value dword 4 g + v.
+inline void to_group_major(const __m512i (&a)[4], __m512i (&out)[4]) {
   const __m512i base = _mm512_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28, 0, 4, 8, 12, 16, 20, 24, 28);
   for (int v = 0; v < 4; ++v) {
     const __m512i index = _mm512_add_epi32(base, _mm512_set1_epi32(v));
-    const __m512i groups_0_7 = _mm512_permutex2var_epi32(a0, index, a1);   // lanes 0..7 right
-    const __m512i groups_8_15 = _mm512_permutex2var_epi32(a2, index, a3);  // lanes 8..15 right
-    _mm512_store_si512(q + 64 * v, _mm512_mask_blend_epi32(0xff00, groups_0_7, groups_8_15));
+    const __m512i groups_0_7 = _mm512_permutex2var_epi32(a[0], index, a[1]);   // lanes 0..7 right
+    const __m512i groups_8_15 = _mm512_permutex2var_epi32(a[2], index, a[3]);  // lanes 8..15 right
+    out[v] = _mm512_mask_blend_epi32(0xff00, groups_0_7, groups_8_15);
   }
+}
+
+inline void store_group_major(uint8_t* q, __m512i a0, __m512i a1, __m512i a2, __m512i a3) {
+  const __m512i in[4] = {a0, a1, a2, a3};
+  __m512i out[4];
+  to_group_major(in, out);
+  for (int v = 0; v < 4; ++v) _mm512_store_si512(q + 64 * v, out[v]);
 }
 #endif
 
@@ -287,16 +294,27 @@ inline __m128i k4_scales_mins(const uint8_t* packed) {
   return _mm_or_si128(low, top);
 }
 
-// Scales (bytes 0..7) times d and mins (bytes 8..15) times dmin, each to the two groups of its sub-block.
-inline void set_k4_scales(IntChunk* out, __m128i scales_mins, uint16_t d_half, uint16_t dmin_half) {
+#if defined(__AVX512F__)
+// Scales (bytes 0..7) times d and mins (bytes 8..15) times dmin, each to the two groups of its sub-block,
+// as 16 group lanes (the fused AVX-512 tile keeps them in registers).
+inline void k4_scale_vectors(__m128i scales_mins, uint16_t d_half, uint16_t dmin_half, __m512* scale, __m512* min) {
   const __m128i scales2 = _mm_unpacklo_epi8(scales_mins, scales_mins);  // s0 s0 s1 s1 .. s7 s7
   const __m128i mins2 = _mm_unpackhi_epi8(scales_mins, scales_mins);
+  *scale = _mm512_mul_ps(_mm512_set1_ps(half_to_float(d_half)), _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(scales2)));
+  *min = _mm512_mul_ps(_mm512_set1_ps(half_to_float(dmin_half)), _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(mins2)));
+}
+#endif
+
+// Scales (bytes 0..7) times d and mins (bytes 8..15) times dmin, each to the two groups of its sub-block.
+inline void set_k4_scales(IntChunk* out, __m128i scales_mins, uint16_t d_half, uint16_t dmin_half) {
 #if defined(__AVX512F__)
-  _mm512_store_ps(out->group_scale,
-                  _mm512_mul_ps(_mm512_set1_ps(half_to_float(d_half)), _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(scales2))));
-  _mm512_store_ps(out->group_min,
-                  _mm512_mul_ps(_mm512_set1_ps(half_to_float(dmin_half)), _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(mins2))));
+  __m512 scale, min;
+  k4_scale_vectors(scales_mins, d_half, dmin_half, &scale, &min);
+  _mm512_store_ps(out->group_scale, scale);
+  _mm512_store_ps(out->group_min, min);
 #else
+  const __m128i scales2 = _mm_unpacklo_epi8(scales_mins, scales_mins);  // s0 s0 s1 s1 .. s7 s7
+  const __m128i mins2 = _mm_unpackhi_epi8(scales_mins, scales_mins);
   const __m256 d = _mm256_set1_ps(half_to_float(d_half)), dmin = _mm256_set1_ps(half_to_float(dmin_half));
   _mm256_store_ps(out->group_scale, _mm256_mul_ps(d, u8_to_float(scales2)));
   _mm256_store_ps(out->group_scale + 8, _mm256_mul_ps(d, u8_to_float(_mm_srli_si128(scales2, 8))));
@@ -361,32 +379,40 @@ inline void decode_k4(const Block& x, IntChunk* out) {
 #if defined(__AVX512BW__)
 // q6_K, 128 values per step: 64 bytes of low nibbles (values l and 64 + l in byte l, 32 + l and 96 + l in
 // byte 32 + l) and 32 bytes of high bit pairs (l, 32 + l, 64 + l, 96 + l at bits 0, 2, 4, 6 of byte l).
-template <bool kGroupMajor = false>
-inline void decode_q6_K(const BlockQ6_K& x, IntChunk* out) {
+// Levels 0..63 (the stored value, i.e. level + 32) in value order.
+inline void q6_K_levels(const BlockQ6_K& x, __m512i (&levels)[4]) {
   const __m512i low4 = _mm512_set1_epi8(0x0f), high2 = _mm512_set1_epi8(0x30);
-  __m512i levels[4];  // levels 0..63 (the stored value, i.e. level + 32), in value order
   const __m512i shift_first = _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(2), 1);
   const __m512i shift_second = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(2), 1);
   for (int h = 0; h < 2; ++h) {
     const __m512i ql = _mm512_loadu_si512(x.ql + 64 * h);
     const __m512i qh = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qh + 32 * h)));
-    const __m512i first = _mm512_or_si512(_mm512_and_si512(ql, low4),
-                                          _mm512_and_si512(_mm512_sllv_epi16(qh, shift_first), high2));
-    const __m512i second = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), low4),
-                                           _mm512_and_si512(_mm512_srlv_epi16(qh, shift_second), high2));
-    levels[2 * h] = first;
-    levels[2 * h + 1] = second;
+    levels[2 * h] = _mm512_or_si512(_mm512_and_si512(ql, low4), _mm512_and_si512(_mm512_sllv_epi16(qh, shift_first), high2));
+    levels[2 * h + 1] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), low4),
+                                        _mm512_and_si512(_mm512_srlv_epi16(qh, shift_second), high2));
   }
+}
+
+// The 16 group scales (d x the int8 scale) and the offsets' mins (32 x scale).
+inline void q6_K_scales(const BlockQ6_K& x, __m512* scale, __m512* min) {
+  *scale = _mm512_mul_ps(_mm512_set1_ps(half_to_float(x.d)),
+                         _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x.scales)))));
+  *min = _mm512_mul_ps(_mm512_set1_ps(32.0f), *scale);
+}
+
+template <bool kGroupMajor = false>
+inline void decode_q6_K(const BlockQ6_K& x, IntChunk* out) {
+  __m512i levels[4];
+  q6_K_levels(x, levels);
   if constexpr (kGroupMajor) {
     store_group_major(out->q, levels[0], levels[1], levels[2], levels[3]);
   } else {
     for (int i = 0; i < 4; ++i) _mm512_store_si512(out->q + 64 * i, levels[i]);
   }
-  const __m512 scales = _mm512_mul_ps(_mm512_set1_ps(half_to_float(x.d)),
-                                      _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(
-                                          _mm_loadu_si128(reinterpret_cast<const __m128i*>(x.scales)))));
-  _mm512_store_ps(out->group_scale, scales);
-  _mm512_store_ps(out->group_min, _mm512_mul_ps(_mm512_set1_ps(32.0f), scales));
+  __m512 scale, min;
+  q6_K_scales(x, &scale, &min);
+  _mm512_store_ps(out->group_scale, scale);
+  _mm512_store_ps(out->group_min, min);
 }
 #else
 inline void decode_q6_K(const BlockQ6_K& x, IntChunk* out) {
