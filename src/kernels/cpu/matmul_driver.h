@@ -161,6 +161,29 @@ inline void prefetch_next_panel(const Matrix& w, int64_t r0, int64_t tile_rows, 
   }
 }
 
+// The row-major (decode) loops: their rows are one contiguous stretch of memory, walked forward a panel at
+// a time, so each panel prefetches as many bytes as it reads, kRowMajorPrefetchBytes ahead. Measured on the
+// 1.5B q4_K_M file (tg, 2 threads): next-panel prefetch 30.4 tokens/s, 1 KiB ahead 31.9, 4 KiB 34, 8 KiB
+// 37-40 (the machine's noise is about +-3).
+constexpr int64_t kRowMajorPrefetchBytes = 8192;
+
+class RowMajorPrefetch {
+ public:
+  RowMajorPrefetch(const Matrix& w, int64_t row_begin, int64_t row_end)
+      : next_(w.row(row_begin) + kRowMajorPrefetchBytes),
+        end_(w.row(row_begin) + (row_end - row_begin) * static_cast<int64_t>(w.row_bytes)),
+        chunk_bytes_(chunk_bytes(w)) {}
+  void panel(int64_t rows, int64_t chunks) {
+    const uint8_t* const until = next_ + rows * chunks * chunk_bytes_;
+    for (; next_ < until && next_ < end_; next_ += 64) __builtin_prefetch(next_, 0, 0);
+  }
+
+ private:
+  const uint8_t* next_;
+  const uint8_t* end_;
+  int64_t chunk_bytes_;
+};
+
 // ---- block-quantized weights, int8 activations, levels in the tier's lane order (panels.h).
 
 template <DType kType, LevelForm kForm>
@@ -243,11 +266,12 @@ void fused_int_rows(const Matrix& w, const ActChunk* act, int64_t n_tokens, floa
                     int64_t row_begin, int64_t row_end) {
   static constexpr auto kTiles = fused_int_tile_table<kType>(std::make_index_sequence<kIntRows>());
   const int64_t n_chunks = chunks_for(w.cols);
+  RowMajorPrefetch prefetch(w, row_begin, row_end);
   for (int64_t r0 = row_begin; r0 < row_end; r0 += kIntRows) {
     const int64_t rc = min_of(kIntRows, row_end - r0);
     for (int64_t k0 = 0; k0 < n_chunks; k0 += kPanelChunks) {
       const int64_t kc = min_of(kPanelChunks, n_chunks - k0);
-      prefetch_next_panel(w, r0, kIntRows, row_end, k0, 0, n_chunks);
+      prefetch.panel(rc, kc);
       kTiles[rc - 1][n_tokens - 1](w, r0, k0, act + k0, n_chunks, kc, y + r0, y_stride, k0 > 0);
     }
   }
@@ -268,11 +292,12 @@ void prepared_rows(const Matrix& w, const void* act_chunks, int64_t n_tokens, fl
   }
   const int64_t n_chunks = chunks_for(w.cols);
   alignas(64) typename Path::Panel panel[kRows * kPanelChunks];
+  RowMajorPrefetch prefetch(w, row_begin, row_end);
   for (int64_t r0 = row_begin; r0 < row_end; r0 += kRows) {
     const int64_t rc = min_of(kRows, row_end - r0);
     for (int64_t k0 = 0; k0 < n_chunks; k0 += kPanelChunks) {
       const int64_t kc = min_of(kPanelChunks, n_chunks - k0);
-      prefetch_next_panel(w, r0, kRows, row_end, k0, 0, n_chunks);
+      prefetch.panel(rc, kc);
       for (int64_t r = 0; r < rc; ++r) {
         for (int64_t c = 0; c < kc; ++c) Path::decode(w, r0 + r, k0 + c, &panel[r * kPanelChunks + c]);
       }
