@@ -9,7 +9,8 @@
 //   decode_int<kType, kForm>(w, row, chunk, IntChunk*), decode_float<kType>(w, row, chunk, n, FloatChunk*)
 //   kPrefersSignedLevels                                       AVX2: q8_0 / iq4 keep int8 levels
 //   kGroupedLanes, to_lane_order(q), decode_int_grouped<..>    the tier's lane order of levels (panels.h)
-//   kFusedIntAvailable<kType>, kFusedIntTokens, fused_int_tile<R, T, kType>   int tiles decoding in registers
+//   kFusedIntAvailable<kType>, kFusedIntTokens, fused_int_tile<R, T, kType>   tiles decoding in registers
+//   kFusedWideAvailable, kFusedWideTokens, fused_wide_tile<R, T>                (AVX-512 only)
 // Everything here lives in the tier's namespace, so no symbol compiled with one tier's flags can be
 // picked by the linker for another tier.
 //
@@ -145,8 +146,10 @@ inline void prefetch_panel(const Matrix& w, int64_t r0, int64_t rows, int64_t ch
   const int64_t begin = chunk * bytes_per_chunk;
   const int64_t end = min_of(begin + n_chunks * bytes_per_chunk, static_cast<int64_t>(w.row_bytes));
   for (int64_t r = r0; r < r0 + rows; ++r) {
-    const uint8_t* row = w.row(r);
-    for (int64_t b = begin; b < end; b += 64) __builtin_prefetch(row + b, 0, 0);
+    // From the cache line holding the first byte: rows need not start on a line.
+    const uintptr_t first = (reinterpret_cast<uintptr_t>(w.row(r)) + static_cast<uintptr_t>(begin)) & ~uintptr_t{63};
+    const uintptr_t last = reinterpret_cast<uintptr_t>(w.row(r)) + static_cast<uintptr_t>(end);
+    for (uintptr_t line = first; line < last; line += 64) __builtin_prefetch(reinterpret_cast<const void*>(line), 0, 0);
   }
 }
 
@@ -161,19 +164,21 @@ inline void prefetch_next_panel(const Matrix& w, int64_t r0, int64_t tile_rows, 
   }
 }
 
-// The row-major (decode) loops: their rows are one contiguous stretch of memory, walked forward a panel at
-// a time, so each panel prefetches as many bytes as it reads, kRowMajorPrefetchBytes ahead. Measured on the
-// 1.5B q4_K_M file (tg, 2 threads): next-panel prefetch 30.4 tokens/s, 1 KiB ahead 31.9, 4 KiB 34, 8 KiB
-// 37-40 (the machine's noise is about +-3).
+// The row-major (decode) loops walk their rows, one contiguous stretch of memory, a tile of rows at a time
+// and a panel at a time within it. Each panel prefetches as many bytes as it reads, a whole number of
+// tiles (at least kRowMajorPrefetchBytes) ahead: the next tiles arrive row by row while this one is in
+// hand. Measured on the 1.5B q4_K_M file (tg, 2 threads): the next panel only 30.4 tokens/s, 4 KiB ahead
+// 34, 8 KiB 37-40 (noise +-3); whole tiles ahead rather than 8 KiB help rows of 8960 columns and more.
 constexpr int64_t kRowMajorPrefetchBytes = 8192;
 
 class RowMajorPrefetch {
  public:
-  RowMajorPrefetch(const Matrix& w, int64_t row_begin, int64_t row_end)
-      : next_(w.row(row_begin) + kRowMajorPrefetchBytes),
-        end_(w.row(row_begin) + (row_end - row_begin) * static_cast<int64_t>(w.row_bytes)),
-        chunk_bytes_(chunk_bytes(w)) {}
-  void panel(int64_t rows, int64_t chunks) {
+  RowMajorPrefetch(const Matrix& w, int64_t row_begin, int64_t row_end, int64_t tile_rows)
+      : end_(w.row(row_begin) + (row_end - row_begin) * static_cast<int64_t>(w.row_bytes)), chunk_bytes_(chunk_bytes(w)) {
+    const int64_t tile_bytes = tile_rows * static_cast<int64_t>(w.row_bytes);
+    next_ = w.row(row_begin) + (kRowMajorPrefetchBytes + tile_bytes - 1) / tile_bytes * tile_bytes;
+  }
+  void panel(int64_t rows, int64_t chunks) {  // once per panel, with its size
     const uint8_t* const until = next_ + rows * chunks * chunk_bytes_;
     for (; next_ < until && next_ < end_; next_ += 64) __builtin_prefetch(next_, 0, 0);
   }
@@ -207,8 +212,13 @@ inline void quantize_act_in_lane_order(const float* x, int64_t cols, int64_t chu
 // quantizer, tile grid and activation budget.
 template <DType kType, LevelForm kForm>
 struct Int8Path {
-  static constexpr DType kWeightType = kType;
-  static constexpr bool kFused = kFusedIntAvailable<kType>;  // fused_int_tile for up to kFusedIntTokens
+  static constexpr bool kFused = kFusedIntAvailable<kType>;
+  static constexpr int kFusedTokens = kFusedIntTokens;
+  template <int R, int T>
+  static void fused_tile(const Matrix& w, int64_t r0, int64_t chunk0, const ActChunk* a, int64_t a_stride,
+                         int64_t n_chunks, float (&out)[R][T]) {
+    fused_int_tile<R, T, kType>(w, r0, chunk0, a, a_stride, n_chunks, out);
+  }
   using Panel = IntChunk;
   using Act = ActChunk;
   static constexpr int kRows = kIntRows, kTokens = kIntTokens;
@@ -224,8 +234,13 @@ struct Int8Path {
 
 template <DType kType>
 struct WidePath {  // q8_0: int16 activations against widened levels (panels.h)
-  static constexpr DType kWeightType = kType;
-  static constexpr bool kFused = false;
+  static constexpr bool kFused = kFusedWideAvailable;
+  static constexpr int kFusedTokens = kFusedWideTokens;
+  template <int R, int T>
+  static void fused_tile(const Matrix& w, int64_t r0, int64_t chunk0, const WideChunk* a, int64_t a_stride,
+                         int64_t n_chunks, float (&out)[R][T]) {
+    fused_wide_tile<R, T>(w, r0, chunk0, a, a_stride, n_chunks, out);
+  }
   using Panel = WideChunk;
   using Act = WideChunk;
   static constexpr int kRows = kWideRows, kTokens = kWideTokens;
@@ -237,38 +252,39 @@ struct WidePath {  // q8_0: int16 activations against widened levels (panels.h)
   static constexpr const auto& kTiles = kWideTiles;
 };
 
-// ---- decode: up to kFusedIntTokens tokens, types whose chunks the tier decodes in registers skip the
-// panel. The loop and the tiles' arithmetic are quantized_matmul_rows' row-major ones, so the results agree
-// bit for bit with a larger batch's.
+// ---- decode: up to Path::kFusedTokens tokens, types whose chunks the tier decodes in registers skip the
+// panel (Path::fused_tile). The loop and the tiles' arithmetic are prepared_rows' panel ones, so the
+// results agree bit for bit with a larger batch's.
 
-using FusedIntTileFn = void (*)(const Matrix& w, int64_t r0, int64_t chunk0, const ActChunk* a, int64_t a_stride,
-                                int64_t n_chunks, float* y, int64_t y_stride, bool accumulate);
+template <class Path>
+using FusedTileFn = void (*)(const Matrix& w, int64_t r0, int64_t chunk0, const typename Path::Act* a,
+                             int64_t a_stride, int64_t n_chunks, float* y, int64_t y_stride, bool accumulate);
 
-template <int R, int T, DType kType>
-void fused_int_tile_entry(const Matrix& w, int64_t r0, int64_t chunk0, const ActChunk* a, int64_t a_stride,
-                          int64_t n_chunks, float* y, int64_t y_stride, bool accumulate) {
+template <class Path, int R, int T>
+void fused_tile_entry(const Matrix& w, int64_t r0, int64_t chunk0, const typename Path::Act* a, int64_t a_stride,
+                      int64_t n_chunks, float* y, int64_t y_stride, bool accumulate) {
   float sums[R][T];
-  fused_int_tile<R, T, kType>(w, r0, chunk0, a, a_stride, n_chunks, sums);
+  Path::template fused_tile<R, T>(w, r0, chunk0, a, a_stride, n_chunks, sums);
   store_tile(&sums[0][0], R, T, y, y_stride, accumulate);
 }
-template <DType kType, int R, size_t... Ts>
-constexpr std::array<FusedIntTileFn, sizeof...(Ts)> fused_int_tile_row(std::index_sequence<Ts...>) {
-  return {&fused_int_tile_entry<R, static_cast<int>(Ts) + 1, kType>...};
+template <class Path, int R, size_t... Ts>
+constexpr std::array<FusedTileFn<Path>, sizeof...(Ts)> fused_tile_row(std::index_sequence<Ts...>) {
+  return {&fused_tile_entry<Path, R, static_cast<int>(Ts) + 1>...};
 }
-template <DType kType, size_t... Rs>
-constexpr std::array<std::array<FusedIntTileFn, kFusedIntTokens>, sizeof...(Rs)> fused_int_tile_table(
+template <class Path, size_t... Rs>
+constexpr std::array<std::array<FusedTileFn<Path>, Path::kFusedTokens>, sizeof...(Rs)> fused_tile_table(
     std::index_sequence<Rs...>) {
-  return {fused_int_tile_row<kType, static_cast<int>(Rs) + 1>(std::make_index_sequence<kFusedIntTokens>())...};
+  return {fused_tile_row<Path, static_cast<int>(Rs) + 1>(std::make_index_sequence<Path::kFusedTokens>())...};
 }
 
-template <DType kType>
-void fused_int_rows(const Matrix& w, const ActChunk* act, int64_t n_tokens, float* y, int64_t y_stride,
-                    int64_t row_begin, int64_t row_end) {
-  static constexpr auto kTiles = fused_int_tile_table<kType>(std::make_index_sequence<kIntRows>());
+template <class Path>
+void fused_rows(const Matrix& w, const typename Path::Act* act, int64_t n_tokens, float* y, int64_t y_stride,
+                int64_t row_begin, int64_t row_end) {
+  static constexpr auto kTiles = fused_tile_table<Path>(std::make_index_sequence<Path::kRows>());
   const int64_t n_chunks = chunks_for(w.cols);
-  RowMajorPrefetch prefetch(w, row_begin, row_end);
-  for (int64_t r0 = row_begin; r0 < row_end; r0 += kIntRows) {
-    const int64_t rc = min_of(kIntRows, row_end - r0);
+  RowMajorPrefetch prefetch(w, row_begin, row_end, Path::kRows);
+  for (int64_t r0 = row_begin; r0 < row_end; r0 += Path::kRows) {
+    const int64_t rc = min_of(Path::kRows, row_end - r0);
     for (int64_t k0 = 0; k0 < n_chunks; k0 += kPanelChunks) {
       const int64_t kc = min_of(kPanelChunks, n_chunks - k0);
       prefetch.panel(rc, kc);
@@ -285,14 +301,14 @@ void prepared_rows(const Matrix& w, const void* act_chunks, int64_t n_tokens, fl
   constexpr int kRows = Path::kRows, kTokens = Path::kTokens;
   const auto* act = static_cast<const typename Path::Act*>(act_chunks);
   if constexpr (Path::kFused) {
-    if (n_tokens <= kFusedIntTokens) {
-      fused_int_rows<Path::kWeightType>(w, act, n_tokens, y, y_stride, row_begin, row_end);
+    if (n_tokens <= Path::kFusedTokens) {
+      fused_rows<Path>(w, act, n_tokens, y, y_stride, row_begin, row_end);
       return;
     }
   }
   const int64_t n_chunks = chunks_for(w.cols);
   alignas(64) typename Path::Panel panel[kRows * kPanelChunks];
-  RowMajorPrefetch prefetch(w, row_begin, row_end);
+  RowMajorPrefetch prefetch(w, row_begin, row_end, kRows);
   for (int64_t r0 = row_begin; r0 < row_end; r0 += kRows) {
     const int64_t rc = min_of(kRows, row_end - r0);
     for (int64_t k0 = 0; k0 < n_chunks; k0 += kPanelChunks) {

@@ -29,6 +29,8 @@ constexpr int kIntTokens = 4;
 template <DType kType>
 inline constexpr bool kFusedIntAvailable = false;  // no fused int tile: every chunk goes through the panel
 constexpr int kFusedIntTokens = 0;
+constexpr bool kFusedWideAvailable = false;
+constexpr int kFusedWideTokens = 0;
 constexpr int kFloatRows = 3;
 constexpr int kWideRows = 2;
 constexpr int kWideTokens = 3;  // 6 int32 sums + 6 float accumulators + 3 operands: 15 of 16 ymm

@@ -44,7 +44,7 @@ inline float sum_of(__m512 v) {
 // in the same order: lanes i + (i + 8), then + (i + 4), then + (i + 2), then + (i + 1)), but transposed, so
 // that 16 vectors take 45 instructions instead of 16 x 8. The sum of v[k] lands in lane 4 (k % 4) + k / 4.
 // n is a constant wherever this is inlined, so the tests on it fold away.
-inline __m512 sums_of(const __m512* v, int n) {
+__attribute__((always_inline)) inline __m512 sums_of(const __m512* v, int n) {
   const __m512 zero = _mm512_setzero_ps();
   const int pairs = (n + 1) / 2, quads = (pairs + 1) / 2, octets = (quads + 1) / 2;
   __m512 half[8];  // vectors 2i and 2i + 1, lanes i + (i + 8) of each, in 256-bit halves
@@ -87,7 +87,7 @@ inline void to_lane_order(uint8_t* q) {
 }
 
 // One weight row's chunk decoded into registers, as an IntChunk holds it: levels in group-major lane order,
-// group scales and mins in lanes 0..15. The fused tile reads q4_K through it without a panel.
+// group scales and mins in lanes 0..15. The fused tile reads its types through it, without a panel.
 struct GroupedChunk {
   __m512i q[4];
   __m512 scale;
@@ -124,17 +124,6 @@ __attribute__((always_inline)) inline void decode_q6_K_regs(const BlockQ6_K& x, 
   q6_K_scales(x, &out->scale, &out->min);
 }
 
-// A chunk of a type with a register decoder.
-template <DType kType>
-__attribute__((always_inline)) inline void decode_regs(const Matrix& w, int64_t row, int64_t chunk, GroupedChunk* out) {
-  if constexpr (kType == DType::kQ4_K) {
-    decode_q4_K_regs(reinterpret_cast<const BlockQ4_K*>(w.row(row))[chunk], out);
-  } else {
-    static_assert(kType == DType::kQ6_K, "no register decoder for this type");
-    decode_q6_K_regs(reinterpret_cast<const BlockQ6_K*>(w.row(row))[chunk], out);
-  }
-}
-
 inline void decode_q4_K_grouped(const BlockQ4_K& x, IntChunk* out) {
   GroupedChunk chunk;
   decode_q4_K_regs(x, &chunk);
@@ -153,6 +142,30 @@ inline void decode_int_grouped(const Matrix& w, int64_t row, int64_t chunk, IntC
   } else {
     decode_int<kType, kForm>(w, row, chunk, out);
     to_lane_order(out->q);
+  }
+}
+
+// A chunk of a type with a register decoder.
+template <DType kType>
+__attribute__((always_inline)) inline void decode_regs(const Matrix& w, int64_t row, int64_t chunk, GroupedChunk* out) {
+  if constexpr (kType == DType::kQ4_K) {
+    decode_q4_K_regs(reinterpret_cast<const BlockQ4_K*>(w.row(row))[chunk], out);
+  } else if constexpr (kType == DType::kQ6_K) {
+    decode_q6_K_regs(reinterpret_cast<const BlockQ6_K*>(w.row(row))[chunk], out);
+  } else {
+    int count;
+    const auto* x = chunk_blocks<typename Block32Layout<kType>::Block>(w, row, chunk, &count);
+    if (count == 8) {
+      __m512i levels[4];
+      block32_chunk_levels<kType>(x, levels, &out->scale, &out->min);
+      to_group_major(levels, out->q);
+    } else {  // a row's short last chunk
+      alignas(64) IntChunk partial;
+      decode_int_grouped<kType, LevelForm::kOffset>(w, row, chunk, &partial);
+      for (int v = 0; v < 4; ++v) out->q[v] = _mm512_load_si512(partial.q + 64 * v);
+      out->scale = _mm512_load_ps(partial.group_scale);
+      out->min = _mm512_load_ps(partial.group_min);
+    }
   }
 }
 
@@ -200,7 +213,9 @@ inline void int_tile(const IntChunk* w, int64_t w_stride, const ActChunk* a, int
 // instead of being stored to a panel and loaded back. The per-lane integer sums and the float steps on
 // them are int_tile's, so a row's result is the same bit for bit whichever of the two a batch takes.
 template <DType kType>
-inline constexpr bool kFusedIntAvailable = kType == DType::kQ4_K || kType == DType::kQ6_K;
+inline constexpr bool kFusedIntAvailable = kType == DType::kQ4_K || kType == DType::kQ6_K || kType == DType::kQ4_0 ||
+                                           kType == DType::kQ4_1 || kType == DType::kQ5_0 || kType == DType::kQ5_1 ||
+                                           kType == DType::kIQ4_NL;
 constexpr int kFusedIntTokens = kIntTokens;
 
 template <int R, int T, DType kType>
@@ -264,6 +279,85 @@ inline void wide_tile(const WideChunk* w, int64_t w_stride, const WideChunk* a, 
       for (int r = 0; r < R; ++r) {
         const __m512 scale = _mm512_mul_ps(_mm512_load_ps(w[r * w_stride + c].group_scale), as);
         acc[r][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dots[r][t]), scale, acc[r][t]);
+      }
+    }
+  }
+  store_sums(acc, out);
+}
+
+// q8_0 in registers, as decode_wide stores it (panels.h, wide lane order): int8 vector v is dword v of
+// every block in block order (an 8 x 8 transpose of dwords), widened; lane g's scale is block g / 2's d.
+struct WideRegs {
+  __m512i q[8];
+  __m512 scale;
+};
+
+__attribute__((always_inline)) inline void decode_q8_0_wide_regs(const BlockQ8_0* x, WideRegs* out) {
+  __m512i pair[4];  // blocks 2i (dwords 0..7) and 2i + 1 (dwords 8..15)
+  for (int i = 0; i < 4; ++i) {
+    pair[i] = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[2 * i].qs))),
+                                 _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[2 * i + 1].qs)), 1);
+  }
+  // Dword 8 h + b of int8 vectors 2k (h = 0) and 2k + 1 (h = 1) is dword 2k + h of block b: dword
+  // 16 ((b % 4) / 2) + 8 (b % 2) + 2k + h of the pair sources (0, 1) for b < 4, (2, 3) for b >= 4.
+  const __m512i base = _mm512_setr_epi32(0, 8, 16, 24, 0, 8, 16, 24, 1, 9, 17, 25, 1, 9, 17, 25);
+  for (int k = 0; k < 4; ++k) {
+    const __m512i index = _mm512_add_epi32(base, _mm512_set1_epi32(2 * k));
+    const __m512i blocks_0_3 = _mm512_permutex2var_epi32(pair[0], index, pair[1]);
+    const __m512i blocks_4_7 = _mm512_permutex2var_epi32(pair[2], index, pair[3]);
+    const __m512i both = _mm512_mask_blend_epi32(0xf0f0, blocks_0_3, blocks_4_7);
+    out->q[2 * k] = _mm512_cvtepi8_epi16(_mm512_castsi512_si256(both));
+    out->q[2 * k + 1] = _mm512_cvtepi8_epi16(_mm512_extracti64x4_epi64(both, 1));
+  }
+  const __m128i d_halves = _mm_setr_epi16(static_cast<int16_t>(x[0].d), static_cast<int16_t>(x[1].d),
+                                          static_cast<int16_t>(x[2].d), static_cast<int16_t>(x[3].d),
+                                          static_cast<int16_t>(x[4].d), static_cast<int16_t>(x[5].d),
+                                          static_cast<int16_t>(x[6].d), static_cast<int16_t>(x[7].d));
+  const __m512i twice = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+  out->scale = _mm512_permutexvar_ps(twice, _mm512_castps256_ps512(_mm256_cvtph_ps(d_halves)));
+}
+
+// A q8_0 chunk into registers; a row's short last chunk goes through decode_wide.
+__attribute__((always_inline)) inline void decode_wide_regs(const Matrix& w, int64_t row, int64_t chunk, WideRegs* out) {
+  int count;
+  const auto* x = chunk_blocks<BlockQ8_0>(w, row, chunk, &count);
+  if (count == 8) {
+    decode_q8_0_wide_regs(x, out);
+    return;
+  }
+  alignas(64) WideChunk partial;
+  decode_wide<DType::kQ8_0>(w, row, chunk, &partial);
+  for (int v = 0; v < 8; ++v) out->q[v] = _mm512_load_si512(partial.q + 32 * v);
+  out->scale = _mm512_load_ps(partial.group_scale);
+}
+
+constexpr bool kFusedWideAvailable = true;
+constexpr int kFusedWideTokens = kWideTokens;
+
+// wide_tile for a few tokens, each weight chunk decoded into registers (as fused_int_tile).
+template <int R, int T>
+inline void fused_wide_tile(const Matrix& w, int64_t r0, int64_t chunk0, const WideChunk* a, int64_t a_stride,
+                            int64_t n_chunks, float (&out)[R][T]) {
+  __m512 acc[R][T];
+  for (int r = 0; r < R; ++r) {
+    for (int t = 0; t < T; ++t) acc[r][t] = _mm512_setzero_ps();
+  }
+  for (int64_t c = 0; c < n_chunks; ++c) {
+    __m512 as[T];
+    for (int t = 0; t < T; ++t) as[t] = _mm512_load_ps(a[t * a_stride + c].group_scale);
+    for (int r = 0; r < R; ++r) {
+      WideRegs wc;
+      decode_wide_regs(w, r0 + r, chunk0 + c, &wc);
+      __m512i dots[T];
+      for (int t = 0; t < T; ++t) dots[t] = _mm512_setzero_si512();
+      for (int v = 0; v < 8; ++v) {
+        for (int t = 0; t < T; ++t) {
+          dots[t] = _mm512_dpwssd_epi32(dots[t], wc.q[v], _mm512_load_si512(a[t * a_stride + c].q + 32 * v));
+        }
+      }
+      for (int t = 0; t < T; ++t) {
+        const __m512 scale = _mm512_mul_ps(wc.scale, as[t]);
+        acc[r][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dots[t]), scale, acc[r][t]);
       }
     }
   }

@@ -72,7 +72,7 @@ inline void decode_block32_narrow(const Matrix& w, int64_t row, int64_t chunk, I
 #if defined(__AVX512BW__)
 // Four 64-value vectors of a chunk in value order -> the group-major lane order (panels.h): dword g of
 // output vector v is value dword 4 g + v.
-inline void to_group_major(const __m512i (&a)[4], __m512i (&out)[4]) {
+__attribute__((always_inline)) inline void to_group_major(const __m512i (&a)[4], __m512i (&out)[4]) {
   const __m512i base = _mm512_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28, 0, 4, 8, 12, 16, 20, 24, 28);
   for (int v = 0; v < 4; ++v) {
     const __m512i index = _mm512_add_epi32(base, _mm512_set1_epi32(v));
@@ -119,64 +119,77 @@ struct Block32Layout<DType::kIQ4_NL> {
   static constexpr float kOffset = 128.0f;  // table levels shifted into 1..241
 };
 
-// A whole chunk of the nibble formats (offset levels), four blocks per 512-bit step; the last chunk of a
-// row, with fewer than 8 blocks, takes the narrow path.
+// A whole chunk (8 blocks) of the nibble formats as offset levels in value order, four blocks per 512-bit
+// step, with its group scales and mins.
+template <DType kType>
+__attribute__((always_inline)) inline void block32_chunk_levels(const typename Block32Layout<kType>::Block* x, __m512i (&levels)[4], __m512* scale,
+                                 __m512* min) {
+  using Layout = Block32Layout<kType>;
+  constexpr bool kFifthBit = kType == DType::kQ5_0 || kType == DType::kQ5_1;
+  constexpr bool kMin = kType == DType::kQ4_1 || kType == DType::kQ5_1;
+  const __m512i mask = _mm512_set1_epi8(0x0f);
+  const __m512i pair_first = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
+  const __m512i pair_second = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
+  for (int step = 0; step < 2; ++step) {
+    const auto* b = x + 4 * step;
+    const auto qs = [&](int i) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(b[i].qs)); };
+    __m512i nibbles = _mm512_castsi128_si512(qs(0));
+    nibbles = _mm512_inserti32x4(nibbles, qs(1), 1);  // lane indices must be constants
+    nibbles = _mm512_inserti32x4(nibbles, qs(2), 2);
+    nibbles = _mm512_inserti32x4(nibbles, qs(3), 3);
+    const __m512i low = _mm512_and_si512(nibbles, mask);
+    const __m512i high = _mm512_and_si512(_mm512_srli_epi16(nibbles, 4), mask);
+    __m512i pair[2] = {_mm512_permutex2var_epi64(low, pair_first, high),    // blocks 0, 1 of the step
+                       _mm512_permutex2var_epi64(low, pair_second, high)};  // blocks 2, 3
+    for (int p = 0; p < 2; ++p) {
+      if constexpr (kFifthBit) {  // bit j of qh is bit 4 of value j
+        const __mmask64 bits = static_cast<__mmask64>(load_u32(b[2 * p].qh)) |
+                               (static_cast<__mmask64>(load_u32(b[2 * p + 1].qh)) << 32);
+        pair[p] = _mm512_mask_add_epi8(pair[p], bits, pair[p], _mm512_set1_epi8(16));
+      }
+      if constexpr (kType == DType::kIQ4_NL) {
+        pair[p] = _mm512_shuffle_epi8(_mm512_broadcast_i32x4(_mm256_castsi256_si128(iq4_table<LevelForm::kOffset>())), pair[p]);
+      }
+      levels[2 * step + p] = pair[p];
+    }
+  }
+  alignas(16) uint16_t d_halves[8], m_halves[8];
+  for (int i = 0; i < 8; ++i) {
+    d_halves[i] = x[i].d;
+    if constexpr (kMin) m_halves[i] = x[i].m;
+  }
+  const __m512i twice = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+  const __m512 d = _mm512_permutexvar_ps(
+      twice, _mm512_castps256_ps512(_mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(d_halves)))));
+  *scale = d;
+  if constexpr (kMin) {
+    const __m512 m = _mm512_permutexvar_ps(
+        twice, _mm512_castps256_ps512(_mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(m_halves)))));
+    *min = _mm512_sub_ps(_mm512_setzero_ps(), m);
+  } else {
+    *min = _mm512_mul_ps(_mm512_set1_ps(Layout::kOffset), d);
+  }
+}
+
+// A whole chunk of the nibble formats (offset levels); the last chunk of a row, with fewer than 8 blocks,
+// takes the narrow path.
 template <DType kType, LevelForm kForm>
 inline void decode_block32_chunk(const Matrix& w, int64_t row, int64_t chunk, IntChunk* out) {
   if constexpr (kType == DType::kQ8_0 || kForm == LevelForm::kSigned) {
     decode_block32_narrow<kType, kForm>(w, row, chunk, out);
   } else {
-    using Layout = Block32Layout<kType>;
     int count;
-    const auto* x = chunk_blocks<typename Layout::Block>(w, row, chunk, &count);
+    const auto* x = chunk_blocks<typename Block32Layout<kType>::Block>(w, row, chunk, &count);
     if (count < 8) {
       decode_block32_narrow<kType, kForm>(w, row, chunk, out);
       return;
     }
-    constexpr bool kFifthBit = kType == DType::kQ5_0 || kType == DType::kQ5_1;
-    constexpr bool kMin = kType == DType::kQ4_1 || kType == DType::kQ5_1;
-    const __m512i mask = _mm512_set1_epi8(0x0f);
-    const __m512i pair_first = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
-    const __m512i pair_second = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
-    for (int step = 0; step < 2; ++step) {
-      const auto* b = x + 4 * step;
-      const auto qs = [&](int i) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(b[i].qs)); };
-      __m512i nibbles = _mm512_castsi128_si512(qs(0));
-      nibbles = _mm512_inserti32x4(nibbles, qs(1), 1);  // lane indices must be constants
-      nibbles = _mm512_inserti32x4(nibbles, qs(2), 2);
-      nibbles = _mm512_inserti32x4(nibbles, qs(3), 3);
-      const __m512i low = _mm512_and_si512(nibbles, mask);
-      const __m512i high = _mm512_and_si512(_mm512_srli_epi16(nibbles, 4), mask);
-      __m512i levels[2] = {_mm512_permutex2var_epi64(low, pair_first, high),    // blocks 0, 1 of the step
-                           _mm512_permutex2var_epi64(low, pair_second, high)};  // blocks 2, 3
-      for (int p = 0; p < 2; ++p) {
-        if constexpr (kFifthBit) {  // bit j of qh is bit 4 of value j
-          const __mmask64 bits = static_cast<__mmask64>(load_u32(b[2 * p].qh)) |
-                                 (static_cast<__mmask64>(load_u32(b[2 * p + 1].qh)) << 32);
-          levels[p] = _mm512_mask_add_epi8(levels[p], bits, levels[p], _mm512_set1_epi8(16));
-        }
-        if constexpr (kType == DType::kIQ4_NL) {
-          levels[p] = _mm512_shuffle_epi8(_mm512_broadcast_i32x4(_mm256_castsi256_si128(iq4_table<kForm>())), levels[p]);
-        }
-        _mm512_store_si512(out->q + 128 * step + 64 * p, levels[p]);
-      }
-    }
-    alignas(16) uint16_t d_halves[8], m_halves[8];
-    for (int i = 0; i < 8; ++i) {
-      d_halves[i] = x[i].d;
-      if constexpr (kMin) m_halves[i] = x[i].m;
-    }
-    const __m512i twice = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
-    const __m512 d = _mm512_permutexvar_ps(
-        twice, _mm512_castps256_ps512(_mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(d_halves)))));
-    _mm512_store_ps(out->group_scale, d);
-    if constexpr (kMin) {
-      const __m512 m = _mm512_permutexvar_ps(
-          twice, _mm512_castps256_ps512(_mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(m_halves)))));
-      _mm512_store_ps(out->group_min, _mm512_sub_ps(_mm512_setzero_ps(), m));
-    } else {
-      _mm512_store_ps(out->group_min, _mm512_mul_ps(_mm512_set1_ps(Layout::kOffset), d));
-    }
+    __m512i levels[4];
+    __m512 scale, min;
+    block32_chunk_levels<kType>(x, levels, &scale, &min);
+    for (int i = 0; i < 4; ++i) _mm512_store_si512(out->q + 64 * i, levels[i]);
+    _mm512_store_ps(out->group_scale, scale);
+    _mm512_store_ps(out->group_min, min);
   }
 }
 #else
@@ -284,7 +297,7 @@ inline void decode_q3_K(const BlockQ3_K& x, IntChunk* out) {
 // mins in 8..15. Reads 16 bytes from `packed`: the 12 of the scales and the 4 after them in the block.
 // Dwords u0, u1, u2: scales 0..3 = u0 & 63, mins 0..3 = u1 & 63; scales 4..7 = low nibbles of u2 with the
 // top 2 bits of u0's bytes above them, mins 4..7 = high nibbles of u2 with the top 2 bits of u1's bytes.
-inline __m128i k4_scales_mins(const uint8_t* packed) {
+__attribute__((always_inline)) inline __m128i k4_scales_mins(const uint8_t* packed) {
   const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(packed));
   const __m128i low = _mm_and_si128(
       _mm_srlv_epi32(_mm_shuffle_epi32(v, _MM_SHUFFLE(2, 1, 2, 0)), _mm_setr_epi32(0, 0, 0, 4)),  // u0 u2 u1 u2>>4
@@ -297,7 +310,7 @@ inline __m128i k4_scales_mins(const uint8_t* packed) {
 #if defined(__AVX512F__)
 // Scales (bytes 0..7) times d and mins (bytes 8..15) times dmin, each to the two groups of its sub-block,
 // as 16 group lanes (the fused AVX-512 tile keeps them in registers).
-inline void k4_scale_vectors(__m128i scales_mins, uint16_t d_half, uint16_t dmin_half, __m512* scale, __m512* min) {
+__attribute__((always_inline)) inline void k4_scale_vectors(__m128i scales_mins, uint16_t d_half, uint16_t dmin_half, __m512* scale, __m512* min) {
   const __m128i scales2 = _mm_unpacklo_epi8(scales_mins, scales_mins);  // s0 s0 s1 s1 .. s7 s7
   const __m128i mins2 = _mm_unpackhi_epi8(scales_mins, scales_mins);
   *scale = _mm512_mul_ps(_mm512_set1_ps(half_to_float(d_half)), _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(scales2)));
@@ -380,7 +393,7 @@ inline void decode_k4(const Block& x, IntChunk* out) {
 // q6_K, 128 values per step: 64 bytes of low nibbles (values l and 64 + l in byte l, 32 + l and 96 + l in
 // byte 32 + l) and 32 bytes of high bit pairs (l, 32 + l, 64 + l, 96 + l at bits 0, 2, 4, 6 of byte l).
 // Levels 0..63 (the stored value, i.e. level + 32) in value order.
-inline void q6_K_levels(const BlockQ6_K& x, __m512i (&levels)[4]) {
+__attribute__((always_inline)) inline void q6_K_levels(const BlockQ6_K& x, __m512i (&levels)[4]) {
   const __m512i low4 = _mm512_set1_epi8(0x0f), high2 = _mm512_set1_epi8(0x30);
   const __m512i shift_first = _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(2), 1);
   const __m512i shift_second = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(2), 1);
@@ -394,7 +407,7 @@ inline void q6_K_levels(const BlockQ6_K& x, __m512i (&levels)[4]) {
 }
 
 // The 16 group scales (d x the int8 scale) and the offsets' mins (32 x scale).
-inline void q6_K_scales(const BlockQ6_K& x, __m512* scale, __m512* min) {
+__attribute__((always_inline)) inline void q6_K_scales(const BlockQ6_K& x, __m512* scale, __m512* min) {
   *scale = _mm512_mul_ps(_mm512_set1_ps(half_to_float(x.d)),
                          _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x.scales)))));
   *min = _mm512_mul_ps(_mm512_set1_ps(32.0f), *scale);
