@@ -117,16 +117,35 @@ __attribute__((always_inline)) inline void decode_q4_K_regs(const BlockQ4_K& x, 
   k4_scale_vectors(k4_scales_mins(x.scales), x.d, x.dmin, &out->scale, &out->min);
 }
 
+// q6_K straight into group-major order. Lane g (half h = g / 8, p = g % 8) of vector v holds values
+// 16 p + 4 v .. + 3 of half h: their low 4 bits are nibble p / 4 of ql dword 16 h + 4 (p % 4) + v, their
+// top 2 bits bits 2 (p / 2) .. + 1 of each byte of qh dword 8 h + 4 (p % 2) + v. One permute per source and
+// vector, a per-lane shift for the nibble and a per-lane rotate that brings the bit pair to bits 4..5.
+__attribute__((always_inline)) inline void q6_K_levels_grouped(const BlockQ6_K& x, __m512i (&q)[4]) {
+  const __m512i ql_0 = _mm512_loadu_si512(x.ql), ql_1 = _mm512_loadu_si512(x.ql + 64);
+  const __m512i qh = _mm512_loadu_si512(x.qh);
+  const __m512i low_index = _mm512_setr_epi32(0, 4, 8, 12, 0, 4, 8, 12, 16, 20, 24, 28, 16, 20, 24, 28);
+  const __m512i nibble_shift = _mm512_setr_epi32(0, 0, 0, 0, 4, 4, 4, 4, 0, 0, 0, 0, 4, 4, 4, 4);
+  const __m512i high_index = _mm512_setr_epi32(0, 4, 0, 4, 0, 4, 0, 4, 8, 12, 8, 12, 8, 12, 8, 12);
+  // Rotate left by 4 - 2 (p / 2), mod 32: bits 2 (p / 2) .. + 1 of every byte land on bits 4..5 of it.
+  const __m512i pair_rotate = _mm512_setr_epi32(4, 4, 2, 2, 0, 0, 30, 30, 4, 4, 2, 2, 0, 0, 30, 30);
+  const __m512i low4 = _mm512_set1_epi8(0x0f), high2 = _mm512_set1_epi8(0x30);
+  for (int v = 0; v < 4; ++v) {
+    const __m512i step = _mm512_set1_epi32(v);
+    const __m512i low_dwords = _mm512_permutex2var_epi32(ql_0, _mm512_add_epi32(low_index, step), ql_1);
+    const __m512i high_dwords = _mm512_permutexvar_epi32(_mm512_add_epi32(high_index, step), qh);
+    const __m512i low = _mm512_srlv_epi32(low_dwords, nibble_shift);
+    const __m512i high = _mm512_and_si512(_mm512_rolv_epi32(high_dwords, pair_rotate), high2);
+    q[v] = _mm512_ternarylogic_epi32(low, high, low4, 0xEC);  // (low & low4) | high
+  }
+}
+
 __attribute__((always_inline)) inline void decode_q6_K_regs(const BlockQ6_K& x, GroupedChunk* out) {
-  __m512i levels[4];
-  q6_K_levels(x, levels);
-  to_group_major(levels, out->q);
+  q6_K_levels_grouped(x, out->q);
   q6_K_scales(x, &out->scale, &out->min);
 }
 
-inline void decode_q4_K_grouped(const BlockQ4_K& x, IntChunk* out) {
-  GroupedChunk chunk;
-  decode_q4_K_regs(x, &chunk);
+__attribute__((always_inline)) inline void store_grouped(const GroupedChunk& chunk, IntChunk* out) {
   for (int v = 0; v < 4; ++v) _mm512_store_si512(out->q + 64 * v, chunk.q[v]);
   _mm512_store_ps(out->group_scale, chunk.scale);
   _mm512_store_ps(out->group_min, chunk.min);
@@ -136,9 +155,13 @@ inline void decode_q4_K_grouped(const BlockQ4_K& x, IntChunk* out) {
 template <DType kType, LevelForm kForm>
 inline void decode_int_grouped(const Matrix& w, int64_t row, int64_t chunk, IntChunk* out) {
   if constexpr (kType == DType::kQ4_K) {
-    decode_q4_K_grouped(reinterpret_cast<const BlockQ4_K*>(w.row(row))[chunk], out);
+    GroupedChunk chunk_regs;
+    decode_q4_K_regs(reinterpret_cast<const BlockQ4_K*>(w.row(row))[chunk], &chunk_regs);
+    store_grouped(chunk_regs, out);
   } else if constexpr (kType == DType::kQ6_K) {
-    decode_q6_K<true>(reinterpret_cast<const BlockQ6_K*>(w.row(row))[chunk], out);
+    GroupedChunk chunk_regs;
+    decode_q6_K_regs(reinterpret_cast<const BlockQ6_K*>(w.row(row))[chunk], &chunk_regs);
+    store_grouped(chunk_regs, out);
   } else {
     decode_int<kType, kForm>(w, row, chunk, out);
     to_lane_order(out->q);

@@ -413,15 +413,10 @@ __attribute__((always_inline)) inline void q6_K_scales(const BlockQ6_K& x, __m51
   *min = _mm512_mul_ps(_mm512_set1_ps(32.0f), *scale);
 }
 
-template <bool kGroupMajor = false>
 inline void decode_q6_K(const BlockQ6_K& x, IntChunk* out) {
   __m512i levels[4];
   q6_K_levels(x, levels);
-  if constexpr (kGroupMajor) {
-    store_group_major(out->q, levels[0], levels[1], levels[2], levels[3]);
-  } else {
-    for (int i = 0; i < 4; ++i) _mm512_store_si512(out->q + 64 * i, levels[i]);
-  }
+  for (int i = 0; i < 4; ++i) _mm512_store_si512(out->q + 64 * i, levels[i]);
   __m512 scale, min;
   q6_K_scales(x, &scale, &min);
   _mm512_store_ps(out->group_scale, scale);
