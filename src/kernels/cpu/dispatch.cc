@@ -76,11 +76,11 @@ class PreparedActivations {
   int n_entries_ = 0;
 };
 
-// Up to this many tokens a matmul is a weight stream (quantizing the activations costs little next to
-// it), so its row units are handed out in slices of 1/8 of a thread's share to whichever thread is free:
-// one thread slowed by the other's memory traffic or by another process no longer holds the other at
-// the barrier. Above it each thread takes one contiguous share, as the k-major order quantizes the
-// activations once per call. Either way each row is computed alike, so results do not depend on the split.
+// Up to this many tokens a matmul is a weight stream. Its row units are handed out in slices of 1/8 of a
+// thread's share to whichever thread is free, so one thread slowed by the other's memory traffic or by
+// another process no longer holds the other at the barrier; the activations are quantized once per call
+// (PreparedActivations), so a slice costs no more than a share. Above it each thread takes one contiguous
+// share for the k-major order. Either way each row is computed alike, so results do not depend on the split.
 constexpr int64_t kDynamicSplitTokens = 16;
 
 constexpr int64_t kRowUnit = 16;  // rows are split in units of 16, so no two threads write one cache line of y
