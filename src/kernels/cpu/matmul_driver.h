@@ -174,19 +174,25 @@ constexpr int64_t kRowMajorPrefetchBytes = 8192;
 class RowMajorPrefetch {
  public:
   RowMajorPrefetch(const Matrix& w, int64_t row_begin, int64_t row_end, int64_t tile_rows)
-      : end_(w.row(row_begin) + (row_end - row_begin) * static_cast<int64_t>(w.row_bytes)), chunk_bytes_(chunk_bytes(w)) {
+      : start_(w.row(row_begin)), chunk_bytes_(chunk_bytes(w)) {
     const int64_t tile_bytes = tile_rows * static_cast<int64_t>(w.row_bytes);
-    next_ = w.row(row_begin) + (kRowMajorPrefetchBytes + tile_bytes - 1) / tile_bytes * tile_bytes;
+    end_ = (row_end - row_begin) * static_cast<int64_t>(w.row_bytes);
+    issued_ = wanted_ = (kRowMajorPrefetchBytes + tile_bytes - 1) / tile_bytes * tile_bytes;
   }
   void panel(int64_t rows, int64_t chunks) {  // once per panel, with its size
-    const uint8_t* const until = next_ + rows * chunks * chunk_bytes_;
-    for (; next_ < until && next_ < end_; next_ += 64) __builtin_prefetch(next_, 0, 0);
+    // The lines issued track the bytes read exactly: rounding each panel up to whole lines would let the
+    // prefetch run further ahead with every panel whose size is not a multiple of 64 (q6_K's 210-byte
+    // chunks: ~150 KB ahead by the end of a slice of the output matrix, past L1).
+    wanted_ += rows * chunks * chunk_bytes_;
+    for (; issued_ < wanted_ && issued_ < end_; issued_ += 64) __builtin_prefetch(start_ + issued_, 0, 0);
   }
 
  private:
-  const uint8_t* next_;
-  const uint8_t* end_;
+  const uint8_t* start_;
   int64_t chunk_bytes_;
+  int64_t end_;     // bytes from start_ to the end of the rows
+  int64_t issued_;  // bytes from start_ prefetched so far (a whole tile ahead of the reads at first)
+  int64_t wanted_;  // where the prefetch should have reached: the start offset plus the bytes read
 };
 
 // ---- block-quantized weights, int8 activations, levels in the tier's lane order (panels.h).
