@@ -174,22 +174,24 @@ constexpr int64_t kRowMajorPrefetchBytes = 8192;
 class RowMajorPrefetch {
  public:
   RowMajorPrefetch(const Matrix& w, int64_t row_begin, int64_t row_end, int64_t tile_rows)
-      : start_(w.row(row_begin)), chunk_bytes_(chunk_bytes(w)) {
+      : start_(w.row(row_begin)), chunk_bytes_(chunk_bytes(w)), row_bytes_(static_cast<int64_t>(w.row_bytes)) {
     const int64_t tile_bytes = tile_rows * static_cast<int64_t>(w.row_bytes);
     end_ = (row_end - row_begin) * static_cast<int64_t>(w.row_bytes);
     issued_ = wanted_ = (kRowMajorPrefetchBytes + tile_bytes - 1) / tile_bytes * tile_bytes;
   }
-  void panel(int64_t rows, int64_t chunks) {  // once per panel, with its size
+  void panel(int64_t rows, int64_t chunk0, int64_t chunks) {  // once per panel, with where it is
     // The lines issued track the bytes read exactly: rounding each panel up to whole lines would let the
     // prefetch run further ahead with every panel whose size is not a multiple of 64 (q6_K's 210-byte
     // chunks: ~150 KB ahead by the end of a slice of the output matrix, past L1).
-    wanted_ += rows * chunks * chunk_bytes_;
+    // A row's short last chunk (columns not a multiple of 256) counts for its bytes only.
+    wanted_ += rows * (min_of((chunk0 + chunks) * chunk_bytes_, row_bytes_) - chunk0 * chunk_bytes_);
     for (; issued_ < wanted_ && issued_ < end_; issued_ += 64) __builtin_prefetch(start_ + issued_, 0, 0);
   }
 
  private:
   const uint8_t* start_;
   int64_t chunk_bytes_;
+  int64_t row_bytes_;
   int64_t end_;     // bytes from start_ to the end of the rows
   int64_t issued_;  // bytes from start_ prefetched so far (a whole tile ahead of the reads at first)
   int64_t wanted_;  // where the prefetch should have reached: the start offset plus the bytes read
@@ -293,7 +295,7 @@ void fused_rows(const Matrix& w, const typename Path::Act* act, int64_t n_tokens
     const int64_t rc = min_of(Path::kRows, row_end - r0);
     for (int64_t k0 = 0; k0 < n_chunks; k0 += kPanelChunks) {
       const int64_t kc = min_of(kPanelChunks, n_chunks - k0);
-      prefetch.panel(rc, kc);
+      prefetch.panel(rc, k0, kc);
       kTiles[rc - 1][n_tokens - 1](w, r0, k0, act + k0, n_chunks, kc, y + r0, y_stride, k0 > 0);
     }
   }
@@ -319,7 +321,7 @@ void prepared_rows(const Matrix& w, const void* act_chunks, int64_t n_tokens, fl
     const int64_t rc = min_of(kRows, row_end - r0);
     for (int64_t k0 = 0; k0 < n_chunks; k0 += kPanelChunks) {
       const int64_t kc = min_of(kPanelChunks, n_chunks - k0);
-      prefetch.panel(rc, kc);
+      prefetch.panel(rc, k0, kc);
       for (int64_t r = 0; r < rc; ++r) {
         for (int64_t c = 0; c < kc; ++c) Path::decode(w, r0 + r, k0 + c, &panel[r * kPanelChunks + c]);
       }
