@@ -175,8 +175,8 @@ class RowMajorPrefetch {
  public:
   RowMajorPrefetch(const Matrix& w, int64_t row_begin, int64_t row_end, int64_t tile_rows)
       : start_(w.row(row_begin)), chunk_bytes_(chunk_bytes(w)), row_bytes_(static_cast<int64_t>(w.row_bytes)) {
-    const int64_t tile_bytes = tile_rows * static_cast<int64_t>(w.row_bytes);
-    end_ = (row_end - row_begin) * static_cast<int64_t>(w.row_bytes);
+    const int64_t tile_bytes = tile_rows * row_bytes_;
+    end_ = (row_end - row_begin) * row_bytes_;
     issued_ = wanted_ = (kRowMajorPrefetchBytes + tile_bytes - 1) / tile_bytes * tile_bytes;
   }
   void panel(int64_t rows, int64_t chunk0, int64_t chunks) {  // once per panel, with where it is

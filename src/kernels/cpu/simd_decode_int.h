@@ -390,37 +390,12 @@ inline void decode_k4(const Block& x, IntChunk* out) {
 #endif
 
 #if defined(__AVX512BW__)
-// q6_K, 128 values per step: 64 bytes of low nibbles (values l and 64 + l in byte l, 32 + l and 96 + l in
-// byte 32 + l) and 32 bytes of high bit pairs (l, 32 + l, 64 + l, 96 + l at bits 0, 2, 4, 6 of byte l).
-// Levels 0..63 (the stored value, i.e. level + 32) in value order.
-__attribute__((always_inline)) inline void q6_K_levels(const BlockQ6_K& x, __m512i (&levels)[4]) {
-  const __m512i low4 = _mm512_set1_epi8(0x0f), high2 = _mm512_set1_epi8(0x30);
-  const __m512i shift_first = _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(2), 1);
-  const __m512i shift_second = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(2), 1);
-  for (int h = 0; h < 2; ++h) {
-    const __m512i ql = _mm512_loadu_si512(x.ql + 64 * h);
-    const __m512i qh = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qh + 32 * h)));
-    levels[2 * h] = _mm512_or_si512(_mm512_and_si512(ql, low4), _mm512_and_si512(_mm512_sllv_epi16(qh, shift_first), high2));
-    levels[2 * h + 1] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), low4),
-                                        _mm512_and_si512(_mm512_srlv_epi16(qh, shift_second), high2));
-  }
-}
-
-// The 16 group scales (d x the int8 scale) and the offsets' mins (32 x scale).
+// q6_K's 16 group scales (d x the int8 scale) and the offsets' mins (32 x scale). The AVX-512 tier decodes
+// the levels straight into its group-major lane order (microkernels_avx512.h, q6_K_levels_grouped).
 __attribute__((always_inline)) inline void q6_K_scales(const BlockQ6_K& x, __m512* scale, __m512* min) {
   *scale = _mm512_mul_ps(_mm512_set1_ps(half_to_float(x.d)),
                          _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x.scales)))));
   *min = _mm512_mul_ps(_mm512_set1_ps(32.0f), *scale);
-}
-
-inline void decode_q6_K(const BlockQ6_K& x, IntChunk* out) {
-  __m512i levels[4];
-  q6_K_levels(x, levels);
-  for (int i = 0; i < 4; ++i) _mm512_store_si512(out->q + 64 * i, levels[i]);
-  __m512 scale, min;
-  q6_K_scales(x, &scale, &min);
-  _mm512_store_ps(out->group_scale, scale);
-  _mm512_store_ps(out->group_min, min);
 }
 #else
 inline void decode_q6_K(const BlockQ6_K& x, IntChunk* out) {
@@ -501,7 +476,11 @@ inline void decode_int(const Matrix& w, int64_t row, int64_t chunk, IntChunk* ou
   } else if constexpr (kType == DType::kQ5_K) {
     decode_k4<true>(reinterpret_cast<const BlockQ5_K*>(w.row(row))[chunk], out);
   } else if constexpr (kType == DType::kQ6_K) {
+#if defined(__AVX512BW__)
+    static_assert(kType != DType::kQ6_K, "AVX-512 decodes q6_K in group-major order only (decode_int_grouped)");
+#else
     decode_q6_K(reinterpret_cast<const BlockQ6_K*>(w.row(row))[chunk], out);
+#endif
   } else if constexpr (kType == DType::kIQ4_XS) {
     decode_iq4_xs<kForm>(reinterpret_cast<const BlockIQ4_XS*>(w.row(row))[chunk], out);
   } else {
