@@ -95,26 +95,19 @@ struct GroupedChunk {
 };
 
 // q4_K straight into group-major order. Group g (values 16 g .. + 15) is the low (g / 2 even) or high
-// nibbles of the 16-byte block 2 (g / 4) + g % 2 of qs, so 128-bit lane k of every output vector, which
-// holds groups 4 k .. 4 k + 3, draws on blocks 2 k (X) and 2 k + 1 (Y) only: dwords (X low, Y low, X high,
-// Y high), dword v of each block for vector v. Two cross-lane shuffles gather X and Y, in-lane unpacks do
-// the rest.
+// nibbles of the 16-byte block 2 (g / 4) + g % 2 of qs, so 128-bit lane k of output vector v holds
+// (dword v of block 2 k, the same of block 2 k + 1) twice, low nibbles in its first qword and high in its
+// second: one two-source dword permute, one per-qword shift and a mask per vector.
 __attribute__((always_inline)) inline void decode_q4_K_regs(const BlockQ4_K& x, GroupedChunk* out) {
   const __m512i mask = _mm512_set1_epi8(0x0f);
   const __m512i blocks_0_3 = _mm512_loadu_si512(x.qs), blocks_4_7 = _mm512_loadu_si512(x.qs + 64);
-  const __m512i even = _mm512_shuffle_i32x4(blocks_0_3, blocks_4_7, _MM_SHUFFLE(2, 0, 2, 0));  // X: 0 2 4 6
-  const __m512i odd = _mm512_shuffle_i32x4(blocks_0_3, blocks_4_7, _MM_SHUFFLE(3, 1, 3, 1));   // Y: 1 3 5 7
-  const __m512i even_low = _mm512_and_si512(even, mask), even_high = _mm512_and_si512(_mm512_srli_epi16(even, 4), mask);
-  const __m512i odd_low = _mm512_and_si512(odd, mask), odd_high = _mm512_and_si512(_mm512_srli_epi16(odd, 4), mask);
-  const __m512i low_01 = _mm512_unpacklo_epi32(even_low, odd_low);     // X0 Y0 X1 Y1 (low nibbles)
-  const __m512i low_23 = _mm512_unpackhi_epi32(even_low, odd_low);     // X2 Y2 X3 Y3
-  const __m512i high_01 = _mm512_unpacklo_epi32(even_high, odd_high);  // the same, high nibbles
-  const __m512i high_23 = _mm512_unpackhi_epi32(even_high, odd_high);
-  out->q[0] = _mm512_unpacklo_epi64(low_01, high_01);
-  out->q[1] = _mm512_unpackhi_epi64(low_01, high_01);
-  out->q[2] = _mm512_unpacklo_epi64(low_23, high_23);
-  out->q[3] = _mm512_unpackhi_epi64(low_23, high_23);
-  k4_scale_vectors(k4_scales_mins(x.scales), x.d, x.dmin, &out->scale, &out->min);
+  const __m512i index = _mm512_setr_epi32(0, 4, 0, 4, 8, 12, 8, 12, 16, 20, 16, 20, 24, 28, 24, 28);
+  const __m512i nibble_shift = _mm512_setr_epi64(0, 4, 0, 4, 0, 4, 0, 4);
+  for (int v = 0; v < 4; ++v) {
+    const __m512i dwords = _mm512_permutex2var_epi32(blocks_0_3, _mm512_add_epi32(index, _mm512_set1_epi32(v)), blocks_4_7);
+    out->q[v] = _mm512_and_si512(_mm512_srlv_epi64(dwords, nibble_shift), mask);
+  }
+  k4_scale_vectors(k4_scales_mins(x.scales), k4_d_dmin(x), &out->scale, &out->min);
 }
 
 // q6_K straight into group-major order. Lane g (half h = g / 8, p = g % 8) of vector v holds values

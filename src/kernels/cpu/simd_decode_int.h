@@ -3,6 +3,8 @@
 // AVX-512 tier's flags allow (__AVX512BW__).
 #pragma once
 
+#include <cstddef>
+
 #include "kernels/cpu/simd_common.h"
 
 #ifndef SINAN_CPU_ISA
@@ -309,26 +311,37 @@ __attribute__((always_inline)) inline __m128i k4_scales_mins(const uint8_t* pack
 
 #if defined(__AVX512F__)
 // Scales (bytes 0..7) times d and mins (bytes 8..15) times dmin, each to the two groups of its sub-block,
-// as 16 group lanes (the fused AVX-512 tile keeps them in registers).
-__attribute__((always_inline)) inline void k4_scale_vectors(__m128i scales_mins, uint16_t d_half, uint16_t dmin_half, __m512* scale, __m512* min) {
-  const __m128i scales2 = _mm_unpacklo_epi8(scales_mins, scales_mins);  // s0 s0 s1 s1 .. s7 s7
-  const __m128i mins2 = _mm_unpackhi_epi8(scales_mins, scales_mins);
-  *scale = _mm512_mul_ps(_mm512_set1_ps(half_to_float(d_half)), _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(scales2)));
-  *min = _mm512_mul_ps(_mm512_set1_ps(half_to_float(dmin_half)), _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(mins2)));
+// as 16 group lanes (the fused AVX-512 tile keeps them in registers). d and dmin are the block's first two
+// halves, read as one dword; all 16 products come from one multiply, then spread to their groups.
+__attribute__((always_inline)) inline void k4_scale_vectors(__m128i scales_mins, uint32_t d_dmin, __m512* scale, __m512* min) {
+  const __m128 d_dmin_floats = _mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<int>(d_dmin)));  // d dmin 0 0
+  const __m512 multipliers = _mm512_permutexvar_ps(_mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1),
+                                                   _mm512_castps128_ps512(d_dmin_floats));  // d x 8, dmin x 8
+  const __m512 products = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(scales_mins)), multipliers);
+  *scale = _mm512_permutexvar_ps(_mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7), products);
+  *min = _mm512_permutexvar_ps(_mm512_setr_epi32(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15), products);
 }
 #endif
 
+// A k-quant block's d and dmin, adjacent halves at its start, as one dword (d in the low half).
+template <typename Block>
+inline uint32_t k4_d_dmin(const Block& x) {
+  static_assert(offsetof(Block, dmin) == offsetof(Block, d) + 2);
+  return load_u32(reinterpret_cast<const uint8_t*>(&x) + offsetof(Block, d));
+}
+
 // Scales (bytes 0..7) times d and mins (bytes 8..15) times dmin, each to the two groups of its sub-block.
-inline void set_k4_scales(IntChunk* out, __m128i scales_mins, uint16_t d_half, uint16_t dmin_half) {
+inline void set_k4_scales(IntChunk* out, __m128i scales_mins, uint32_t d_dmin) {
 #if defined(__AVX512F__)
   __m512 scale, min;
-  k4_scale_vectors(scales_mins, d_half, dmin_half, &scale, &min);
+  k4_scale_vectors(scales_mins, d_dmin, &scale, &min);
   _mm512_store_ps(out->group_scale, scale);
   _mm512_store_ps(out->group_min, min);
 #else
   const __m128i scales2 = _mm_unpacklo_epi8(scales_mins, scales_mins);  // s0 s0 s1 s1 .. s7 s7
   const __m128i mins2 = _mm_unpackhi_epi8(scales_mins, scales_mins);
-  const __m256 d = _mm256_set1_ps(half_to_float(d_half)), dmin = _mm256_set1_ps(half_to_float(dmin_half));
+  const __m256 d = _mm256_set1_ps(half_to_float(static_cast<uint16_t>(d_dmin)));
+  const __m256 dmin = _mm256_set1_ps(half_to_float(static_cast<uint16_t>(d_dmin >> 16)));
   _mm256_store_ps(out->group_scale, _mm256_mul_ps(d, u8_to_float(scales2)));
   _mm256_store_ps(out->group_scale + 8, _mm256_mul_ps(d, u8_to_float(_mm_srli_si128(scales2, 8))));
   _mm256_store_ps(out->group_min, _mm256_mul_ps(dmin, u8_to_float(mins2)));
@@ -366,7 +379,7 @@ inline void decode_k4(const Block& x, IntChunk* out) {
     _mm512_store_si512(out->q + 128 * h, first);
     _mm512_store_si512(out->q + 128 * h + 64, second);
   }
-  set_k4_scales(out, k4_scales_mins(x.scales), x.d, x.dmin);
+  set_k4_scales(out, k4_scales_mins(x.scales), k4_d_dmin(x));
 }
 #else
 template <bool kFifthBit, typename Block>
@@ -385,7 +398,7 @@ inline void decode_k4(const Block& x, IntChunk* out) {
     store_q32(out, 2 * g, low);
     store_q32(out, 2 * g + 1, high);
   }
-  set_k4_scales(out, k4_scales_mins(x.scales), x.d, x.dmin);
+  set_k4_scales(out, k4_scales_mins(x.scales), k4_d_dmin(x));
 }
 #endif
 
