@@ -9,6 +9,7 @@
 
 #include <immintrin.h>
 
+#include <cstddef>
 #include <cstdint>
 
 #include "kernels/cpu/panels.h"
@@ -138,6 +139,116 @@ __attribute__((always_inline)) inline void decode_q6_K_regs(const BlockQ6_K& x, 
   q6_K_scales(x, &out->scale, &out->min);
 }
 
+// Words of a chunk of eight 32-value blocks gathered into one vector: output word w is the chunk's word
+// at byte offset bytes[w]. Offsets below 128 come from the chunk's first two 64-byte loads (a two-source
+// word permute), the rest from its last 64 bytes (a masked one-source permute), so nothing past the chunk
+// is read.
+struct ChunkWordGather {
+  alignas(64) uint16_t first[32] = {};
+  alignas(64) uint16_t last[32] = {};
+  uint32_t from_last = 0;
+};
+
+template <int kChunkBytes>
+constexpr ChunkWordGather chunk_word_gather(const int (&bytes)[32]) {
+  static_assert(kChunkBytes >= 128 && kChunkBytes <= 192);
+  ChunkWordGather g;
+  for (int w = 0; w < 32; ++w) {
+    if (bytes[w] < 128) {
+      g.first[w] = static_cast<uint16_t>(bytes[w] / 2);
+    } else {
+      g.last[w] = static_cast<uint16_t>((bytes[w] - (kChunkBytes - 64)) / 2);
+      g.from_last |= 1u << w;
+    }
+  }
+  return g;
+}
+
+struct ChunkLoads {
+  __m512i first, second, last;  // bytes [0, 64), [64, 128), [kChunkBytes - 64, kChunkBytes)
+};
+
+__attribute__((always_inline)) inline __m512i gather_words(const ChunkLoads& c, const ChunkWordGather& g) {
+  const __m512i low = _mm512_permutex2var_epi16(c.first, _mm512_load_si512(g.first), c.second);
+  if (g.from_last == 0) return low;
+  return _mm512_mask_permutexvar_epi16(low, g.from_last, _mm512_load_si512(g.last), c.last);
+}
+
+// The word gathers of one 32-value block type: its head (d in words 0..7, m in 8..15, the qh dwords of
+// blocks 0..7 in dwords 8..15) and, for each output vector v, qs dword v of block g / 2 in dword g.
+template <DType kType>
+struct Block32Gathers {
+  using Block = typename Block32Layout<kType>::Block;
+  static constexpr int kBytes = sizeof(Block), kChunkBytes = 8 * kBytes;
+  static constexpr bool kFifthBit = kType == DType::kQ5_0 || kType == DType::kQ5_1;
+  static constexpr bool kMin = kType == DType::kQ4_1 || kType == DType::kQ5_1;
+
+  static constexpr ChunkWordGather head_gather() {
+    int bytes[32] = {};
+    for (int b = 0; b < 8; ++b) {
+      bytes[b] = kBytes * b + static_cast<int>(offsetof(Block, d));
+      if constexpr (kMin) bytes[8 + b] = kBytes * b + static_cast<int>(offsetof(Block, m));
+      if constexpr (kFifthBit) {
+        for (int k = 0; k < 2; ++k) bytes[16 + 2 * b + k] = kBytes * b + static_cast<int>(offsetof(Block, qh)) + 2 * k;
+      }
+    }
+    return chunk_word_gather<kChunkBytes>(bytes);
+  }
+  static constexpr ChunkWordGather qs_gather(int v) {
+    int bytes[32] = {};
+    for (int word = 0; word < 32; ++word) {
+      bytes[word] = kBytes * (word / 4) + static_cast<int>(offsetof(Block, qs)) + 4 * v + 2 * (word % 2);
+    }
+    return chunk_word_gather<kChunkBytes>(bytes);
+  }
+  static constexpr ChunkWordGather kHead = head_gather();
+  static constexpr ChunkWordGather kQs[4] = {qs_gather(0), qs_gather(1), qs_gather(2), qs_gather(3)};
+};
+
+// A whole chunk (8 blocks) of the 32-value nibble formats straight into group-major order. Group g is
+// half g % 2 of block g / 2: the low nibbles of its 16 qs bytes (values 0..15) or the high ones, so lane
+// g of vector v is qs dword v of block g / 2, shifted by 4 for odd g. The fifth bit of value
+// 16 h + 4 v + i is bit 4 (v % 2) + i of qh byte 2 h + v / 2: a byte shuffle puts that byte under every
+// level and a test against the bit makes the mask of levels that get 16.
+template <DType kType>
+__attribute__((always_inline)) inline void block32_grouped_regs(const typename Block32Layout<kType>::Block* x, GroupedChunk* out) {
+  using Gathers = Block32Gathers<kType>;
+  const auto* bytes = reinterpret_cast<const uint8_t*>(x);
+  const ChunkLoads loads{_mm512_loadu_si512(bytes), _mm512_loadu_si512(bytes + 64),
+                         _mm512_loadu_si512(bytes + Gathers::kChunkBytes - 64)};
+  const __m512i head = gather_words(loads, Gathers::kHead);
+  const __m512i mask = _mm512_set1_epi8(0x0f);
+  const __m512i nibble_shift = _mm512_setr_epi32(0, 4, 0, 4, 0, 4, 0, 4, 0, 4, 0, 4, 0, 4, 0, 4);
+  __m512i qh_pairs = _mm512_setzero_si512();  // 128-bit lane k: qh of blocks 2 k, 2 k + 1 in dwords 0, 1
+  if constexpr (Gathers::kFifthBit) {
+    qh_pairs = _mm512_permutexvar_epi32(_mm512_setr_epi32(8, 9, 8, 9, 10, 11, 10, 11, 12, 13, 12, 13, 14, 15, 14, 15), head);
+  }
+  for (int v = 0; v < 4; ++v) {
+    __m512i q = _mm512_and_si512(_mm512_srlv_epi32(gather_words(loads, Gathers::kQs[v]), nibble_shift), mask);
+    if constexpr (Gathers::kFifthBit) {
+      // Lane-local dword j (block j / 2, half j % 2), byte i: qh byte 4 (j / 2) + 2 (j % 2) + v / 2.
+      const char a = static_cast<char>(v / 2), b = static_cast<char>(2 + v / 2);
+      const char c = static_cast<char>(4 + v / 2), d = static_cast<char>(6 + v / 2);
+      const __m512i under = _mm512_shuffle_epi8(qh_pairs, _mm512_broadcast_i32x4(_mm_setr_epi8(a, a, a, a, b, b, b, b, c, c, c, c, d, d, d, d)));
+      const int bit = 4 * (v % 2);
+      const __m512i bits = _mm512_set1_epi32(static_cast<int>((1u << bit) | (2u << bit) << 8 | (4u << bit) << 16 | (8u << bit) << 24));
+      q = _mm512_mask_add_epi8(q, _mm512_test_epi8_mask(under, bits), q, _mm512_set1_epi8(16));
+    }
+    if constexpr (kType == DType::kIQ4_NL) {
+      q = _mm512_shuffle_epi8(_mm512_broadcast_i32x4(_mm256_castsi256_si128(iq4_table<LevelForm::kOffset>())), q);
+    }
+    out->q[v] = q;
+  }
+  const __m512 halves = _mm512_cvtph_ps(_mm512_castsi512_si256(head));  // d of blocks 0..7, then their m
+  out->scale = _mm512_permutexvar_ps(_mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7), halves);
+  if constexpr (Gathers::kMin) {
+    const __m512 m = _mm512_permutexvar_ps(_mm512_setr_epi32(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15), halves);
+    out->min = _mm512_sub_ps(_mm512_setzero_ps(), m);
+  } else {
+    out->min = _mm512_mul_ps(_mm512_set1_ps(Block32Layout<kType>::kOffset), out->scale);
+  }
+}
+
 __attribute__((always_inline)) inline void store_grouped(const GroupedChunk& chunk, IntChunk* out) {
   for (int v = 0; v < 4; ++v) _mm512_store_si512(out->q + 64 * v, chunk.q[v]);
   _mm512_store_ps(out->group_scale, chunk.scale);
@@ -155,14 +266,27 @@ inline void decode_int_grouped(const Matrix& w, int64_t row, int64_t chunk, IntC
     GroupedChunk chunk_regs;
     decode_q6_K_regs(reinterpret_cast<const BlockQ6_K*>(w.row(row))[chunk], &chunk_regs);
     store_grouped(chunk_regs, out);
+  } else if constexpr (kType == DType::kQ4_0 || kType == DType::kQ4_1 || kType == DType::kQ5_0 || kType == DType::kQ5_1 ||
+                       kType == DType::kIQ4_NL) {
+    int count;
+    const auto* x = chunk_blocks<typename Block32Layout<kType>::Block>(w, row, chunk, &count);
+    if (count == 8) {
+      GroupedChunk chunk_regs;
+      block32_grouped_regs<kType>(x, &chunk_regs);
+      store_grouped(chunk_regs, out);
+    } else {  // a row's short last chunk
+      decode_int<kType, kForm>(w, row, chunk, out);
+      to_lane_order(out->q);
+    }
   } else {
     decode_int<kType, kForm>(w, row, chunk, out);
     to_lane_order(out->q);
   }
 }
 
-// A chunk of a type with a register decoder.
-template <DType kType>
+// A chunk of a type with a register decoder. kWhole: the chunk holds 256 values (every chunk of the
+// 256-value types; all but a row's short last chunk of the 32-value ones), so no test for a short one.
+template <DType kType, bool kWhole>
 __attribute__((always_inline)) inline void decode_regs(const Matrix& w, int64_t row, int64_t chunk, GroupedChunk* out) {
   if constexpr (kType == DType::kQ4_K) {
     decode_q4_K_regs(reinterpret_cast<const BlockQ4_K*>(w.row(row))[chunk], out);
@@ -171,10 +295,8 @@ __attribute__((always_inline)) inline void decode_regs(const Matrix& w, int64_t 
   } else {
     int count;
     const auto* x = chunk_blocks<typename Block32Layout<kType>::Block>(w, row, chunk, &count);
-    if (count == 8) {
-      __m512i levels[4];
-      block32_chunk_levels<kType>(x, levels, &out->scale, &out->min);
-      to_group_major(levels, out->q);
+    if (kWhole || count == 8) {
+      block32_grouped_regs<kType>(x, out);
     } else {  // a row's short last chunk
       alignas(64) IntChunk partial;
       decode_int_grouped<kType, LevelForm::kOffset>(w, row, chunk, &partial);
@@ -234,6 +356,33 @@ inline constexpr bool kFusedIntAvailable = kType == DType::kQ4_K || kType == DTy
                                            kType == DType::kIQ4_NL;
 constexpr int kFusedIntTokens = kIntTokens;
 
+// One chunk of fused_int_tile: a points at the chunk's activations.
+template <int R, int T, DType kType, bool kWhole>
+__attribute__((always_inline)) inline void fused_int_step(const Matrix& w, int64_t r0, int64_t chunk, const ActChunk* a,
+                                                          int64_t a_stride, __m512 (&acc)[R][T]) {
+  __m512 as[T], sums[T];
+  for (int t = 0; t < T; ++t) {
+    as[t] = _mm512_load_ps(a[t * a_stride].group_scale);
+    sums[t] = _mm512_load_ps(a[t * a_stride].group_sum);
+  }
+  for (int r = 0; r < R; ++r) {
+    GroupedChunk wc;
+    decode_regs<kType, kWhole>(w, r0 + r, chunk, &wc);
+    __m512i dots[T];
+    for (int t = 0; t < T; ++t) dots[t] = _mm512_setzero_si512();
+    for (int v = 0; v < 4; ++v) {
+      for (int t = 0; t < T; ++t) dots[t] = _mm512_dpbusd_epi32(dots[t], wc.q[v], _mm512_load_si512(a[t * a_stride].q + 64 * v));
+    }
+    for (int t = 0; t < T; ++t) {
+      const __m512 scale = _mm512_mul_ps(wc.scale, as[t]);
+      acc[r][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dots[t]), scale, acc[r][t]);
+      acc[r][t] = _mm512_fnmadd_ps(wc.min, sums[t], acc[r][t]);
+    }
+  }
+}
+
+// The whole chunks run a body without the short-chunk test, so its loops unroll and the accumulators
+// stay in registers; a row's short last chunk, if the range reaches it, runs once after them.
 template <int R, int T, DType kType>
 inline void fused_int_tile(const Matrix& w, int64_t r0, int64_t chunk0, const ActChunk* a, int64_t a_stride,
                            int64_t n_chunks, float (&out)[R][T]) {
@@ -242,29 +391,9 @@ inline void fused_int_tile(const Matrix& w, int64_t r0, int64_t chunk0, const Ac
   for (int r = 0; r < R; ++r) {
     for (int t = 0; t < T; ++t) acc[r][t] = _mm512_setzero_ps();
   }
-  for (int64_t c = 0; c < n_chunks; ++c) {
-    __m512 as[T], sums[T];
-    for (int t = 0; t < T; ++t) {
-      as[t] = _mm512_load_ps(a[t * a_stride + c].group_scale);
-      sums[t] = _mm512_load_ps(a[t * a_stride + c].group_sum);
-    }
-    for (int r = 0; r < R; ++r) {
-      GroupedChunk wc;
-      decode_regs<kType>(w, r0 + r, chunk0 + c, &wc);
-      __m512i dots[T];
-      for (int t = 0; t < T; ++t) dots[t] = _mm512_setzero_si512();
-      for (int v = 0; v < 4; ++v) {
-        for (int t = 0; t < T; ++t) {
-          dots[t] = _mm512_dpbusd_epi32(dots[t], wc.q[v], _mm512_load_si512(a[t * a_stride + c].q + 64 * v));
-        }
-      }
-      for (int t = 0; t < T; ++t) {
-        const __m512 scale = _mm512_mul_ps(wc.scale, as[t]);
-        acc[r][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dots[t]), scale, acc[r][t]);
-        acc[r][t] = _mm512_fnmadd_ps(wc.min, sums[t], acc[r][t]);
-      }
-    }
-  }
+  const int64_t whole = w.cols / kChunk - chunk0 < n_chunks ? w.cols / kChunk - chunk0 : n_chunks;
+  for (int64_t c = 0; c < whole; ++c) fused_int_step<R, T, kType, true>(w, r0, chunk0 + c, a + c, a_stride, acc);
+  if (whole < n_chunks) fused_int_step<R, T, kType, false>(w, r0, chunk0 + whole, a + whole, a_stride, acc);
   store_sums(acc, out);
 }
 

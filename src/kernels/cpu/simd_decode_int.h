@@ -93,6 +93,7 @@ inline void store_group_major(uint8_t* q, __m512i a0, __m512i a1, __m512i a2, __
 #endif
 
 #if defined(__AVX512BW__)
+// The 32-value nibble formats' block type and the offset their levels carry (microkernels_avx512.h).
 template <DType kType>
 struct Block32Layout;
 template <>
@@ -120,86 +121,15 @@ struct Block32Layout<DType::kIQ4_NL> {
   using Block = BlockIQ4_NL;
   static constexpr float kOffset = 128.0f;  // table levels shifted into 1..241
 };
+#endif
 
-// A whole chunk (8 blocks) of the nibble formats as offset levels in value order, four blocks per 512-bit
-// step, with its group scales and mins.
-template <DType kType>
-__attribute__((always_inline)) inline void block32_chunk_levels(const typename Block32Layout<kType>::Block* x, __m512i (&levels)[4], __m512* scale,
-                                 __m512* min) {
-  using Layout = Block32Layout<kType>;
-  constexpr bool kFifthBit = kType == DType::kQ5_0 || kType == DType::kQ5_1;
-  constexpr bool kMin = kType == DType::kQ4_1 || kType == DType::kQ5_1;
-  const __m512i mask = _mm512_set1_epi8(0x0f);
-  const __m512i pair_first = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
-  const __m512i pair_second = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
-  for (int step = 0; step < 2; ++step) {
-    const auto* b = x + 4 * step;
-    const auto qs = [&](int i) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(b[i].qs)); };
-    __m512i nibbles = _mm512_castsi128_si512(qs(0));
-    nibbles = _mm512_inserti32x4(nibbles, qs(1), 1);  // lane indices must be constants
-    nibbles = _mm512_inserti32x4(nibbles, qs(2), 2);
-    nibbles = _mm512_inserti32x4(nibbles, qs(3), 3);
-    const __m512i low = _mm512_and_si512(nibbles, mask);
-    const __m512i high = _mm512_and_si512(_mm512_srli_epi16(nibbles, 4), mask);
-    __m512i pair[2] = {_mm512_permutex2var_epi64(low, pair_first, high),    // blocks 0, 1 of the step
-                       _mm512_permutex2var_epi64(low, pair_second, high)};  // blocks 2, 3
-    for (int p = 0; p < 2; ++p) {
-      if constexpr (kFifthBit) {  // bit j of qh is bit 4 of value j
-        const __mmask64 bits = static_cast<__mmask64>(load_u32(b[2 * p].qh)) |
-                               (static_cast<__mmask64>(load_u32(b[2 * p + 1].qh)) << 32);
-        pair[p] = _mm512_mask_add_epi8(pair[p], bits, pair[p], _mm512_set1_epi8(16));
-      }
-      if constexpr (kType == DType::kIQ4_NL) {
-        pair[p] = _mm512_shuffle_epi8(_mm512_broadcast_i32x4(_mm256_castsi256_si128(iq4_table<LevelForm::kOffset>())), pair[p]);
-      }
-      levels[2 * step + p] = pair[p];
-    }
-  }
-  alignas(16) uint16_t d_halves[8], m_halves[8];
-  for (int i = 0; i < 8; ++i) {
-    d_halves[i] = x[i].d;
-    if constexpr (kMin) m_halves[i] = x[i].m;
-  }
-  const __m512i twice = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
-  const __m512 d = _mm512_permutexvar_ps(
-      twice, _mm512_castps256_ps512(_mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(d_halves)))));
-  *scale = d;
-  if constexpr (kMin) {
-    const __m512 m = _mm512_permutexvar_ps(
-        twice, _mm512_castps256_ps512(_mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(m_halves)))));
-    *min = _mm512_sub_ps(_mm512_setzero_ps(), m);
-  } else {
-    *min = _mm512_mul_ps(_mm512_set1_ps(Layout::kOffset), d);
-  }
-}
-
-// A whole chunk of the nibble formats (offset levels); the last chunk of a row, with fewer than 8 blocks,
-// takes the narrow path.
-template <DType kType, LevelForm kForm>
-inline void decode_block32_chunk(const Matrix& w, int64_t row, int64_t chunk, IntChunk* out) {
-  if constexpr (kType == DType::kQ8_0 || kForm == LevelForm::kSigned) {
-    decode_block32_narrow<kType, kForm>(w, row, chunk, out);
-  } else {
-    int count;
-    const auto* x = chunk_blocks<typename Block32Layout<kType>::Block>(w, row, chunk, &count);
-    if (count < 8) {
-      decode_block32_narrow<kType, kForm>(w, row, chunk, out);
-      return;
-    }
-    __m512i levels[4];
-    __m512 scale, min;
-    block32_chunk_levels<kType>(x, levels, &scale, &min);
-    for (int i = 0; i < 4; ++i) _mm512_store_si512(out->q + 64 * i, levels[i]);
-    _mm512_store_ps(out->group_scale, scale);
-    _mm512_store_ps(out->group_min, min);
-  }
-}
-#else
+// The 32-value block formats one block at a time. The AVX-512 tier decodes whole chunks of the nibble
+// formats straight into its lane order (microkernels_avx512.h, block32_grouped_regs) and comes here for a
+// row's short last chunk only.
 template <DType kType, LevelForm kForm>
 inline void decode_block32_chunk(const Matrix& w, int64_t row, int64_t chunk, IntChunk* out) {
   decode_block32_narrow<kType, kForm>(w, row, chunk, out);
 }
-#endif
 
 // ---- k-quant super-blocks (one per chunk)
 
