@@ -155,12 +155,13 @@ inline void prefetch_panel(const Matrix& w, int64_t r0, int64_t rows, int64_t ch
 
 // The panel after (r0, k0) in the order the drivers visit them: the next k-block of the same rows
 // within [a0, a0 + ac), else the next row tile's first one.
+template <int64_t kPanel>
 inline void prefetch_next_panel(const Matrix& w, int64_t r0, int64_t tile_rows, int64_t row_end, int64_t k0,
                                 int64_t a0, int64_t ac) {
-  if (k0 + kPanelChunks < a0 + ac) {
-    prefetch_panel(w, r0, min_of(tile_rows, row_end - r0), k0 + kPanelChunks, min_of(kPanelChunks, a0 + ac - k0 - kPanelChunks));
+  if (k0 + kPanel < a0 + ac) {
+    prefetch_panel(w, r0, min_of(tile_rows, row_end - r0), k0 + kPanel, min_of(kPanel, a0 + ac - k0 - kPanel));
   } else if (r0 + tile_rows < row_end) {
-    prefetch_panel(w, r0 + tile_rows, min_of(tile_rows, row_end - r0 - tile_rows), a0, min_of(kPanelChunks, ac));
+    prefetch_panel(w, r0 + tile_rows, min_of(tile_rows, row_end - r0 - tile_rows), a0, min_of(kPanel, ac));
   }
 }
 
@@ -356,7 +357,7 @@ void quantized_matmul_rows(const Matrix& w, const float* x, int64_t x_stride, in
       for (int64_t t = 0; t < tb; ++t) Path::quantize(x + (t0 + t) * x_stride, w.cols, a0, ac, act + t * ac);
       for (int64_t r0 = row_begin; r0 < row_end; r0 += kRows) {
         const int64_t rc = min_of(kRows, row_end - r0);
-        prefetch_next_panel(w, r0, kRows, row_end, a0, a0, ac);
+        prefetch_next_panel<kPanelChunks>(w, r0, kRows, row_end, a0, a0, ac);
         for (int64_t r = 0; r < rc; ++r) {
           for (int64_t c = 0; c < ac; ++c) Path::decode(w, r0 + r, a0 + c, &panel[r * kPanelChunks + c]);
         }
@@ -389,9 +390,9 @@ void fused_float_rows(const Matrix& w, const float* x, int64_t x_stride, int64_t
   const float* x_rows[kFloatTokens];
   for (int64_t r0 = row_begin; r0 < row_end; r0 += kFloatRows) {
     const int64_t rc = min_of(kFloatRows, row_end - r0);
-    for (int64_t k0 = 0; k0 < n_chunks; k0 += kPanelChunks) {
-      const int64_t count = min_of(kPanelChunks * kChunk, w.cols - k0 * kChunk);
-      prefetch_next_panel(w, r0, kFloatRows, row_end, k0, 0, n_chunks);
+    for (int64_t k0 = 0; k0 < n_chunks; k0 += kFloatPanelChunks) {
+      const int64_t count = min_of(kFloatPanelChunks * kChunk, w.cols - k0 * kChunk);
+      prefetch_next_panel<kFloatPanelChunks>(w, r0, kFloatRows, row_end, k0, 0, n_chunks);
       for (int64_t t = 0; t < n_tokens; ++t) x_rows[t] = x + t * x_stride + k0 * kChunk;
       kFusedFloatTiles<kType>[rc - 1][n_tokens - 1](w, r0, x_rows, k0 * kChunk, count, y + r0, y_stride, k0 > 0);
     }
@@ -408,23 +409,23 @@ void float_matmul_rows(const Matrix& w, const float* x, int64_t x_stride, int64_
     }
   }
   const int64_t n_chunks = chunks_for(w.cols);
-  alignas(64) FloatChunk panel[kFloatRows * kPanelChunks];
+  alignas(64) FloatChunk panel[kFloatRows * kFloatPanelChunks];
   const float* w_rows[kFloatRows];
   const float* x_rows[kFloatTokens];
   const bool row_major = n_tokens <= kFloatRowMajorTokens;
   const int64_t token_block = row_major ? n_tokens : kMaxTokenBlock;
-  const int64_t block_chunks = row_major ? n_chunks : kPanelChunks;
+  const int64_t block_chunks = row_major ? n_chunks : kFloatPanelChunks;
   for (int64_t t0 = 0; t0 < n_tokens; t0 += token_block) {
     const int64_t tb = min_of(token_block, n_tokens - t0);
     for (int64_t a0 = 0; a0 < n_chunks; a0 += block_chunks) {
       const int64_t ac = min_of(block_chunks, n_chunks - a0);
       for (int64_t r0 = row_begin; r0 < row_end; r0 += kFloatRows) {
         const int64_t rc = min_of(kFloatRows, row_end - r0);
-        for (int64_t k0 = a0; k0 < a0 + ac; k0 += kPanelChunks) {
-          const int64_t kc = min_of(kPanelChunks, a0 + ac - k0);
+        for (int64_t k0 = a0; k0 < a0 + ac; k0 += kFloatPanelChunks) {
+          const int64_t kc = min_of(kFloatPanelChunks, a0 + ac - k0);
           const int64_t count = min_of(kc * kChunk, w.cols - k0 * kChunk);
-          prefetch_next_panel(w, r0, kFloatRows, row_end, k0, a0, ac);
-          for (int64_t r = 0; r < rc; ++r) w_rows[r] = decode_float<kType>(w, r0 + r, k0, kc, &panel[r * kPanelChunks]);
+          prefetch_next_panel<kFloatPanelChunks>(w, r0, kFloatRows, row_end, k0, a0, ac);
+          for (int64_t r = 0; r < rc; ++r) w_rows[r] = decode_float<kType>(w, r0 + r, k0, kc, &panel[r * kFloatPanelChunks]);
           for (int64_t tt = 0; tt < tb; tt += kFloatTokens) {
             const int64_t tc = min_of(kFloatTokens, tb - tt);
             for (int64_t t = 0; t < tc; ++t) x_rows[t] = x + (t0 + tt + t) * x_stride + k0 * kChunk;
