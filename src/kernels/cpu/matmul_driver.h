@@ -231,6 +231,7 @@ struct Int8Path {
   using Panel = IntChunk;
   using Act = ActChunk;
   static constexpr int kRows = kIntRows, kTokens = kIntTokens;
+  static constexpr int64_t kPanel = kPanelChunks;
   static constexpr int64_t kActBudget = kActChunkBudget;
   static void decode(const Matrix& w, int64_t row, int64_t chunk, IntChunk* out) {
     decode_int_in_lane_order<kType, kForm>(w, row, chunk, out);
@@ -253,6 +254,7 @@ struct WidePath {  // q8_0: int16 activations against widened levels (panels.h)
   using Panel = WideChunk;
   using Act = WideChunk;
   static constexpr int kRows = kWideRows, kTokens = kWideTokens;
+  static constexpr int64_t kPanel = kWidePanelChunks;
   static constexpr int64_t kActBudget = kWideChunkBudget;
   static void decode(const Matrix& w, int64_t row, int64_t chunk, WideChunk* out) { decode_wide<kType>(w, row, chunk, out); }
   static void quantize(const float* x, int64_t cols, int64_t chunk_begin, int64_t n_chunks, WideChunk* out) {
@@ -294,8 +296,8 @@ void fused_rows(const Matrix& w, const typename Path::Act* act, int64_t n_tokens
   RowMajorPrefetch prefetch(w, row_begin, row_end, Path::kRows);
   for (int64_t r0 = row_begin; r0 < row_end; r0 += Path::kRows) {
     const int64_t rc = min_of(Path::kRows, row_end - r0);
-    for (int64_t k0 = 0; k0 < n_chunks; k0 += kPanelChunks) {
-      const int64_t kc = min_of(kPanelChunks, n_chunks - k0);
+    for (int64_t k0 = 0; k0 < n_chunks; k0 += Path::kPanel) {
+      const int64_t kc = min_of(Path::kPanel, n_chunks - k0);
       prefetch.panel(rc, k0, kc);
       kTiles[rc - 1][n_tokens - 1](w, r0, k0, act + k0, n_chunks, kc, y + r0, y_stride, k0 > 0);
     }
@@ -316,19 +318,19 @@ void prepared_rows(const Matrix& w, const void* act_chunks, int64_t n_tokens, fl
     }
   }
   const int64_t n_chunks = chunks_for(w.cols);
-  alignas(64) typename Path::Panel panel[kRows * kPanelChunks];
+  alignas(64) typename Path::Panel panel[kRows * Path::kPanel];
   RowMajorPrefetch prefetch(w, row_begin, row_end, kRows);
   for (int64_t r0 = row_begin; r0 < row_end; r0 += kRows) {
     const int64_t rc = min_of(kRows, row_end - r0);
-    for (int64_t k0 = 0; k0 < n_chunks; k0 += kPanelChunks) {
-      const int64_t kc = min_of(kPanelChunks, n_chunks - k0);
+    for (int64_t k0 = 0; k0 < n_chunks; k0 += Path::kPanel) {
+      const int64_t kc = min_of(Path::kPanel, n_chunks - k0);
       prefetch.panel(rc, k0, kc);
       for (int64_t r = 0; r < rc; ++r) {
-        for (int64_t c = 0; c < kc; ++c) Path::decode(w, r0 + r, k0 + c, &panel[r * kPanelChunks + c]);
+        for (int64_t c = 0; c < kc; ++c) Path::decode(w, r0 + r, k0 + c, &panel[r * Path::kPanel + c]);
       }
       for (int64_t tt = 0; tt < n_tokens; tt += kTokens) {
         const int64_t tc = min_of(kTokens, n_tokens - tt);
-        Path::kTiles[rc - 1][tc - 1](panel, kPanelChunks, act + tt * n_chunks + k0, n_chunks, kc,
+        Path::kTiles[rc - 1][tc - 1](panel, Path::kPanel, act + tt * n_chunks + k0, n_chunks, kc,
                                      y + tt * y_stride + r0, y_stride, k0 > 0);
       }
     }
@@ -348,22 +350,22 @@ void quantized_matmul_rows(const Matrix& w, const float* x, int64_t x_stride, in
     prepared_rows<Path>(w, act, n_tokens, y, y_stride, row_begin, row_end);
     return;
   }
-  alignas(64) typename Path::Panel panel[kRows * kPanelChunks];
-  const int64_t token_block = min_of(kMaxTokenBlock, Path::kActBudget / kPanelChunks);
+  alignas(64) typename Path::Panel panel[kRows * Path::kPanel];
+  const int64_t token_block = min_of(kMaxTokenBlock, Path::kActBudget / Path::kPanel);
   for (int64_t t0 = 0; t0 < n_tokens; t0 += token_block) {
     const int64_t tb = min_of(token_block, n_tokens - t0);
-    for (int64_t a0 = 0; a0 < n_chunks; a0 += kPanelChunks) {
-      const int64_t ac = min_of(kPanelChunks, n_chunks - a0);
+    for (int64_t a0 = 0; a0 < n_chunks; a0 += Path::kPanel) {
+      const int64_t ac = min_of(Path::kPanel, n_chunks - a0);
       for (int64_t t = 0; t < tb; ++t) Path::quantize(x + (t0 + t) * x_stride, w.cols, a0, ac, act + t * ac);
       for (int64_t r0 = row_begin; r0 < row_end; r0 += kRows) {
         const int64_t rc = min_of(kRows, row_end - r0);
-        prefetch_next_panel<kPanelChunks>(w, r0, kRows, row_end, a0, a0, ac);
+        prefetch_next_panel<Path::kPanel>(w, r0, kRows, row_end, a0, a0, ac);
         for (int64_t r = 0; r < rc; ++r) {
-          for (int64_t c = 0; c < ac; ++c) Path::decode(w, r0 + r, a0 + c, &panel[r * kPanelChunks + c]);
+          for (int64_t c = 0; c < ac; ++c) Path::decode(w, r0 + r, a0 + c, &panel[r * Path::kPanel + c]);
         }
         for (int64_t tt = 0; tt < tb; tt += kTokens) {
           const int64_t tc = min_of(kTokens, tb - tt);
-          Path::kTiles[rc - 1][tc - 1](panel, kPanelChunks, act + tt * ac, ac, ac, y + (t0 + tt) * y_stride + r0,
+          Path::kTiles[rc - 1][tc - 1](panel, Path::kPanel, act + tt * ac, ac, ac, y + (t0 + tt) * y_stride + r0,
                                        y_stride, a0 > 0);
         }
       }
