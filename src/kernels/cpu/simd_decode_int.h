@@ -123,14 +123,6 @@ struct Block32Layout<DType::kIQ4_NL> {
 };
 #endif
 
-// The 32-value block formats one block at a time. The AVX-512 tier decodes whole chunks of the nibble
-// formats straight into its lane order (microkernels_avx512.h, block32_grouped_regs) and comes here for a
-// row's short last chunk only.
-template <DType kType, LevelForm kForm>
-inline void decode_block32_chunk(const Matrix& w, int64_t row, int64_t chunk, IntChunk* out) {
-  decode_block32_narrow<kType, kForm>(w, row, chunk, out);
-}
-
 // ---- k-quant super-blocks (one per chunk)
 
 // q3_K's sixteen 6-bit scales minus 32, as int8: low nibbles in bytes 0..7 (scales 0..7 low, 8..15 high
@@ -427,7 +419,9 @@ inline void decode_int(const Matrix& w, int64_t row, int64_t chunk, IntChunk* ou
   } else if constexpr (kType == DType::kIQ4_XS) {
     decode_iq4_xs<kForm>(reinterpret_cast<const BlockIQ4_XS*>(w.row(row))[chunk], out);
   } else {
-    decode_block32_chunk<kType, kForm>(w, row, chunk, out);
+    // The AVX-512 tier decodes whole chunks of the 32-value nibble formats straight into its lane order
+    // (microkernels_avx512.h, block32_grouped_regs) and comes here for a row's short last chunk only.
+    decode_block32_narrow<kType, kForm>(w, row, chunk, out);
   }
 }
 
