@@ -490,6 +490,7 @@ inline void fused_wide_tile(const Matrix& w, int64_t r0, int64_t chunk0, const W
   for (int64_t c = 0; c < n_chunks; ++c) {
     __m512 as[T];
     for (int t = 0; t < T; ++t) as[t] = _mm512_load_ps(a[t * a_stride + c].group_scale);
+#pragma GCC unroll 4  // GCC 12 left this loop rolled, its accumulators on the stack (1.5B Q8_0 tg -9%)
     for (int r = 0; r < R; ++r) {
       WideRegs wc;
       decode_wide_regs(w, r0 + r, chunk0 + c, &wc);
