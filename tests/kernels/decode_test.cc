@@ -3,6 +3,8 @@
 // and misaligned rows.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <array>
 #include <cmath>
@@ -67,6 +69,41 @@ TEST(Decode, IntChunksMatchTheReferenceOnEveryTier) {
       }
     }
   }
+}
+
+// A row's short last chunk read right up to an inaccessible page: the decoders (the AVX-512 one reads
+// whole chunks with 64-byte loads, masked on a short one) touch nothing past the row's last block.
+TEST(Decode, ShortLastChunkReadsNothingPastTheRow) {
+  std::mt19937 rng(13);
+  const auto page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  void* mapping = ::mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(mapping, MAP_FAILED);
+  auto* guard = static_cast<uint8_t*>(mapping) + page;
+  ASSERT_EQ(::mprotect(guard, page, PROT_NONE), 0);
+  for (CpuTier tier : test::reachable_tiers()) {
+    const auto& kernels = cpu::matmul_kernels(tier);
+    for (DType type : kIntTypes) {
+      if (dtype_info(type).block_elems != 32) continue;
+      for (int64_t cols : {32, 96, 224, 288, 1408}) {
+        const auto t = make_matrix(type, 1, cols, rng, 0, 0, test::Fill::kRandomBytes);
+        Matrix at_guard = t.m;  // the same bytes, ending where the guard page starts
+        auto* row = guard - t.m.row_bytes;
+        std::memcpy(row, t.m.data, t.m.row_bytes);
+        at_guard.data = row;
+        const int64_t last = cpu::chunks_for(cols) - 1;
+        cpu::IntChunk got, want;
+        kernels.decode_int[static_cast<int>(type)](at_guard, 0, last, &got);
+        cpu::decode_int_chunk_reference(t.m, 0, last, kernels.int_form[static_cast<int>(type)], &want);
+        EXPECT_EQ(std::memcmp(in_value_order(got.q, kernels.grouped_lanes).data(), want.q, sizeof(got.q)), 0)
+            << cpu::cpu_tier_name(tier) << " " << dtype_name(type) << " cols=" << cols;
+        std::vector<float> x(static_cast<size_t>(cols), 0.5f), y(1), y_ref(1);
+        cpu::matmul_with(kernels, at_guard, x.data(), cols, 1, y.data(), 1, nullptr);  // the fused decode tiles
+        cpu::matmul_with(kernels, t.m, x.data(), cols, 1, y_ref.data(), 1, nullptr);
+        EXPECT_TRUE(same_float(y[0], y_ref[0])) << cpu::cpu_tier_name(tier) << " " << dtype_name(type) << " cols=" << cols;
+      }
+    }
+  }
+  ::munmap(mapping, 2 * page);
 }
 
 // The integer levels reproduce the dequantized weights: group_scale * q - group_min == dequantize_row.

@@ -209,13 +209,23 @@ struct Block32Gathers {
 // half g % 2 of block g / 2: the low nibbles of its 16 qs bytes (values 0..15) or the high ones, so lane
 // g of vector v is qs dword v of block g / 2, shifted by 4 for odd g. The fifth bit of value
 // 16 h + 4 v + i is bit 4 (v % 2) + i of qh byte 2 h + v / 2: a byte shuffle puts that byte under every
-// level and a test against the bit makes the mask of levels that get 16.
-template <DType kType>
-__attribute__((always_inline)) inline void block32_grouped_regs(const typename Block32Layout<kType>::Block* x, GroupedChunk* out) {
+// level and a test against the bit makes the mask of levels that get 16. A row's short last chunk (count
+// < 8 blocks, kWhole false) is read with masked loads, which neither read nor fault past its last block;
+// the zero bytes give its missing groups zero scales and mins, and their levels are cleared.
+template <DType kType, bool kWhole>
+__attribute__((always_inline)) inline void block32_grouped_regs(const typename Block32Layout<kType>::Block* x, int count,
+                                                                GroupedChunk* out) {
   using Gathers = Block32Gathers<kType>;
   const auto* bytes = reinterpret_cast<const uint8_t*>(x);
-  const ChunkLoads loads{_mm512_loadu_si512(bytes), _mm512_loadu_si512(bytes + 64),
-                         _mm512_loadu_si512(bytes + Gathers::kChunkBytes - 64)};
+  ChunkLoads loads;
+  if constexpr (kWhole) {
+    loads = {_mm512_loadu_si512(bytes), _mm512_loadu_si512(bytes + 64), _mm512_loadu_si512(bytes + Gathers::kChunkBytes - 64)};
+  } else {
+    const int n = count * Gathers::kBytes;  // bytes present
+    const auto below = [](int k) { return k <= 0 ? __mmask64{0} : k >= 64 ? ~__mmask64{0} : (__mmask64{1} << k) - 1; };
+    loads = {_mm512_maskz_loadu_epi8(below(n), bytes), _mm512_maskz_loadu_epi8(below(n - 64), bytes + 64),
+             _mm512_maskz_loadu_epi8(below(n - (Gathers::kChunkBytes - 64)), bytes + Gathers::kChunkBytes - 64)};
+  }
   const __m512i head = gather_words(loads, Gathers::kHead);
   const __m512i mask = _mm512_set1_epi8(0x0f);
   const __m512i nibble_shift = _mm512_setr_epi32(0, 4, 0, 4, 0, 4, 0, 4, 0, 4, 0, 4, 0, 4, 0, 4);
@@ -237,6 +247,7 @@ __attribute__((always_inline)) inline void block32_grouped_regs(const typename B
     if constexpr (kType == DType::kIQ4_NL) {
       q = _mm512_shuffle_epi8(_mm512_broadcast_i32x4(_mm256_castsi256_si128(iq4_table<LevelForm::kOffset>())), q);
     }
+    if constexpr (!kWhole) q = _mm512_maskz_mov_epi32(static_cast<__mmask16>((1u << (2 * count)) - 1), q);
     out->q[v] = q;
   }
   const __m512 halves = _mm512_cvtph_ps(_mm512_castsi512_si256(head));  // d of blocks 0..7, then their m
@@ -270,14 +281,13 @@ inline void decode_int_grouped(const Matrix& w, int64_t row, int64_t chunk, IntC
                        kType == DType::kIQ4_NL) {
     int count;
     const auto* x = chunk_blocks<typename Block32Layout<kType>::Block>(w, row, chunk, &count);
+    GroupedChunk chunk_regs;
     if (count == 8) {
-      GroupedChunk chunk_regs;
-      block32_grouped_regs<kType>(x, &chunk_regs);
-      store_grouped(chunk_regs, out);
+      block32_grouped_regs<kType, true>(x, count, &chunk_regs);
     } else {  // a row's short last chunk
-      decode_int<kType, kForm>(w, row, chunk, out);
-      to_lane_order(out->q);
+      block32_grouped_regs<kType, false>(x, count, &chunk_regs);
     }
+    store_grouped(chunk_regs, out);
   } else {
     decode_int<kType, kForm>(w, row, chunk, out);
     to_lane_order(out->q);
@@ -295,15 +305,7 @@ __attribute__((always_inline)) inline void decode_regs(const Matrix& w, int64_t 
   } else {
     int count;
     const auto* x = chunk_blocks<typename Block32Layout<kType>::Block>(w, row, chunk, &count);
-    if (kWhole || count == 8) {
-      block32_grouped_regs<kType>(x, out);
-    } else {  // a row's short last chunk
-      alignas(64) IntChunk partial;
-      decode_int_grouped<kType, LevelForm::kOffset>(w, row, chunk, &partial);
-      for (int v = 0; v < 4; ++v) out->q[v] = _mm512_load_si512(partial.q + 64 * v);
-      out->scale = _mm512_load_ps(partial.group_scale);
-      out->min = _mm512_load_ps(partial.group_min);
-    }
+    block32_grouped_regs<kType, kWhole>(x, count, out);  // the caller knows whether the chunk is whole
   }
 }
 

@@ -419,8 +419,8 @@ inline void decode_int(const Matrix& w, int64_t row, int64_t chunk, IntChunk* ou
   } else if constexpr (kType == DType::kIQ4_XS) {
     decode_iq4_xs<kForm>(reinterpret_cast<const BlockIQ4_XS*>(w.row(row))[chunk], out);
   } else {
-    // The AVX-512 tier decodes whole chunks of the 32-value nibble formats straight into its lane order
-    // (microkernels_avx512.h, block32_grouped_regs) and comes here for a row's short last chunk only.
+    // The AVX-512 tier decodes the 32-value nibble formats straight into its lane order
+    // (microkernels_avx512.h, block32_grouped_regs); q8_0 and the AVX2 tier come here.
     decode_block32_narrow<kType, kForm>(w, row, chunk, out);
   }
 }
