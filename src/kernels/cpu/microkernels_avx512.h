@@ -266,33 +266,11 @@ __attribute__((always_inline)) inline void store_grouped(const GroupedChunk& chu
   _mm512_store_ps(out->group_min, chunk.min);
 }
 
-// decode_int in this tier's lane order.
-template <DType kType, LevelForm kForm>
-inline void decode_int_grouped(const Matrix& w, int64_t row, int64_t chunk, IntChunk* out) {
-  if constexpr (kType == DType::kQ4_K) {
-    GroupedChunk chunk_regs;
-    decode_q4_K_regs(reinterpret_cast<const BlockQ4_K*>(w.row(row))[chunk], &chunk_regs);
-    store_grouped(chunk_regs, out);
-  } else if constexpr (kType == DType::kQ6_K) {
-    GroupedChunk chunk_regs;
-    decode_q6_K_regs(reinterpret_cast<const BlockQ6_K*>(w.row(row))[chunk], &chunk_regs);
-    store_grouped(chunk_regs, out);
-  } else if constexpr (kType == DType::kQ4_0 || kType == DType::kQ4_1 || kType == DType::kQ5_0 || kType == DType::kQ5_1 ||
-                       kType == DType::kIQ4_NL) {
-    int count;
-    const auto* x = chunk_blocks<typename Block32Layout<kType>::Block>(w, row, chunk, &count);
-    GroupedChunk chunk_regs;
-    if (count == 8) {
-      block32_grouped_regs<kType, true>(x, count, &chunk_regs);
-    } else {  // a row's short last chunk
-      block32_grouped_regs<kType, false>(x, count, &chunk_regs);
-    }
-    store_grouped(chunk_regs, out);
-  } else {
-    decode_int<kType, kForm>(w, row, chunk, out);
-    to_lane_order(out->q);
-  }
-}
+// The types with a register decoder (the fused int tile's types).
+template <DType kType>
+inline constexpr bool kFusedIntAvailable = kType == DType::kQ4_K || kType == DType::kQ6_K || kType == DType::kQ4_0 ||
+                                           kType == DType::kQ4_1 || kType == DType::kQ5_0 || kType == DType::kQ5_1 ||
+                                           kType == DType::kIQ4_NL;
 
 // A chunk of a type with a register decoder. kWhole: the chunk holds 256 values (every chunk of the
 // 256-value types; all but a row's short last chunk of the 32-value ones), so no test for a short one.
@@ -306,6 +284,24 @@ __attribute__((always_inline)) inline void decode_regs(const Matrix& w, int64_t 
     int count;
     const auto* x = chunk_blocks<typename Block32Layout<kType>::Block>(w, row, chunk, &count);
     block32_grouped_regs<kType, kWhole>(x, count, out);  // the caller knows whether the chunk is whole
+  }
+}
+
+// decode_int in this tier's lane order: the register decoder where the type has one, else value order
+// transposed.
+template <DType kType, LevelForm kForm>
+inline void decode_int_grouped(const Matrix& w, int64_t row, int64_t chunk, IntChunk* out) {
+  if constexpr (kFusedIntAvailable<kType>) {
+    GroupedChunk chunk_regs;
+    if ((chunk + 1) * kChunk <= w.cols) {
+      decode_regs<kType, true>(w, row, chunk, &chunk_regs);
+    } else {  // a row's short last chunk
+      decode_regs<kType, false>(w, row, chunk, &chunk_regs);
+    }
+    store_grouped(chunk_regs, out);
+  } else {
+    decode_int<kType, kForm>(w, row, chunk, out);
+    to_lane_order(out->q);
   }
 }
 
@@ -352,10 +348,6 @@ inline void int_tile(const IntChunk* w, int64_t w_stride, const ActChunk* a, int
 // The int tile for a few tokens (decode): each weight chunk is decoded into registers and used at once,
 // instead of being stored to a panel and loaded back. The per-lane integer sums and the float steps on
 // them are int_tile's, so a row's result is the same bit for bit whichever of the two a batch takes.
-template <DType kType>
-inline constexpr bool kFusedIntAvailable = kType == DType::kQ4_K || kType == DType::kQ6_K || kType == DType::kQ4_0 ||
-                                           kType == DType::kQ4_1 || kType == DType::kQ5_0 || kType == DType::kQ5_1 ||
-                                           kType == DType::kIQ4_NL;
 constexpr int kFusedIntTokens = kIntTokens;
 
 // One chunk of fused_int_tile: a points at the chunk's activations.
