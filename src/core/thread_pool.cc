@@ -115,4 +115,25 @@ void ThreadPool::parallel_for_dynamic(int64_t n, int64_t grain, FunctionRef<void
   });
 }
 
+void ThreadPool::parallel_for_guided(int64_t n, int64_t min_grain, FunctionRef<void(int64_t begin, int64_t end)> body) {
+  if (n <= 0) return;
+  min_grain = std::max<int64_t>(min_grain, 1);
+  if (n_threads_ == 1 || n <= min_grain) {
+    body(0, n);
+    return;
+  }
+  const int64_t divisor = 2 * static_cast<int64_t>(n_threads_);
+  std::atomic<int64_t> next{0};
+  run_on_all([&](int) {
+    int64_t begin = next.load(std::memory_order_relaxed);
+    while (begin < n) {
+      const int64_t end = std::min(n, begin + std::max(min_grain, (n - begin) / divisor));
+      if (next.compare_exchange_weak(begin, end, std::memory_order_relaxed)) {
+        body(begin, end);
+        begin = next.load(std::memory_order_relaxed);
+      }  // else begin now holds the current value: try again from there
+    }
+  });
+}
+
 }  // namespace sinan

@@ -39,6 +39,12 @@ class ThreadPool {
   // A pool of one thread makes one call over [0, n).
   void parallel_for_dynamic(int64_t n, int64_t grain, FunctionRef<void(int64_t begin, int64_t end)> body);
 
+  // As parallel_for_dynamic, but each free thread takes a share of what is left: max(min_grain,
+  // remaining / (2 * size())) indices (guided self-scheduling). The first slices are long (few restarts of
+  // a weight stream) and the last ones min_grain long, so the threads finish within one short slice of
+  // each other. The slices depend on timing; callers must not let results depend on them.
+  void parallel_for_guided(int64_t n, int64_t min_grain, FunctionRef<void(int64_t begin, int64_t end)> body);
+
   // Calls body(thread_index) once on each of the pool's threads.
   void run_on_all(FunctionRef<void(int thread_index)> body);
 

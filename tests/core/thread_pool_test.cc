@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <vector>
 
@@ -37,6 +38,27 @@ TEST(ThreadPool, DynamicParallelForCoversEveryIndexOnce) {
           for (int64_t i = begin; i < end; ++i) hits[static_cast<size_t>(i)]++;
         });
         for (auto& h : hits) EXPECT_EQ(h.load(), 1) << n << " " << grain;
+      }
+    }
+  }
+}
+
+TEST(ThreadPool, GuidedParallelForCoversEveryIndexOnceInShrinkingSlices) {
+  for (int threads : {1, 2, 3, 7}) {
+    ThreadPool pool(threads, threads == 2 ? 4096 : 0);
+    for (int64_t n : {0, 1, 2, 5, 64, 1001, 9496}) {
+      for (int64_t min_grain : {0, 1, 3, 5000}) {
+        std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
+        pool.parallel_for_guided(n, min_grain, [&](int64_t begin, int64_t end) {
+          EXPECT_LT(begin, end);
+          if (threads > 1 && n > min_grain) {
+            // A share of what was left at the time, never below min_grain unless the end cuts it.
+            const int64_t share = std::max<int64_t>(std::max<int64_t>(min_grain, 1), (n - begin) / (2 * threads));
+            EXPECT_EQ(end - begin, std::min(share, n - begin)) << n << " " << min_grain << " " << begin;
+          }
+          for (int64_t i = begin; i < end; ++i) hits[static_cast<size_t>(i)]++;
+        });
+        for (auto& h : hits) EXPECT_EQ(h.load(), 1) << n << " " << min_grain;
       }
     }
   }
