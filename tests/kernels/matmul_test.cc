@@ -252,8 +252,8 @@ TEST(Matmul, TransposedMatchesTheReference) {
 TEST(Matmul, ATokenGetsTheSameBitsInAnyBatch) {
   std::mt19937 rng(11);
   ThreadPool pool(3);
-  for (DType type : {DType::kF32, DType::kBF16, DType::kQ8_0, DType::kF8E4M3, DType::kQ4_K, DType::kQ6_K, DType::kQ4_0,
-                     DType::kQ4_1, DType::kQ5_0, DType::kQ5_1, DType::kIQ4_NL}) {
+  for (DType type : {DType::kF32, DType::kBF16, DType::kQ8_0, DType::kF8E4M3, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K,
+                     DType::kQ4_0, DType::kQ4_1, DType::kQ5_0, DType::kQ5_1, DType::kIQ4_NL, DType::kIQ4_XS}) {
     for (const Shape shape :  // tokens unused: 150 below
          {Shape{3, 35, 0}, Shape{70, 288, 0}, Shape{65, 544, 0}, Shape{21, 2304, 0}, Shape{67, 1024, 0}}) {
       const int64_t block = dtype_info(type).block_elems;

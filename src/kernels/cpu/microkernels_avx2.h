@@ -26,9 +26,6 @@ namespace sinan::cpu::SINAN_CPU_ISA {
 
 constexpr int kIntRows = 2;
 constexpr int kIntTokens = 4;
-template <DType kType>
-inline constexpr bool kFusedIntAvailable = false;  // no fused int tile: every chunk goes through the panel
-constexpr int kFusedIntTokens = 0;
 constexpr bool kFusedWideAvailable = false;
 constexpr int kFusedWideTokens = 0;
 constexpr int kFloatRows = 3;
@@ -48,6 +45,44 @@ inline float sum_of(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
+// ---- int tiles. Per chunk and (row, token): maddubs + madd give 8 int32 lanes of 4 products for each
+// 32-value vector v (lanes 0..3 group 2 v, 4..7 group 2 v + 1); an unpack tree adds them into the 16
+// group sums, exact in int32 (|sum| <= 16 x 255 x 127 < 2^24, so exact in float too); two FMAs scale
+// them by (weight group scale x activation block scale) and, in the offset form, two more take off the
+// mins times the activations' group sums. Four float operations per chunk instead of one chain of FMAs
+// per 32 values: the chain's latency, not the ports, had set the pace.
+
+// Four vectors' lane sums -> their 8 groups' sums in group order (groups 2 v, 2 v + 1 of vector v).
+__attribute__((always_inline)) inline __m256i group_sums_4(__m256i d0, __m256i d1, __m256i d2, __m256i d3) {
+  const __m256i s01 = _mm256_add_epi32(_mm256_unpacklo_epi32(d0, d1), _mm256_unpackhi_epi32(d0, d1));
+  const __m256i s23 = _mm256_add_epi32(_mm256_unpacklo_epi32(d2, d3), _mm256_unpackhi_epi32(d2, d3));
+  const __m256i s = _mm256_add_epi32(_mm256_unpacklo_epi64(s01, s23), _mm256_unpackhi_epi64(s01, s23));
+  return _mm256_permutevar8x32_epi32(s, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));  // from groups 0 2 4 6 1 3 5 7
+}
+
+// One (row, token) pair's chunk added to acc. wq: the row's 8 level vectors; in the signed form wabs holds
+// their absolute values (maddubs needs one unsigned operand) and there are no mins.
+template <bool kSigned>
+__attribute__((always_inline)) inline __m256 int_chunk_step(const __m256i (&wq)[8], const __m256i (&wabs)[8], __m256 scale_lo,
+                                                            __m256 scale_hi, __m256 min_lo, __m256 min_hi,
+                                                            const ActChunk& a, __m256 acc) {
+  const __m256i ones = _mm256_set1_epi16(1);
+  __m256i d[8];
+  for (int v = 0; v < 8; ++v) {
+    const __m256i aq = _mm256_load_si256(reinterpret_cast<const __m256i*>(a.q + 32 * v));
+    const __m256i pairs = kSigned ? _mm256_maddubs_epi16(wabs[v], _mm256_sign_epi8(aq, wq[v])) : _mm256_maddubs_epi16(wq[v], aq);
+    d[v] = _mm256_madd_epi16(pairs, ones);
+  }
+  const __m256i lo = group_sums_4(d[0], d[1], d[2], d[3]), hi = group_sums_4(d[4], d[5], d[6], d[7]);
+  acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(lo), _mm256_mul_ps(scale_lo, _mm256_load_ps(a.group_scale)), acc);
+  acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(hi), _mm256_mul_ps(scale_hi, _mm256_load_ps(a.group_scale + 8)), acc);
+  if constexpr (!kSigned) {
+    acc = _mm256_fnmadd_ps(min_lo, _mm256_load_ps(a.group_sum), acc);
+    acc = _mm256_fnmadd_ps(min_hi, _mm256_load_ps(a.group_sum + 8), acc);
+  }
+  return acc;
+}
+
 template <int R, int T, bool kSigned>
 inline void int_tile(const IntChunk* w, int64_t w_stride, const ActChunk* a, int64_t a_stride, int64_t n_chunks,
                      float (&out)[R][T]) {
@@ -55,46 +90,61 @@ inline void int_tile(const IntChunk* w, int64_t w_stride, const ActChunk* a, int
   for (int r = 0; r < R; ++r) {
     for (int t = 0; t < T; ++t) acc[r][t] = _mm256_setzero_ps();
   }
-  const __m256i ones = _mm256_set1_epi16(1);
-  // Lane l of 32-value vector v holds values 32 v + 4 l .. + 3: group 2 v + l / 4, from the group scales'
-  // half v / 4.
-  const __m256i spread[4] = {_mm256_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1), _mm256_setr_epi32(2, 2, 2, 2, 3, 3, 3, 3),
-                             _mm256_setr_epi32(4, 4, 4, 4, 5, 5, 5, 5), _mm256_setr_epi32(6, 6, 6, 6, 7, 7, 7, 7)};
   for (int64_t c = 0; c < n_chunks; ++c) {
-    for (int v = 0; v < 8; ++v) {
-      __m256i wq[R], wabs[R];
-      __m256 ws[R];
-      for (int r = 0; r < R; ++r) {
-        const IntChunk& wc = w[r * w_stride + c];
-        wq[r] = _mm256_load_si256(reinterpret_cast<const __m256i*>(wc.q + 32 * v));
-        if constexpr (kSigned) wabs[r] = _mm256_abs_epi8(wq[r]);
-        ws[r] = _mm256_permutevar8x32_ps(_mm256_load_ps(wc.group_scale + 8 * (v / 4)), spread[v % 4]);
+    for (int r = 0; r < R; ++r) {
+      const IntChunk& wc = w[r * w_stride + c];
+      __m256i wq[8], wabs[8];
+      for (int v = 0; v < 8; ++v) {
+        wq[v] = _mm256_load_si256(reinterpret_cast<const __m256i*>(wc.q + 32 * v));
+        if constexpr (kSigned) wabs[v] = _mm256_abs_epi8(wq[v]);
       }
+      const __m256 scale_lo = _mm256_load_ps(wc.group_scale), scale_hi = _mm256_load_ps(wc.group_scale + 8);
+      const __m256 min_lo = _mm256_load_ps(wc.group_min), min_hi = _mm256_load_ps(wc.group_min + 8);
       for (int t = 0; t < T; ++t) {
-        const ActChunk& ac = a[t * a_stride + c];
-        const __m256i aq = _mm256_load_si256(reinterpret_cast<const __m256i*>(ac.q + 32 * v));
-        const __m256 as = _mm256_broadcast_ss(ac.group_scale + 2 * v);
-        for (int r = 0; r < R; ++r) {
-          __m256i pairs;
-          if constexpr (kSigned) {
-            pairs = _mm256_maddubs_epi16(wabs[r], _mm256_sign_epi8(aq, wq[r]));
-          } else {
-            pairs = _mm256_maddubs_epi16(wq[r], aq);
-          }
-          const __m256i dot = _mm256_madd_epi16(pairs, ones);
-          acc[r][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_mul_ps(ws[r], as), acc[r][t]);
-        }
+        acc[r][t] = int_chunk_step<kSigned>(wq, wabs, scale_lo, scale_hi, min_lo, min_hi, a[t * a_stride + c], acc[r][t]);
       }
     }
-    if constexpr (!kSigned) {
-      for (int r = 0; r < R; ++r) {
-        const IntChunk& wc = w[r * w_stride + c];
-        const __m256 m0 = _mm256_load_ps(wc.group_min), m1 = _mm256_load_ps(wc.group_min + 8);
-        for (int t = 0; t < T; ++t) {
-          const ActChunk& ac = a[t * a_stride + c];
-          acc[r][t] = _mm256_fnmadd_ps(m0, _mm256_load_ps(ac.group_sum), acc[r][t]);
-          acc[r][t] = _mm256_fnmadd_ps(m1, _mm256_load_ps(ac.group_sum + 8), acc[r][t]);
-        }
+  }
+  for (int r = 0; r < R; ++r) {
+    for (int t = 0; t < T; ++t) out[r][t] = sum_of(acc[r][t]);
+  }
+}
+
+// The types with a register decoder (ChunkRegs, simd_decode_int.h): for up to kFusedIntTokens tokens each
+// weight chunk is decoded into registers and used at once instead of being stored to a panel and loaded
+// back. The arithmetic is int_tile's (offset form), so a row's result is the same bit for bit whichever
+// of the two a batch takes.
+template <DType kType>
+inline constexpr bool kFusedIntAvailable = kType == DType::kQ4_K || kType == DType::kQ5_K || kType == DType::kQ6_K;
+constexpr int kFusedIntTokens = kIntTokens;
+
+template <DType kType>
+__attribute__((always_inline)) inline void decode_regs(const Matrix& w, int64_t row, int64_t chunk, ChunkRegs* out) {
+  if constexpr (kType == DType::kQ4_K) {
+    k4_regs<false>(reinterpret_cast<const BlockQ4_K*>(w.row(row))[chunk], out);
+  } else if constexpr (kType == DType::kQ5_K) {
+    k4_regs<true>(reinterpret_cast<const BlockQ5_K*>(w.row(row))[chunk], out);
+  } else {
+    static_assert(kType == DType::kQ6_K);
+    q6_K_regs(reinterpret_cast<const BlockQ6_K*>(w.row(row))[chunk], out);
+  }
+}
+
+template <int R, int T, DType kType>
+inline void fused_int_tile(const Matrix& w, int64_t r0, int64_t chunk0, const ActChunk* a, int64_t a_stride,
+                           int64_t n_chunks, float (&out)[R][T]) {
+  static_assert(kFusedIntAvailable<kType>);
+  __m256 acc[R][T];
+  for (int r = 0; r < R; ++r) {
+    for (int t = 0; t < T; ++t) acc[r][t] = _mm256_setzero_ps();
+  }
+  for (int64_t c = 0; c < n_chunks; ++c) {
+    for (int r = 0; r < R; ++r) {
+      ChunkRegs wc;
+      decode_regs<kType>(w, r0 + r, chunk0 + c, &wc);
+      for (int t = 0; t < T; ++t) {
+        acc[r][t] = int_chunk_step<false>(wc.q, wc.q, wc.scale_lo, wc.scale_hi, wc.min_lo, wc.min_hi,
+                                          a[t * a_stride + c], acc[r][t]);
       }
     }
   }

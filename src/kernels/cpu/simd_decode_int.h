@@ -123,6 +123,21 @@ struct Block32Layout<DType::kIQ4_NL> {
 };
 #endif
 
+#if !defined(__AVX512F__)
+// One weight row's chunk in AVX2 registers, as an IntChunk holds it: the 256 levels in value order (vector
+// v: values 32 v .. + 31) and the 16 group scales and mins (groups 0..7 in lo, 8..15 in hi). The fused
+// AVX2 tile reads the types with a register decoder through it; their panel decoders store the same.
+struct ChunkRegs {
+  __m256i q[8];
+  __m256 scale_lo, scale_hi, min_lo, min_hi;
+};
+
+inline void store_chunk_regs(const ChunkRegs& regs, IntChunk* out) {
+  for (int v = 0; v < 8; ++v) store_q32(out, v, regs.q[v]);
+  set_group16_scales(out, regs.scale_lo, regs.scale_hi, regs.min_lo, regs.min_hi);
+}
+#endif
+
 // ---- k-quant super-blocks (one per chunk)
 
 // q3_K's sixteen 6-bit scales minus 32, as int8: low nibbles in bytes 0..7 (scales 0..7 low, 8..15 high
@@ -252,6 +267,22 @@ inline uint32_t k4_d_dmin(const Block& x) {
   return load_u32(reinterpret_cast<const uint8_t*>(&x) + offsetof(Block, d));
 }
 
+#if !defined(__AVX512F__)
+// Scales (bytes 0..7) times d and mins (bytes 8..15) times dmin, each to the two groups of its sub-block,
+// into regs' scale and min vectors. d and dmin come from one conversion of their dword.
+__attribute__((always_inline)) inline void k4_scale_regs(__m128i scales_mins, uint32_t d_dmin, ChunkRegs* regs) {
+  const __m128i scales2 = _mm_unpacklo_epi8(scales_mins, scales_mins);  // s0 s0 s1 s1 .. s7 s7
+  const __m128i mins2 = _mm_unpackhi_epi8(scales_mins, scales_mins);
+  const __m128 d_dmin_floats = _mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<int>(d_dmin)));  // d dmin 0 0
+  const __m256 d = _mm256_broadcastss_ps(d_dmin_floats);
+  const __m256 dmin = _mm256_broadcastss_ps(_mm_movehdup_ps(d_dmin_floats));
+  regs->scale_lo = _mm256_mul_ps(d, u8_to_float(scales2));
+  regs->scale_hi = _mm256_mul_ps(d, u8_to_float(_mm_srli_si128(scales2, 8)));
+  regs->min_lo = _mm256_mul_ps(dmin, u8_to_float(mins2));
+  regs->min_hi = _mm256_mul_ps(dmin, u8_to_float(_mm_srli_si128(mins2, 8)));
+}
+#endif
+
 // Scales (bytes 0..7) times d and mins (bytes 8..15) times dmin, each to the two groups of its sub-block.
 inline void set_k4_scales(IntChunk* out, __m128i scales_mins, uint32_t d_dmin) {
 #if defined(__AVX512F__)
@@ -260,14 +291,9 @@ inline void set_k4_scales(IntChunk* out, __m128i scales_mins, uint32_t d_dmin) {
   _mm512_store_ps(out->group_scale, scale);
   _mm512_store_ps(out->group_min, min);
 #else
-  const __m128i scales2 = _mm_unpacklo_epi8(scales_mins, scales_mins);  // s0 s0 s1 s1 .. s7 s7
-  const __m128i mins2 = _mm_unpackhi_epi8(scales_mins, scales_mins);
-  const __m256 d = _mm256_set1_ps(half_to_float(static_cast<uint16_t>(d_dmin)));
-  const __m256 dmin = _mm256_set1_ps(half_to_float(static_cast<uint16_t>(d_dmin >> 16)));
-  _mm256_store_ps(out->group_scale, _mm256_mul_ps(d, u8_to_float(scales2)));
-  _mm256_store_ps(out->group_scale + 8, _mm256_mul_ps(d, u8_to_float(_mm_srli_si128(scales2, 8))));
-  _mm256_store_ps(out->group_min, _mm256_mul_ps(dmin, u8_to_float(mins2)));
-  _mm256_store_ps(out->group_min + 8, _mm256_mul_ps(dmin, u8_to_float(_mm_srli_si128(mins2, 8))));
+  ChunkRegs regs;
+  k4_scale_regs(scales_mins, d_dmin, &regs);
+  set_group16_scales(out, regs.scale_lo, regs.scale_hi, regs.min_lo, regs.min_hi);
 #endif
 }
 
@@ -304,8 +330,9 @@ inline void decode_k4(const Block& x, IntChunk* out) {
   set_k4_scales(out, k4_scales_mins(x.scales), k4_d_dmin(x));
 }
 #else
+// q4_K / q5_K into registers: 32 bytes of nibbles hold values 64 g .. + 31 (low) and 64 g + 32 .. + 31 (high).
 template <bool kFifthBit, typename Block>
-inline void decode_k4(const Block& x, IntChunk* out) {
+__attribute__((always_inline)) inline void k4_regs(const Block& x, ChunkRegs* regs) {
   const __m256i mask = _mm256_set1_epi8(0x0f);
   __m256i qh = _mm256_setzero_si256();
   if constexpr (kFifthBit) qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qh));
@@ -317,10 +344,17 @@ inline void decode_k4(const Block& x, IntChunk* out) {
       low = _mm256_or_si256(low, select_bit(qh, static_cast<uint8_t>(1u << (2 * g)), 0x10));
       high = _mm256_or_si256(high, select_bit(qh, static_cast<uint8_t>(1u << (2 * g + 1)), 0x10));
     }
-    store_q32(out, 2 * g, low);
-    store_q32(out, 2 * g + 1, high);
+    regs->q[2 * g] = low;
+    regs->q[2 * g + 1] = high;
   }
-  set_k4_scales(out, k4_scales_mins(x.scales), k4_d_dmin(x));
+  k4_scale_regs(k4_scales_mins(x.scales), k4_d_dmin(x), regs);
+}
+
+template <bool kFifthBit, typename Block>
+inline void decode_k4(const Block& x, IntChunk* out) {
+  ChunkRegs regs;
+  k4_regs<kFifthBit>(x, &regs);
+  store_chunk_regs(regs, out);
 }
 #endif
 
@@ -333,29 +367,32 @@ __attribute__((always_inline)) inline void q6_K_scales(const BlockQ6_K& x, __m51
   *min = _mm512_mul_ps(_mm512_set1_ps(32.0f), *scale);
 }
 #else
-inline void decode_q6_K(const BlockQ6_K& x, IntChunk* out) {
+// q6_K into registers: levels 0..63 (the stored value, i.e. level + 32), the offset in the mins.
+__attribute__((always_inline)) inline void q6_K_regs(const BlockQ6_K& x, ChunkRegs* regs) {
   const __m256i low4 = _mm256_set1_epi8(0x0f), high2 = _mm256_set1_epi8(0x30);
   for (int h = 0; h < 2; ++h) {
     const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.ql + 64 * h));
     const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.ql + 64 * h + 32));
     const __m256i hb = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qh + 32 * h));
-    // levels 0..63 (the stored value, i.e. level + 32)
-    store_q32(out, 4 * h + 0,
-              _mm256_or_si256(_mm256_and_si256(a, low4), _mm256_and_si256(_mm256_slli_epi16(hb, 4), high2)));
-    store_q32(out, 4 * h + 1,
-              _mm256_or_si256(_mm256_and_si256(b, low4), _mm256_and_si256(_mm256_slli_epi16(hb, 2), high2)));
-    store_q32(out, 4 * h + 2,
-              _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(a, 4), low4), _mm256_and_si256(hb, high2)));
-    store_q32(out, 4 * h + 3,
-              _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(b, 4), low4),
-                              _mm256_and_si256(_mm256_srli_epi16(hb, 2), high2)));
+    regs->q[4 * h + 0] = _mm256_or_si256(_mm256_and_si256(a, low4), _mm256_and_si256(_mm256_slli_epi16(hb, 4), high2));
+    regs->q[4 * h + 1] = _mm256_or_si256(_mm256_and_si256(b, low4), _mm256_and_si256(_mm256_slli_epi16(hb, 2), high2));
+    regs->q[4 * h + 2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(a, 4), low4), _mm256_and_si256(hb, high2));
+    regs->q[4 * h + 3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(b, 4), low4),
+                                         _mm256_and_si256(_mm256_srli_epi16(hb, 2), high2));
   }
   const __m128i sc = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x.scales));
   const __m256 d = _mm256_set1_ps(half_to_float(x.d));
-  const __m256 s_lo = _mm256_mul_ps(d, i8_to_float(sc));
-  const __m256 s_hi = _mm256_mul_ps(d, i8_to_float(_mm_srli_si128(sc, 8)));
+  regs->scale_lo = _mm256_mul_ps(d, i8_to_float(sc));
+  regs->scale_hi = _mm256_mul_ps(d, i8_to_float(_mm_srli_si128(sc, 8)));
   const __m256 offset = _mm256_set1_ps(32.0f);
-  set_group16_scales(out, s_lo, s_hi, _mm256_mul_ps(offset, s_lo), _mm256_mul_ps(offset, s_hi));
+  regs->min_lo = _mm256_mul_ps(offset, regs->scale_lo);
+  regs->min_hi = _mm256_mul_ps(offset, regs->scale_hi);
+}
+
+inline void decode_q6_K(const BlockQ6_K& x, IntChunk* out) {
+  ChunkRegs regs;
+  q6_K_regs(x, &regs);
+  store_chunk_regs(regs, out);
 }
 #endif
 
