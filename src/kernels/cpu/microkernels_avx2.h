@@ -73,13 +73,14 @@ __attribute__((always_inline)) inline __m256 int_chunk_step(const __m256i (&wq)[
     const __m256i pairs = kSigned ? _mm256_maddubs_epi16(wabs[v], _mm256_sign_epi8(aq, wq[v])) : _mm256_maddubs_epi16(wq[v], aq);
     d[v] = _mm256_madd_epi16(pairs, ones);
   }
-  const __m256i lo = group_sums_4(d[0], d[1], d[2], d[3]), hi = group_sums_4(d[4], d[5], d[6], d[7]);
-  acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(lo), _mm256_mul_ps(scale_lo, _mm256_load_ps(a.group_scale)), acc);
-  acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(hi), _mm256_mul_ps(scale_hi, _mm256_load_ps(a.group_scale + 8)), acc);
+  // The mins first: they do not wait for the products, so only two FMAs follow the integer sums.
   if constexpr (!kSigned) {
     acc = _mm256_fnmadd_ps(min_lo, _mm256_load_ps(a.group_sum), acc);
     acc = _mm256_fnmadd_ps(min_hi, _mm256_load_ps(a.group_sum + 8), acc);
   }
+  const __m256i lo = group_sums_4(d[0], d[1], d[2], d[3]), hi = group_sums_4(d[4], d[5], d[6], d[7]);
+  acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(lo), _mm256_mul_ps(scale_lo, _mm256_load_ps(a.group_scale)), acc);
+  acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(hi), _mm256_mul_ps(scale_hi, _mm256_load_ps(a.group_scale + 8)), acc);
   return acc;
 }
 
