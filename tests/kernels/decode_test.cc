@@ -26,11 +26,27 @@ bool same_float(float a, float b) {
 }
 
 // A chunk's levels in value order, from a tier's lane order (panels.h).
-std::array<uint8_t, cpu::kChunk> in_value_order(const void* levels, bool grouped) {
+std::array<uint8_t, cpu::kChunk> in_value_order(const void* levels, cpu::LaneOrder order) {
   const auto* q = static_cast<const uint8_t*>(levels);
   std::array<uint8_t, cpu::kChunk> out;
-  for (int i = 0; i < cpu::kChunk; ++i) out[i] = q[grouped ? cpu::grouped_position(i) : i];
+  for (int i = 0; i < cpu::kChunk; ++i) out[i] = q[cpu::lane_position(order, i)];
   return out;
+}
+
+TEST(Decode, EveryLaneOrderIsAPermutation) {
+  for (auto order : {cpu::LaneOrder::kValue, cpu::LaneOrder::kGroupMajor16, cpu::LaneOrder::kGroupMajor8}) {
+    std::array<int, cpu::kChunk> hits{};
+    for (int i = 0; i < cpu::kChunk; ++i) hits[cpu::lane_position(order, i)]++;
+    for (int h : hits) ASSERT_EQ(h, 1);
+  }
+  // A 32-bit lane holds 4 values of one group.
+  for (int i = 0; i < cpu::kChunk; i += 4) {
+    EXPECT_EQ(cpu::lane_position(cpu::LaneOrder::kGroupMajor8, i) % 4, 0);
+    EXPECT_EQ(cpu::lane_position(cpu::LaneOrder::kGroupMajor8, i + 3), cpu::lane_position(cpu::LaneOrder::kGroupMajor8, i) + 3);
+  }
+  EXPECT_EQ(cpu::lane_position(cpu::LaneOrder::kGroupMajor8, 16), 4);    // group 1: lane 1 of vector 0
+  EXPECT_EQ(cpu::lane_position(cpu::LaneOrder::kGroupMajor8, 20), 36);   // its next 4 values: vector 1
+  EXPECT_EQ(cpu::lane_position(cpu::LaneOrder::kGroupMajor8, 128), 128); // group 8: lane 0 of vector 4
 }
 
 const DType kIntTypes[] = {DType::kQ4_0, DType::kQ4_1, DType::kQ5_0, DType::kQ5_1, DType::kQ8_0, DType::kIQ4_NL,
@@ -57,7 +73,7 @@ TEST(Decode, IntChunksMatchTheReferenceOnEveryTier) {
               cpu::decode_int_chunk_reference(t.m, r, c, form, &want);
               const std::string where = fmt::format("{} {} cols={} row={} chunk={}", cpu::cpu_tier_name(tier),
                                                     dtype_name(type), cols, r, c);
-              ASSERT_EQ(std::memcmp(in_value_order(got.q, kernels.grouped_lanes).data(), want.q, sizeof(got.q)), 0)
+              ASSERT_EQ(std::memcmp(in_value_order(got.q, kernels.lane_order).data(), want.q, sizeof(got.q)), 0)
                   << where;
               for (int i = 0; i < cpu::kGroupsPerChunk; ++i) {
                 ASSERT_TRUE(same_float(got.group_scale[i], want.group_scale[i])) << where << " group " << i;
@@ -94,7 +110,7 @@ TEST(Decode, ShortLastChunkReadsNothingPastTheRow) {
         cpu::IntChunk got, want;
         kernels.decode_int[static_cast<int>(type)](at_guard, 0, last, &got);
         cpu::decode_int_chunk_reference(t.m, 0, last, kernels.int_form[static_cast<int>(type)], &want);
-        EXPECT_EQ(std::memcmp(in_value_order(got.q, kernels.grouped_lanes).data(), want.q, sizeof(got.q)), 0)
+        EXPECT_EQ(std::memcmp(in_value_order(got.q, kernels.lane_order).data(), want.q, sizeof(got.q)), 0)
             << cpu::cpu_tier_name(tier) << " " << dtype_name(type) << " cols=" << cols;
         std::vector<float> x(static_cast<size_t>(cols), 0.5f), y(1), y_ref(1);
         cpu::matmul_with(kernels, at_guard, x.data(), cols, 1, y.data(), 1, nullptr);  // the fused decode tiles
@@ -189,14 +205,14 @@ TEST(Decode, ActivationQuantizerMatchesTheReferenceOnEveryTier) {
     for (int64_t c = 0; c < n_chunks; ++c) cpu::quantize_act_chunk_reference(x.data(), cols, c, &want[c]);
     for (CpuTier tier : test::reachable_tiers()) {
       const auto quantize = cpu::matmul_kernels(tier).quantize_act;
-      const bool grouped = cpu::matmul_kernels(tier).grouped_lanes;
+      const cpu::LaneOrder order = cpu::matmul_kernels(tier).lane_order;
       ASSERT_NE(quantize, nullptr);
       std::vector<cpu::ActChunk> got(static_cast<size_t>(n_chunks));
       quantize(x.data(), cols, 1, n_chunks - 1, got.data() + 1);
       quantize(x.data(), cols, 0, 1, got.data());
       for (int64_t c = 0; c < n_chunks; ++c) {
         const std::string where = fmt::format("{} pattern {} chunk {}", cpu::cpu_tier_name(tier), pattern, c);
-        ASSERT_EQ(std::memcmp(in_value_order(got[c].q, grouped).data(), want[c].q, sizeof(want[c].q)), 0) << where;
+        ASSERT_EQ(std::memcmp(in_value_order(got[c].q, order).data(), want[c].q, sizeof(want[c].q)), 0) << where;
         for (int i = 0; i < cpu::kGroupsPerChunk; ++i) ASSERT_TRUE(same_float(got[c].group_scale[i], want[c].group_scale[i])) << where;
         for (int i = 0; i < cpu::kGroupsPerChunk; ++i) ASSERT_TRUE(same_float(got[c].group_sum[i], want[c].group_sum[i])) << where;
       }

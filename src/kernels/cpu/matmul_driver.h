@@ -8,7 +8,7 @@
 //   kWideRows, kWideTokens, wide_tile<R, T>, decode_wide<kType>, quantize_act_wide_chunks   q8_0's int16 path
 //   decode_int<kType, kForm>(w, row, chunk, IntChunk*), decode_float<kType>(w, row, chunk, n, FloatChunk*)
 //   kPrefersSignedLevels                                       AVX2: q8_0 / iq4 keep int8 levels
-//   kGroupedLanes, to_lane_order(q), decode_int_grouped<..>    the tier's lane order of levels (panels.h)
+//   kLaneOrder, to_lane_order(q), decode_int_grouped<..>       the tier's lane order of levels (panels.h)
 //   kFusedIntAvailable<kType>, kFusedIntTokens, fused_int_tile<R, T, kType>   tiles decoding in registers
 //   kFusedWideAvailable, kFusedWideTokens, fused_wide_tile<R, T>                (AVX-512 only)
 // Everything here lives in the tier's namespace, so no symbol compiled with one tier's flags can be
@@ -202,7 +202,7 @@ class RowMajorPrefetch {
 
 template <DType kType, LevelForm kForm>
 void decode_int_in_lane_order(const Matrix& w, int64_t row, int64_t chunk, IntChunk* out) {
-  if constexpr (kGroupedLanes) {
+  if constexpr (kLaneOrder != LaneOrder::kValue) {
     decode_int_grouped<kType, kForm>(w, row, chunk, out);
   } else {
     decode_int<kType, kForm>(w, row, chunk, out);
@@ -212,7 +212,7 @@ void decode_int_in_lane_order(const Matrix& w, int64_t row, int64_t chunk, IntCh
 inline void quantize_act_in_lane_order(const float* x, int64_t cols, int64_t chunk_begin, int64_t n_chunks,
                                        ActChunk* out) {
   quantize_act_chunks(x, cols, chunk_begin, n_chunks, out);
-  if constexpr (kGroupedLanes) {
+  if constexpr (kLaneOrder != LaneOrder::kValue) {
     for (int64_t c = 0; c < n_chunks; ++c) to_lane_order(reinterpret_cast<uint8_t*>(out[c].q));
   }
 }
@@ -452,7 +452,7 @@ void set_int_entry(MatmulKernels* table) {
   table->decode_int[static_cast<int>(kType)] = &decode_int_in_lane_order<kType, kForm>;
   table->int_form[static_cast<int>(kType)] = kForm;
   table->quantize_act = &quantize_act_in_lane_order;
-  table->grouped_lanes = kGroupedLanes;
+  table->lane_order = kLaneOrder;
 }
 
 template <DType kType>

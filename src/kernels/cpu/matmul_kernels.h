@@ -53,7 +53,7 @@ struct MatmulKernels {
   LevelForm int_form[kTypes] = {};
   DecodeFloatFn decode_float[kTypes] = {};  // the types with a float-activation entry in rows
   QuantizeActFn quantize_act = nullptr;
-  bool grouped_lanes = false;  // decode_int and quantize_act write levels group-major (panels.h)
+  LaneOrder lane_order = LaneOrder::kValue;  // of the levels decode_int and quantize_act write (panels.h)
   DecodeWideFn decode_wide = nullptr;  // q8_0's int16 path (panels.h, wide lane order on every tier)
   QuantizeWideFn quantize_wide = nullptr;
 };

@@ -25,16 +25,13 @@
 namespace sinan::cpu::SINAN_CPU_ISA {
 
 constexpr int kIntRows = 2;
-constexpr int kIntTokens = 2;  // 4 measured: prefill -8% (1.5B Q4_K_M pp256, the 8 level vectors and 8 sums spill)
+constexpr int kIntTokens = 2;  // 4 measured: prefill -8% (1.5B Q4_K_M pp256, register spills)
 constexpr bool kFusedWideAvailable = false;
 constexpr int kFusedWideTokens = 0;
 constexpr int kFloatRows = 3;
 constexpr int kWideRows = 2;
 constexpr int kWideTokens = 3;  // 6 int32 sums + 6 float accumulators + 3 operands: 15 of 16 ymm
-constexpr bool kGroupedLanes = false;  // levels in value order (panels.h)
-inline void to_lane_order(uint8_t*) {}
-template <DType kType, LevelForm kForm>
-inline void decode_int_grouped(const Matrix&, int64_t, int64_t, IntChunk*) {}  // group-major tiers only
+constexpr LaneOrder kLaneOrder = LaneOrder::kGroupMajor8;  // panels.h
 constexpr bool kPrefersSignedLevels = true;
 constexpr int kFloatTokens = 4;
 
@@ -45,48 +42,116 @@ inline float sum_of(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
-// ---- int tiles. Per chunk and (row, token): maddubs + madd give 8 int32 lanes of 4 products for each
-// 32-value vector v (lanes 0..3 group 2 v, 4..7 group 2 v + 1); an unpack tree adds them into the 16
-// group sums, exact in int32 (|sum| <= 16 x 255 x 127 < 2^24, so exact in float too); two FMAs scale
-// them by (weight group scale x activation block scale) and, in the offset form, two more take off the
-// mins times the activations' group sums. Four float operations per chunk instead of one chain of FMAs
-// per 32 values: the chain's latency, not the ports, had set the pace.
+// ---- levels in group-major-8 order (panels.h): int32 lane l of vectors 0..3 belongs to group l, of
+// vectors 4..7 to group 8 + l, so one chunk's products of a group stay in one lane.
 
-// Four vectors' lane sums -> their 8 groups' sums in group order (groups 2 v, 2 v + 1 of vector v).
-__attribute__((always_inline)) inline __m256i group_sums_4(__m256i d0, __m256i d1, __m256i d2, __m256i d3) {
-  const __m256i s01 = _mm256_add_epi32(_mm256_unpacklo_epi32(d0, d1), _mm256_unpackhi_epi32(d0, d1));
-  const __m256i s23 = _mm256_add_epi32(_mm256_unpacklo_epi32(d2, d3), _mm256_unpackhi_epi32(d2, d3));
-  const __m256i s = _mm256_add_epi32(_mm256_unpacklo_epi64(s01, s23), _mm256_unpackhi_epi64(s01, s23));
-  return _mm256_permutevar8x32_epi32(s, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));  // from groups 0 2 4 6 1 3 5 7
+// Eight 32-value vectors in value order (vector k of a half: groups 2 k in its low 128 bits, 2 k + 1 in
+// its high ones, 4 dwords each) -> group-major-8 (vector q of a half: dword q of the half's 8 groups).
+__attribute__((always_inline)) inline void value_to_group_major8(const __m256i (&in)[8], __m256i (&out)[8]) {
+  for (int h = 0; h < 2; ++h) {
+    const __m256i* a = in + 4 * h;
+    const __m256i b0 = _mm256_permute2x128_si256(a[0], a[2], 0x20);  // groups 0 | 4
+    const __m256i b1 = _mm256_permute2x128_si256(a[0], a[2], 0x31);  // groups 1 | 5
+    const __m256i b2 = _mm256_permute2x128_si256(a[1], a[3], 0x20);  // groups 2 | 6
+    const __m256i b3 = _mm256_permute2x128_si256(a[1], a[3], 0x31);  // groups 3 | 7
+    const __m256i d01_01 = _mm256_unpacklo_epi32(b0, b1), d23_01 = _mm256_unpackhi_epi32(b0, b1);  // dwords 0 1 | 2 3
+    const __m256i d01_23 = _mm256_unpacklo_epi32(b2, b3), d23_23 = _mm256_unpackhi_epi32(b2, b3);
+    out[4 * h + 0] = _mm256_unpacklo_epi64(d01_01, d01_23);
+    out[4 * h + 1] = _mm256_unpackhi_epi64(d01_01, d01_23);
+    out[4 * h + 2] = _mm256_unpacklo_epi64(d23_01, d23_23);
+    out[4 * h + 3] = _mm256_unpackhi_epi64(d23_01, d23_23);
+  }
 }
 
-// One (row, token) pair's chunk added to acc. wq: the row's 8 level vectors; in the signed form wabs holds
-// their absolute values (maddubs needs one unsigned operand) and there are no mins.
-template <bool kSigned>
-__attribute__((always_inline)) inline __m256 int_chunk_step(const __m256i (&wq)[8], const __m256i (&wabs)[8], __m256 scale_lo,
-                                                            __m256 scale_hi, __m256 min_lo, __m256 min_hi,
-                                                            const ActChunk& a, __m256 acc) {
-  const __m256i ones = _mm256_set1_epi16(1);
-  __m256i d[8];
-  for (int v = 0; v < 8; ++v) {
-    const __m256i aq = _mm256_load_si256(reinterpret_cast<const __m256i*>(a.q + 32 * v));
-    const __m256i pairs = kSigned ? _mm256_maddubs_epi16(wabs[v], _mm256_sign_epi8(aq, wq[v])) : _mm256_maddubs_epi16(wq[v], aq);
-    d[v] = _mm256_madd_epi16(pairs, ones);
+// Value order -> group-major-8, in place (activations, once per token and chunk; other types' panels).
+inline void to_lane_order(uint8_t* q) {
+  __m256i in[8], out[8];
+  for (int v = 0; v < 8; ++v) in[v] = _mm256_load_si256(reinterpret_cast<const __m256i*>(q + 32 * v));
+  value_to_group_major8(in, out);
+  for (int v = 0; v < 8; ++v) _mm256_store_si256(reinterpret_cast<__m256i*>(q + 32 * v), out[v]);
+}
+
+// q4_K straight into group-major-8. In half h (values 128 h ..), lane l of vector v holds values
+// 16 l + 4 v .. + 3 of the half: the low (l % 4 < 2) or high nibbles of qs dword 8 (l / 4) + 4 (l % 2) + v
+// of the half's 64 bytes.
+__attribute__((always_inline)) inline void q4_K_regs_grouped(const BlockQ4_K& x, ChunkRegs* regs) {
+  const __m256i mask = _mm256_set1_epi8(0x0f);
+  for (int h = 0; h < 2; ++h) {
+    const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qs + 64 * h));       // dwords 0..7
+    const __m256i q2 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qs + 64 * h + 32));  // 8..15
+    const __m256i p = _mm256_permute2x128_si256(q, q2, 0x20), p2 = _mm256_permute2x128_si256(q, q2, 0x31);
+    const __m256i u = _mm256_unpacklo_epi32(p, p2), u2 = _mm256_unpackhi_epi32(p, p2);  // 0 4 1 5 | 8 12 9 13, ...
+    const __m256i high = _mm256_srli_epi32(u, 4), high2 = _mm256_srli_epi32(u2, 4);     // the high nibbles
+    // Vector v: dwords v, 4 + v, their high nibbles | 8 + v, 12 + v, their high nibbles.
+    const __m256i dwords[4] = {_mm256_unpacklo_epi64(u, high), _mm256_unpackhi_epi64(u, high),
+                               _mm256_unpacklo_epi64(u2, high2), _mm256_unpackhi_epi64(u2, high2)};
+    for (int v = 0; v < 4; ++v) regs->q[4 * h + v] = _mm256_and_si256(dwords[v], mask);
   }
-  // The mins first: they do not wait for the products, so only two FMAs follow the integer sums.
+  k4_scale_regs(k4_scales_mins(x.scales), k4_d_dmin(x), regs);
+}
+
+// How many maddubs results add up in int16 before madd widens them: each int16 is at most
+// 2 x max level x 127, so 4 for levels up to 31, 2 up to 63 (q6_K), 1 for signed levels up to 127.
+constexpr int int16_terms(int max_level) { return max_level <= 31 ? 4 : max_level <= 63 ? 2 : 1; }
+
+// ---- int tiles. Per chunk and (row, token): maddubs multiplies levels by activations into int16 pairs,
+// which add up per lane (int16, then int32) into the 16 group sums, exact (|sum| <= 16 x 255 x 127 < 2^24,
+// so exact in float too); two FMAs scale them by (weight group scale x activation block scale) and, in
+// the offset form, two take off the mins times the activations' group sums. Integer sums are exact in any
+// order, so the panel and fused tiles agree bit for bit however each adds them.
+
+// Where a tile reads a row's 8 level vectors: registers (the fused tile) or a panel chunk.
+struct LevelsInRegs {
+  const __m256i* q;
+  __m256i operator[](int v) const { return q[v]; }
+};
+struct LevelsInPanel {
+  const uint8_t* q;
+  __m256i operator[](int v) const { return _mm256_load_si256(reinterpret_cast<const __m256i*>(q + 32 * v)); }
+};
+
+// One half's 4 vectors of levels x activations -> the 8 groups' int32 sums (lane l: group 8 h + l). In the
+// signed form maddubs takes the levels' absolute values (it needs one unsigned operand).
+template <bool kSigned, int kTerms, class Levels>
+__attribute__((always_inline)) inline __m256i half_group_sums(const Levels& wq, const ActChunk& a, int h) {
+  const __m256i ones = _mm256_set1_epi16(1);
+  __m256i p[4];
+  for (int k = 0; k < 4; ++k) {
+    const __m256i aq = _mm256_load_si256(reinterpret_cast<const __m256i*>(a.q + 32 * (4 * h + k)));
+    const __m256i w = wq[4 * h + k];
+    p[k] = kSigned ? _mm256_maddubs_epi16(_mm256_abs_epi8(w), _mm256_sign_epi8(aq, w)) : _mm256_maddubs_epi16(w, aq);
+  }
+  if constexpr (kTerms == 4) {
+    return _mm256_madd_epi16(_mm256_add_epi16(_mm256_add_epi16(p[0], p[1]), _mm256_add_epi16(p[2], p[3])), ones);
+  } else if constexpr (kTerms == 2) {
+    return _mm256_add_epi32(_mm256_madd_epi16(_mm256_add_epi16(p[0], p[1]), ones),
+                            _mm256_madd_epi16(_mm256_add_epi16(p[2], p[3]), ones));
+  } else {
+    return _mm256_add_epi32(_mm256_add_epi32(_mm256_madd_epi16(p[0], ones), _mm256_madd_epi16(p[1], ones)),
+                            _mm256_add_epi32(_mm256_madd_epi16(p[2], ones), _mm256_madd_epi16(p[3], ones)));
+  }
+}
+
+// One (row, token) pair's chunk added to acc. The mins come first: they do not wait for the products,
+// so only two FMAs follow the integer sums (measured: in-cache q4_K GEMV -9%).
+template <bool kSigned, int kTerms, class Levels>
+__attribute__((always_inline)) inline __m256 int_chunk_step(const Levels& wq, __m256 scale_lo, __m256 scale_hi,
+                                                            __m256 min_lo, __m256 min_hi, const ActChunk& a, __m256 acc) {
   if constexpr (!kSigned) {
     acc = _mm256_fnmadd_ps(min_lo, _mm256_load_ps(a.group_sum), acc);
     acc = _mm256_fnmadd_ps(min_hi, _mm256_load_ps(a.group_sum + 8), acc);
   }
-  const __m256i lo = group_sums_4(d[0], d[1], d[2], d[3]), hi = group_sums_4(d[4], d[5], d[6], d[7]);
+  const __m256i lo = half_group_sums<kSigned, kTerms>(wq, a, 0), hi = half_group_sums<kSigned, kTerms>(wq, a, 1);
   acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(lo), _mm256_mul_ps(scale_lo, _mm256_load_ps(a.group_scale)), acc);
   acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(hi), _mm256_mul_ps(scale_hi, _mm256_load_ps(a.group_scale + 8)), acc);
   return acc;
 }
 
+// The panel tile serves every type of a form: offset levels reach 63 (q6_K), signed ones 127.
 template <int R, int T, bool kSigned>
 inline void int_tile(const IntChunk* w, int64_t w_stride, const ActChunk* a, int64_t a_stride, int64_t n_chunks,
                      float (&out)[R][T]) {
+  constexpr int kTerms = int16_terms(kSigned ? 127 : 63);
   __m256 acc[R][T];
   for (int r = 0; r < R; ++r) {
     for (int t = 0; t < T; ++t) acc[r][t] = _mm256_setzero_ps();
@@ -94,15 +159,11 @@ inline void int_tile(const IntChunk* w, int64_t w_stride, const ActChunk* a, int
   for (int64_t c = 0; c < n_chunks; ++c) {
     for (int r = 0; r < R; ++r) {
       const IntChunk& wc = w[r * w_stride + c];
-      __m256i wq[8], wabs[8];
-      for (int v = 0; v < 8; ++v) {
-        wq[v] = _mm256_load_si256(reinterpret_cast<const __m256i*>(wc.q + 32 * v));
-        if constexpr (kSigned) wabs[v] = _mm256_abs_epi8(wq[v]);
-      }
       const __m256 scale_lo = _mm256_load_ps(wc.group_scale), scale_hi = _mm256_load_ps(wc.group_scale + 8);
       const __m256 min_lo = _mm256_load_ps(wc.group_min), min_hi = _mm256_load_ps(wc.group_min + 8);
       for (int t = 0; t < T; ++t) {
-        acc[r][t] = int_chunk_step<kSigned>(wq, wabs, scale_lo, scale_hi, min_lo, min_hi, a[t * a_stride + c], acc[r][t]);
+        acc[r][t] = int_chunk_step<kSigned, kTerms>(LevelsInPanel{wc.q}, scale_lo, scale_hi, min_lo, min_hi,
+                                                    a[t * a_stride + c], acc[r][t]);
       }
     }
   }
@@ -111,23 +172,44 @@ inline void int_tile(const IntChunk* w, int64_t w_stride, const ActChunk* a, int
   }
 }
 
-// The types with a register decoder (ChunkRegs, simd_decode_int.h): for up to kFusedIntTokens tokens each
-// weight chunk is decoded into registers and used at once instead of being stored to a panel and loaded
-// back. The arithmetic is int_tile's (offset form), so a row's result is the same bit for bit whichever
-// of the two a batch takes.
+// The types with a register decoder: for up to kFusedIntTokens tokens each weight chunk is decoded into
+// registers and used at once instead of being stored to a panel and loaded back.
 template <DType kType>
 inline constexpr bool kFusedIntAvailable = kType == DType::kQ4_K || kType == DType::kQ5_K || kType == DType::kQ6_K;
 constexpr int kFusedIntTokens = kIntTokens;
 
 template <DType kType>
+constexpr int kMaxLevel = kType == DType::kQ4_K ? 15 : kType == DType::kQ5_K ? 31 : 63;
+
+// A chunk of a type with a register decoder, levels in group-major-8 order.
+template <DType kType>
 __attribute__((always_inline)) inline void decode_regs(const Matrix& w, int64_t row, int64_t chunk, ChunkRegs* out) {
   if constexpr (kType == DType::kQ4_K) {
-    k4_regs<false>(reinterpret_cast<const BlockQ4_K*>(w.row(row))[chunk], out);
-  } else if constexpr (kType == DType::kQ5_K) {
-    k4_regs<true>(reinterpret_cast<const BlockQ5_K*>(w.row(row))[chunk], out);
+    q4_K_regs_grouped(reinterpret_cast<const BlockQ4_K*>(w.row(row))[chunk], out);
   } else {
-    static_assert(kType == DType::kQ6_K);
-    q6_K_regs(reinterpret_cast<const BlockQ6_K*>(w.row(row))[chunk], out);
+    ChunkRegs value_order;
+    if constexpr (kType == DType::kQ5_K) {
+      k4_regs<true>(reinterpret_cast<const BlockQ5_K*>(w.row(row))[chunk], &value_order);
+    } else {
+      static_assert(kType == DType::kQ6_K);
+      q6_K_regs(reinterpret_cast<const BlockQ6_K*>(w.row(row))[chunk], &value_order);
+    }
+    *out = value_order;
+    value_to_group_major8(value_order.q, out->q);
+  }
+}
+
+// decode_int in this tier's lane order: the register decoder where the type has one, else value order
+// rearranged.
+template <DType kType, LevelForm kForm>
+inline void decode_int_grouped(const Matrix& w, int64_t row, int64_t chunk, IntChunk* out) {
+  if constexpr (kFusedIntAvailable<kType>) {
+    ChunkRegs regs;
+    decode_regs<kType>(w, row, chunk, &regs);
+    store_chunk_regs(regs, out);
+  } else {
+    decode_int<kType, kForm>(w, row, chunk, out);
+    to_lane_order(out->q);
   }
 }
 
@@ -135,6 +217,7 @@ template <int R, int T, DType kType>
 inline void fused_int_tile(const Matrix& w, int64_t r0, int64_t chunk0, const ActChunk* a, int64_t a_stride,
                            int64_t n_chunks, float (&out)[R][T]) {
   static_assert(kFusedIntAvailable<kType>);
+  constexpr int kTerms = int16_terms(kMaxLevel<kType>);
   __m256 acc[R][T];
   for (int r = 0; r < R; ++r) {
     for (int t = 0; t < T; ++t) acc[r][t] = _mm256_setzero_ps();
@@ -144,8 +227,8 @@ inline void fused_int_tile(const Matrix& w, int64_t r0, int64_t chunk0, const Ac
       ChunkRegs wc;
       decode_regs<kType>(w, r0 + r, chunk0 + c, &wc);
       for (int t = 0; t < T; ++t) {
-        acc[r][t] = int_chunk_step<false>(wc.q, wc.q, wc.scale_lo, wc.scale_hi, wc.min_lo, wc.min_hi,
-                                          a[t * a_stride + c], acc[r][t]);
+        acc[r][t] = int_chunk_step<false, kTerms>(LevelsInRegs{wc.q}, wc.scale_lo, wc.scale_hi, wc.min_lo, wc.min_hi,
+                                                  a[t * a_stride + c], acc[r][t]);
       }
     }
   }

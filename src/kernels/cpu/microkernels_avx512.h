@@ -24,7 +24,7 @@ namespace sinan::cpu::SINAN_CPU_ISA {
 
 constexpr int kIntRows = 4;
 constexpr int kIntTokens = 3;  // 4 x 3 int32 sums and 4 x 3 float accumulators fill the 32 zmm registers
-constexpr bool kGroupedLanes = true;
+constexpr LaneOrder kLaneOrder = LaneOrder::kGroupMajor16;  // panels.h
 constexpr int kFloatRows = 4;
 constexpr int kWideRows = 4;
 constexpr int kWideTokens = 3;  // as the int tile: 12 int32 sums and 12 float accumulators

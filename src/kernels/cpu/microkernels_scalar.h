@@ -25,7 +25,7 @@ constexpr int kFusedWideTokens = 0;
 constexpr int kFloatRows = 2;
 constexpr int kWideRows = 2;
 constexpr int kWideTokens = 2;
-constexpr bool kGroupedLanes = false;  // levels in value order (panels.h)
+constexpr LaneOrder kLaneOrder = LaneOrder::kValue;  // panels.h
 inline void to_lane_order(uint8_t*) {}
 template <DType kType, LevelForm kForm>
 inline void decode_int_grouped(const Matrix&, int64_t, int64_t, IntChunk*) {}  // group-major tiers only

@@ -7,10 +7,12 @@
 // ActChunks with the same geometry. A dot product is then integer sums of 4 products per lane (VNNI's
 // vpdpbusd, AVX2's maddubs + madd), scaled per lane in float, minus sum_g group_min[g] * group_sum[g].
 //
-// Lane order: the scalar and AVX2 tiers keep a chunk's 256 levels (weights and activations alike) in value
-// order. The AVX-512 tier keeps them group-major: 32-bit lane g of 64-byte vector v holds values
-// 16 g + 4 v .. + 3, so a lane sees one group (one scale) through the whole chunk and its integer sums
-// need one float scaling per chunk. MatmulKernels::grouped_lanes says which; grouped_position maps.
+// Lane order: the scalar tier keeps a chunk's 256 levels (weights and activations alike) in value order.
+// The SIMD tiers keep them group-major, so that a 32-bit lane sees one group (one scale) through the chunk
+// and its integer sums need one float scaling per chunk: on AVX-512 lane g of 64-byte vector v holds values
+// 16 g + 4 v .. + 3 (kGroupMajor16); on AVX2, whose vectors have 8 lanes, lane l of 32-byte vector v holds
+// values 16 (8 (v / 4) + l) + 4 (v % 4) .. + 3, groups 0..7 in vectors 0..3 and 8..15 in 4..7
+// (kGroupMajor8). MatmulKernels::lane_order says which; lane_position maps.
 //
 // Two forms of levels: "offset" (unsigned bytes, signed formats shifted by their offset, which then
 // lives in group_min) for AVX-512 and the scalar tier, and "signed" for AVX2, whose maddubs would
@@ -71,8 +73,17 @@ constexpr int64_t kWidePanelChunks = 4;
 constexpr int64_t kFloatPanelChunks = 4;
 constexpr int64_t kMaxTokenBlock = 64;    // tokens per pass over the weights in the k-major order
 
-// Where value i (0..255) of a chunk sits in the group-major lane order.
-constexpr int grouped_position(int i) { return 64 * ((i % 16) / 4) + 4 * (i / 16) + i % 4; }
+enum class LaneOrder { kValue, kGroupMajor16, kGroupMajor8 };
+
+// Where value i (0..255) of a chunk sits in a lane order.
+constexpr int lane_position(LaneOrder order, int i) {
+  switch (order) {
+    case LaneOrder::kGroupMajor16: return 64 * ((i % 16) / 4) + 4 * (i / 16) + i % 4;
+    case LaneOrder::kGroupMajor8: return 128 * (i / 128) + 32 * ((i % 16) / 4) + 4 * ((i / 16) % 8) + i % 4;
+    case LaneOrder::kValue: break;
+  }
+  return i;
+}
 
 // Where value i (0..255) of a chunk sits in the wide lane order.
 constexpr int wide_position(int i) { return 32 * ((i % 32) / 4) + 4 * (i / 32) + i % 4; }
