@@ -26,8 +26,6 @@ namespace sinan::cpu::SINAN_CPU_ISA {
 
 constexpr int kIntRows = 2;
 constexpr int kIntTokens = 4;  // measured on the 1.5B Q4_K_M pp256: 2 tokens 44-50, 4 63-72, 6 49-53 tokens/s
-constexpr bool kFusedWideAvailable = false;
-constexpr int kFusedWideTokens = 0;
 constexpr int kFloatRows = 3;
 constexpr int kWideRows = 2;
 constexpr int kWideTokens = 3;  // 6 int32 sums + 6 float accumulators + 3 operands: 15 of 16 ymm
@@ -268,6 +266,73 @@ inline void wide_tile(const WideChunk* w, int64_t w_stride, const WideChunk* a, 
         for (int r = 0; r < R; ++r) {
           const __m256 scale = _mm256_mul_ps(_mm256_load_ps(w[r * w_stride + c].group_scale + 8 * h), as);
           acc[r][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dots[r][t]), scale, acc[r][t]);
+        }
+      }
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    for (int t = 0; t < T; ++t) out[r][t] = sum_of(acc[r][t]);
+  }
+}
+
+// q8_0 in registers, half h of the wide lane order as wide_tile reads it: vector v holds dword v (values
+// 4 v .. 4 v + 3) of blocks 4 h .. 4 h + 3, widened; lane g's scale is block 4 h + g / 2's d.
+struct WideHalfRegs {
+  __m256i q[8];
+  __m256 scale;
+};
+
+__attribute__((always_inline)) inline void decode_q8_0_wide_half(const BlockQ8_0* x, WideHalfRegs* out) {
+  __m256i y[4];
+  for (int b = 0; b < 4; ++b) y[b] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b].qs));
+  const __m256i p0 = _mm256_unpacklo_epi32(y[0], y[1]), p1 = _mm256_unpackhi_epi32(y[0], y[1]);  // dwords 0 1 | 4 5
+  const __m256i p2 = _mm256_unpacklo_epi32(y[2], y[3]), p3 = _mm256_unpackhi_epi32(y[2], y[3]);  // dwords 2 3 | 6 7
+  const __m256i quads[4] = {_mm256_unpacklo_epi64(p0, p2), _mm256_unpackhi_epi64(p0, p2), _mm256_unpacklo_epi64(p1, p3),
+                            _mm256_unpackhi_epi64(p1, p3)};  // k: dword k | k + 4 of the four blocks
+  for (int k = 0; k < 4; ++k) {
+    out->q[k] = _mm256_cvtepi8_epi16(_mm256_castsi256_si128(quads[k]));
+    out->q[k + 4] = _mm256_cvtepi8_epi16(_mm256_extracti128_si256(quads[k], 1));
+  }
+  const __m128i d = _mm_setr_epi16(static_cast<int16_t>(x[0].d), static_cast<int16_t>(x[1].d), static_cast<int16_t>(x[2].d),
+                                   static_cast<int16_t>(x[3].d), 0, 0, 0, 0);
+  out->scale = _mm256_cvtph_ps(_mm_unpacklo_epi16(d, d));  // d0 d0 d1 d1 d2 d2 d3 d3
+}
+
+constexpr bool kFusedWideAvailable = true;
+constexpr int kFusedWideTokens = kWideTokens;
+
+// wide_tile for a few tokens, each weight chunk decoded into registers half by half; the integer sums and
+// the float steps on them are wide_tile's, so the results agree bit for bit. A row's short last chunk
+// goes through decode_wide.
+template <int R, int T>
+inline void fused_wide_tile(const Matrix& w, int64_t r0, int64_t chunk0, const WideChunk* a, int64_t a_stride,
+                            int64_t n_chunks, float (&out)[R][T]) {
+  __m256 acc[R][T];
+  for (int r = 0; r < R; ++r) {
+    for (int t = 0; t < T; ++t) acc[r][t] = _mm256_setzero_ps();
+  }
+  for (int64_t c = 0; c < n_chunks; ++c) {
+    for (int r = 0; r < R; ++r) {
+      int count;
+      const auto* x = chunk_blocks<BlockQ8_0>(w, r0 + r, chunk0 + c, &count);
+      alignas(32) WideChunk partial;
+      if (count < 8) decode_wide<DType::kQ8_0>(w, r0 + r, chunk0 + c, &partial);
+      for (int h = 0; h < 2; ++h) {
+        WideHalfRegs wh;
+        if (count == 8) {
+          decode_q8_0_wide_half(x + 4 * h, &wh);
+        } else {
+          for (int v = 0; v < 8; ++v) wh.q[v] = _mm256_load_si256(reinterpret_cast<const __m256i*>(partial.q + 32 * v + 16 * h));
+          wh.scale = _mm256_load_ps(partial.group_scale + 8 * h);
+        }
+        for (int t = 0; t < T; ++t) {
+          const WideChunk& ac = a[t * a_stride + c];
+          __m256i dot = _mm256_setzero_si256();
+          for (int v = 0; v < 8; ++v) {
+            dot = _mm256_add_epi32(dot, _mm256_madd_epi16(wh.q[v], _mm256_load_si256(reinterpret_cast<const __m256i*>(ac.q + 32 * v + 16 * h))));
+          }
+          const __m256 scale = _mm256_mul_ps(wh.scale, _mm256_load_ps(ac.group_scale + 8 * h));
+          acc[r][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), scale, acc[r][t]);
         }
       }
     }
