@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "kernels/cpu/decode_reference.h"
 #include "kernels/cpu/panels.h"
@@ -173,11 +174,60 @@ inline void int_tile(const IntChunk* w, int64_t w_stride, const ActChunk* a, int
 // The types with a register decoder: for up to kFusedIntTokens tokens each weight chunk is decoded into
 // registers and used at once instead of being stored to a panel and loaded back.
 template <DType kType>
-inline constexpr bool kFusedIntAvailable = kType == DType::kQ4_K || kType == DType::kQ5_K || kType == DType::kQ6_K;
+inline constexpr bool kFusedIntAvailable = kType == DType::kQ4_K || kType == DType::kQ5_K || kType == DType::kQ6_K ||
+                                           kType == DType::kQ4_0 || kType == DType::kQ4_1 || kType == DType::kQ5_0 ||
+                                           kType == DType::kQ5_1;
 constexpr int kFusedIntTokens = kIntTokens;
 
 template <DType kType>
-constexpr int kMaxLevel = kType == DType::kQ4_K ? 15 : kType == DType::kQ5_K ? 31 : 63;
+constexpr int kMaxLevel = kType == DType::kQ4_K || kType == DType::kQ4_0 || kType == DType::kQ4_1 ? 15
+                          : kType == DType::kQ6_K                                                 ? 63
+                                                                                                  : 31;
+
+// The 32-value nibble formats in registers, value order: block b's 32 levels are vector b (q5's fifth
+// bits added), its d the scale of groups 2 b and 2 b + 1, its offset (8 d, 16 d) or -m their min. A row's
+// short last chunk goes through the panel decoder, which zeroes the missing blocks.
+template <DType kType>
+__attribute__((always_inline)) inline void block32_regs_value_order(const Matrix& w, int64_t row, int64_t chunk,
+                                                                    ChunkRegs* regs) {
+  constexpr bool kFifthBit = kType == DType::kQ5_0 || kType == DType::kQ5_1;
+  constexpr bool kMin = kType == DType::kQ4_1 || kType == DType::kQ5_1;
+  using Block = std::conditional_t<kType == DType::kQ4_0, BlockQ4_0,
+                                   std::conditional_t<kType == DType::kQ4_1, BlockQ4_1,
+                                                      std::conditional_t<kType == DType::kQ5_0, BlockQ5_0, BlockQ5_1>>>;
+  int count;
+  const auto* x = chunk_blocks<Block>(w, row, chunk, &count);
+  if (count < 8) {
+    alignas(32) IntChunk partial;
+    decode_int<kType, LevelForm::kOffset>(w, row, chunk, &partial);
+    for (int v = 0; v < 8; ++v) regs->q[v] = _mm256_load_si256(reinterpret_cast<const __m256i*>(partial.q + 32 * v));
+    regs->scale_lo = _mm256_load_ps(partial.group_scale);
+    regs->scale_hi = _mm256_load_ps(partial.group_scale + 8);
+    regs->min_lo = _mm256_load_ps(partial.group_min);
+    regs->min_hi = _mm256_load_ps(partial.group_min + 8);
+    return;
+  }
+  alignas(16) uint16_t d[8], m[8];
+  for (int b = 0; b < 8; ++b) {
+    __m256i q = nibbles_32(x[b].qs);
+    if constexpr (kFifthBit) q = _mm256_or_si256(q, _mm256_and_si256(bits_to_bytes_32(load_u32(x[b].qh)), _mm256_set1_epi8(0x10)));
+    regs->q[b] = q;
+    d[b] = x[b].d;
+    if constexpr (kMin) m[b] = x[b].m;
+  }
+  const __m256i low = _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3), high = _mm256_setr_epi32(4, 4, 5, 5, 6, 6, 7, 7);
+  const __m256 scales = _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(d)));
+  regs->scale_lo = _mm256_permutevar8x32_ps(scales, low);
+  regs->scale_hi = _mm256_permutevar8x32_ps(scales, high);
+  __m256 mins;
+  if constexpr (kMin) {
+    mins = _mm256_xor_ps(_mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(m))), _mm256_set1_ps(-0.0f));  // -m
+  } else {
+    mins = _mm256_mul_ps(_mm256_set1_ps(kFifthBit ? 16.0f : 8.0f), scales);  // the offset, as the panel decoder
+  }
+  regs->min_lo = _mm256_permutevar8x32_ps(mins, low);
+  regs->min_hi = _mm256_permutevar8x32_ps(mins, high);
+}
 
 // A chunk of a type with a register decoder, levels in group-major-8 order.
 template <DType kType>
@@ -188,9 +238,10 @@ __attribute__((always_inline)) inline void decode_regs(const Matrix& w, int64_t 
     ChunkRegs value_order;
     if constexpr (kType == DType::kQ5_K) {
       k4_regs<true>(reinterpret_cast<const BlockQ5_K*>(w.row(row))[chunk], &value_order);
-    } else {
-      static_assert(kType == DType::kQ6_K);
+    } else if constexpr (kType == DType::kQ6_K) {
       q6_K_regs(reinterpret_cast<const BlockQ6_K*>(w.row(row))[chunk], &value_order);
+    } else {
+      block32_regs_value_order<kType>(w, row, chunk, &value_order);
     }
     *out = value_order;
     value_to_group_major8(value_order.q, out->q);
