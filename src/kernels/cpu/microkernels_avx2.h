@@ -1,8 +1,9 @@
 // AVX2 tiles: R weight rows x T tokens of dot products held in ymm accumulators.
-//  - int: 32 values per step; maddubs multiplies unsigned levels by int8 activations into int16 pairs
-//    (no saturation: levels <= 63) and madd sums them into 8 int32 lanes of 4 values. Signed levels
-//    (iq4) use |w| x sign(a, w), as maddubs needs one unsigned operand.
-//  - wide (q8_0): int16 levels and activations, pmaddwd (wide_tile).
+//  - int: levels in group-major-8 order (panels.h); maddubs multiplies unsigned levels by int8 activations
+//    into int16 pairs (no saturation: levels <= 63), which add up per group lane into exact group sums
+//    (int_chunk_step). Signed levels (iq4) use |w| x sign(a, w), as maddubs needs one unsigned operand.
+//    For up to 4 tokens the k-quants and the 32-value nibble formats decode into registers (fused tile).
+//  - wide (q8_0): int16 levels and activations, pmaddwd (wide_tile; fused_wide_tile up to 3 tokens).
 //  - float: 8 values per step, one FMA per (row, token); the ragged end uses masked loads. For a few
 //    tokens (decode) the weights are converted in registers as they stream (Loader8), without a panel.
 // Include after simd_decode.h (fp8_to_float).
