@@ -199,7 +199,7 @@ __attribute__((always_inline)) inline void block32_regs_value_order(const Matrix
   int count;
   const auto* x = chunk_blocks<Block>(w, row, chunk, &count);
   if (count < 8) {
-    alignas(32) IntChunk partial;
+    IntChunk partial;
     decode_int<kType, LevelForm::kOffset>(w, row, chunk, &partial);
     for (int v = 0; v < 8; ++v) regs->q[v] = _mm256_load_si256(reinterpret_cast<const __m256i*>(partial.q + 32 * v));
     regs->scale_lo = _mm256_load_ps(partial.group_scale);
@@ -372,7 +372,7 @@ inline void fused_wide_tile(const Matrix& w, int64_t r0, int64_t chunk0, const W
     for (int r = 0; r < R; ++r) {
       int count;
       const auto* x = chunk_blocks<BlockQ8_0>(w, r0 + r, chunk0 + c, &count);
-      alignas(32) WideChunk partial;
+      WideChunk partial;
       if (count < 8) decode_wide<DType::kQ8_0>(w, r0 + r, chunk0 + c, &partial);
       for (int h = 0; h < 2; ++h) {
         WideHalfRegs wh;
