@@ -10,7 +10,7 @@
 //   kPrefersSignedLevels                                       AVX2: q8_0 / iq4 keep int8 levels
 //   kLaneOrder, to_lane_order(q), decode_int_grouped<..>       the tier's lane order of levels (panels.h)
 //   kFusedIntAvailable<kType>, kFusedIntTokens, fused_int_tile<R, T, kType>   tiles decoding in registers
-//   kFusedWideAvailable, kFusedWideTokens, fused_wide_tile<R, T>                (AVX-512 only)
+//   kFusedWideAvailable, kFusedWideTokens, fused_wide_tile<R, T>                (the SIMD tiers)
 // Everything here lives in the tier's namespace, so no symbol compiled with one tier's flags can be
 // picked by the linker for another tier.
 //

@@ -124,9 +124,10 @@ struct Block32Layout<DType::kIQ4_NL> {
 #endif
 
 #if !defined(__AVX512F__)
-// One weight row's chunk in AVX2 registers, as an IntChunk holds it: the 256 levels in value order (vector
-// v: values 32 v .. + 31) and the 16 group scales and mins (groups 0..7 in lo, 8..15 in hi). The fused
-// AVX2 tile reads the types with a register decoder through it; their panel decoders store the same.
+// One weight row's chunk in AVX2 registers, as an IntChunk holds it: the 256 levels and the 16 group
+// scales and mins (groups 0..7 in lo, 8..15 in hi). The decoders here fill it in value order (vector v:
+// values 32 v .. + 31); the AVX2 tier's decode_regs (microkernels_avx2.h) hands it on in its
+// group-major-8 lane order, to the fused tile or, through store_chunk_regs, to a panel.
 struct ChunkRegs {
   __m256i q[8];
   __m256 scale_lo, scale_hi, min_lo, min_hi;
