@@ -1,4 +1,4 @@
-// sinan bench MODEL [-p 512] [-n 128] [-t THREADS] [-r REPS] [--json]: prompt and generation speed,
+// sinan bench MODEL [-p 512] [-n 128] [-d DEPTH] [-t THREADS] [-r REPS] [--json]: prompt and generation speed,
 // with the bytes read per token and the machine's measured bandwidth, so every figure shows its
 // distance to the limit.
 #include <fmt/format.h>
@@ -32,6 +32,7 @@ int run_bench(BenchCliOptions& o) {
     j["threads"] = r.threads;
     j["n_prompt"] = o.bench.n_prompt;
     j["n_gen"] = o.bench.n_gen;
+    j["n_depth"] = o.bench.n_depth;
     j["repetitions"] = o.bench.repetitions;
     j["pp_tokens_per_s"] = r.pp.mean;
     j["pp_stddev"] = r.pp.stddev;
@@ -49,9 +50,15 @@ int run_bench(BenchCliOptions& o) {
   fmt::print("model: {} ({}, {} layers), {} threads, {} repetitions\n", o.model, architecture_name(c.arch), c.n_layers,
              r.threads, o.bench.repetitions);
   if (r.bandwidth_gbs > 0) fmt::print("memory read bandwidth: {:.1f} GB/s (measured: all threads streaming 1 GiB, best of 7)\n", r.bandwidth_gbs);
-  fmt::print("{:<10} {:>12} {:>10}\n", "test", "tokens/s", "stddev");
-  if (o.bench.n_prompt > 0) fmt::print("{:<10} {:>12.2f} {:>10.2f}\n", fmt::format("pp{}", o.bench.n_prompt), r.pp.mean, r.pp.stddev);
-  if (o.bench.n_gen > 0) fmt::print("{:<10} {:>12.2f} {:>10.2f}\n", fmt::format("tg{}", o.bench.n_gen), r.tg.mean, r.tg.stddev);
+  // Test names as llama-bench prints them: pp512, tg128, and "pp512 @ d4096" from a filled cache.
+  const std::string at_depth = o.bench.n_depth > 0 ? fmt::format(" @ d{}", o.bench.n_depth) : "";
+  fmt::print("{:<16} {:>12} {:>10}\n", "test", "tokens/s", "stddev");
+  if (o.bench.n_prompt > 0) {
+    fmt::print("{:<16} {:>12.2f} {:>10.2f}\n", fmt::format("pp{}{}", o.bench.n_prompt, at_depth), r.pp.mean, r.pp.stddev);
+  }
+  if (o.bench.n_gen > 0) {
+    fmt::print("{:<16} {:>12.2f} {:>10.2f}\n", fmt::format("tg{}{}", o.bench.n_gen, at_depth), r.tg.mean, r.tg.stddev);
+  }
   if (o.bench.n_gen > 0) {
     fmt::print("bytes read per generated token: {:.1f} MB, achieved {:.2f} GB/s", r.bytes_per_token / 1e6, r.achieved_gbs);
     if (r.bandwidth_gbs > 0) {
@@ -70,14 +77,18 @@ void add_bench_command(CLI::App& app, int* exit_code) {
   CLI::App* cmd = app.add_subcommand("bench", "Measure prompt processing and generation speed against the bandwidth limit");
   cmd->footer(
       "pp = one batch of -p random tokens into an empty cache; tg = -n single-token decode steps from an empty\n"
-      "cache (as llama-bench). Each test runs once to warm up, then -r times; the mean and stddev are reported.\n"
+      "cache (as llama-bench). With -d, each test starts from a cache already holding DEPTH random tokens\n"
+      "(filled untimed, like llama-bench -d), which measures attention over a long context. Each test runs\n"
+      "once to warm up, then -r times; the mean and stddev are reported.\n"
       "Examples:\n"
       "  sinan bench model.gguf                      pp512 and tg128, 5 repetitions\n"
       "  sinan bench model.gguf -p 0 -n 64 -t 2      generation only, 2 threads\n"
+      "  sinan bench model.gguf -d 4096 -r 2         pp512 and tg128 after a 4096-token context\n"
       "  sinan bench model.gguf --json               one JSON object (pp_tokens_per_s, tg_tokens_per_s, ...)");
   cmd->add_option("MODEL", o->model, "A .gguf file or a Hugging Face model directory")->required();
   cmd->add_option("-p,--n-prompt", o->bench.n_prompt, "Prompt tokens for the pp test (0 skips it)");
   cmd->add_option("-n,--n-gen", o->bench.n_gen, "Generated tokens for the tg test (0 skips it)");
+  cmd->add_option("-d,--depth", o->bench.n_depth, "Tokens already in the cache when each test starts (default 0)");
   cmd->add_option("-t,--threads", o->bench.threads, "Threads (default: one per core)");
   cmd->add_option("--spin", o->bench.spin_iterations,
                   "Pause-loop iterations a pool thread spins before sleeping (default 3000; 0 sleeps at once)");

@@ -60,6 +60,7 @@ def main():
     ap.add_argument("-t", "--threads", type=int, default=os.cpu_count())
     ap.add_argument("-p", "--n-prompt", type=int, default=512)
     ap.add_argument("-n", "--n-gen", type=int, default=128)
+    ap.add_argument("-d", "--depth", type=int, default=0, help="tokens in the cache before each test (llama-bench -d)")
     ap.add_argument("--pause-pattern", default="")
     ap.add_argument("--json-out", default="bench-vs-llama.json")
     args = ap.parse_args()
@@ -73,6 +74,8 @@ def main():
     for path in args.files:
         for rnd in range(1, args.rounds + 1):
             common = ["-p", str(args.n_prompt), "-n", str(args.n_gen), "-t", str(args.threads), "-r", str(args.repetitions)]
+            if args.depth:
+                common += ["-d", str(args.depth)]
             s = run_json([args.sinan, "bench", path, *common, "--json"], args.pause_pattern)
             l = run_json([args.llama_bench, "-m", path, *common, "-o", "json"], args.pause_pattern)
             l_pp = next(x["avg_ts"] for x in l if x["n_prompt"] > 0)

@@ -58,13 +58,15 @@ double bytes_read_per_token(const Model& model, double average_context) {
 }
 
 Result<BenchResult> run_model_bench(const Model& model, const BenchOptions& options) {
-  if (options.n_prompt < 0 || options.n_gen < 0 || options.repetitions < 1) {
-    return Status::error("bench: -p and -n must be >= 0 and -r >= 1");
+  if (options.n_prompt < 0 || options.n_gen < 0 || options.n_depth < 0 || options.repetitions < 1) {
+    return Status::error("bench: -p, -n and -d must be >= 0 and -r >= 1");
   }
   const ModelConfig& c = model.config();
   ContextOptions context_options;
-  context_options.context_tokens = std::max<int64_t>(options.n_prompt, options.n_gen) + 16;
-  context_options.max_batch_tokens = std::max<int64_t>(options.n_prompt, 1);
+  context_options.context_tokens = options.n_depth + std::max<int64_t>(options.n_prompt, options.n_gen) + 16;
+  // The depth is filled in batches of up to 512 tokens (or the prompt's size, if larger).
+  const int64_t fill_batch = std::max<int64_t>(options.n_prompt, std::min<int64_t>(options.n_depth, 512));
+  context_options.max_batch_tokens = std::max<int64_t>(fill_batch, 1);
   context_options.n_threads = options.threads;
   context_options.spin_iterations = options.spin_iterations;
   SINAN_ASSIGN_OR_RETURN(std::unique_ptr<Context> context, Context::create(model, context_options));
@@ -76,22 +78,33 @@ Result<BenchResult> run_model_bench(const Model& model, const BenchOptions& opti
   std::vector<float> logits(static_cast<size_t>(c.vocab_size));
   Batch batch;
 
-  auto time_pp = [&]() -> Result<double> {
+  // An empty sequence 0, then n_depth random tokens in it (untimed).
+  auto start_at_depth = [&]() -> Status {
     context->clear_sequence(0);
+    for (int64_t p0 = 0; p0 < options.n_depth; p0 += fill_batch) {
+      const int64_t count = std::min(fill_batch, options.n_depth - p0);
+      batch.clear();
+      for (int64_t i = 0; i < count; ++i) batch.add(random_token(), 0, static_cast<int32_t>(p0 + i), i + 1 == count);
+      SINAN_RETURN_IF_ERROR(context->decode(batch, logits.data()));
+    }
+    return Status();
+  };
+  auto time_pp = [&]() -> Result<double> {
+    SINAN_RETURN_IF_ERROR(start_at_depth());
     batch.clear();
     for (int64_t i = 0; i < options.n_prompt; ++i) {
-      batch.add(random_token(), 0, static_cast<int32_t>(i), i + 1 == options.n_prompt);
+      batch.add(random_token(), 0, static_cast<int32_t>(options.n_depth + i), i + 1 == options.n_prompt);
     }
     const auto start = std::chrono::steady_clock::now();
     SINAN_RETURN_IF_ERROR(context->decode(batch, logits.data()));
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   };
   auto time_tg = [&]() -> Result<double> {
-    context->clear_sequence(0);
+    SINAN_RETURN_IF_ERROR(start_at_depth());
     const auto start = std::chrono::steady_clock::now();
     for (int64_t i = 0; i < options.n_gen; ++i) {
       batch.clear();
-      batch.add(random_token(), 0, static_cast<int32_t>(i), true);
+      batch.add(random_token(), 0, static_cast<int32_t>(options.n_depth + i), true);
       SINAN_RETURN_IF_ERROR(context->decode(batch, logits.data()));
     }
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -114,7 +127,8 @@ Result<BenchResult> run_model_bench(const Model& model, const BenchOptions& opti
     }
     result.tg = summarize(tg);
   }
-  result.bytes_per_token = bytes_read_per_token(model, static_cast<double>(options.n_gen) / 2.0);
+  result.bytes_per_token = bytes_read_per_token(model, static_cast<double>(options.n_depth) +
+                                                                static_cast<double>(options.n_gen) / 2.0);
   result.achieved_gbs = result.bytes_per_token * result.tg.mean / 1e9;
   if (options.measure_bandwidth) {
     ThreadPool pool(result.threads);

@@ -1,6 +1,8 @@
 // `sinan bench`: prompt processing and generation speed, next to the memory-bandwidth limit.
 // Modelled on llama-bench's pp/tg tests so the numbers compare: pp = one batch of n_prompt tokens into
 // an empty cache; tg = n_gen single-token decode steps from an empty cache. Random tokens, no sampling.
+// With a depth (llama-bench's -d), each test starts from a cache already holding n_depth tokens (filled
+// untimed), so the attention over a long context is part of what is measured.
 #pragma once
 
 #include <vector>
@@ -13,6 +15,7 @@ namespace sinan {
 struct BenchOptions {
   int64_t n_prompt = 512;
   int64_t n_gen = 128;
+  int64_t n_depth = 0;  // tokens in the cache before each timed test
   int repetitions = 5;
   int threads = 0;  // 0: one per core
   int spin_iterations = ContextOptions{}.spin_iterations;  // the thread pool's spin window

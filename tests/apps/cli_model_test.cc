@@ -110,5 +110,23 @@ TEST(CliBench, JsonHasTheReportedFields) {
   EXPECT_LT(bytes, 8.5e6);
 }
 
+// -d fills the cache first (in batches of up to 512, so 600 takes two) and counts its rows in the bytes read.
+TEST(CliBench, DepthStartsFromAFilledCache) {
+  const std::string common = "bench " + std::string(SINAN_DEMO_MODEL) + " -p 8 -n 2 -r 1 -t 1 --no-bandwidth --json";
+  const auto deep = run_sinan(common + " -d 600 2>/dev/null"), shallow = run_sinan(common + " 2>/dev/null");
+  ASSERT_EQ(deep.exit_code, 0) << deep.output;
+  ASSERT_EQ(shallow.exit_code, 0) << shallow.output;
+  const auto j = nlohmann::json::parse(deep.output), j0 = nlohmann::json::parse(shallow.output);
+  EXPECT_EQ(j["n_depth"].get<int64_t>(), 600);
+  EXPECT_EQ(j0["n_depth"].get<int64_t>(), 0);
+  EXPECT_GT(j["tg_tokens_per_s"].get<double>(), 0);
+  EXPECT_GT(j["bytes_per_token"].get<double>(), j0["bytes_per_token"].get<double>());  // + 600 rows per layer
+  const auto table = run_sinan("bench " + std::string(SINAN_DEMO_MODEL) + " -p 4 -n 2 -d 20 -r 1 -t 1 --no-bandwidth");
+  ASSERT_EQ(table.exit_code, 0) << table.output;
+  EXPECT_NE(table.output.find("pp4 @ d20"), std::string::npos) << table.output;
+  EXPECT_NE(table.output.find("tg2 @ d20"), std::string::npos) << table.output;
+  EXPECT_NE(run_sinan("bench " + std::string(SINAN_DEMO_MODEL) + " -d -1 2>&1").exit_code, 0);
+}
+
 }  // namespace
 }  // namespace sinan
