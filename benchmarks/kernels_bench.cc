@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/attention.h"
 #include "kernels/cpu/bandwidth.h"
 #include "kernels/cpu/matmul_kernels.h"
 #include "kernels/matmul.h"
@@ -121,7 +122,40 @@ const Shape kShapes[] = {
     {"llama8b ffn_up", 14336, 4096},
     {"llama8b ffn_down", 4096, 14336},
     {"in-cache", 256, 1024, false},
+    {"in-cache, v2-lite expert ffn_down cols", 256, 1408, false},
 };
+
+// Decode attention, one thread: the query heads that share rows (one call) over n_positions cached rows in
+// 16-token pages. GFLOP counts 2 x (key_len + value_len) per head and position.
+struct AttentionShape {
+  const char* name;
+  int64_t heads, key_offset, key_len, value_offset, value_len, row_width;
+};
+const AttentionShape kAttentionShapes[] = {
+    {"gqa-qwen1.5b", 6, 0, 128, 256, 128, 512},  // 6 query heads per KV head, rows [K0 K1 V0 V1] of 128
+    {"mla-v2lite", 16, 0, 576, 0, 512, 576},     // every head over [latent 512 | rope key 64]
+};
+
+void run_attention(benchmark::State& state, const AttentionShape& shape, int64_t n_positions) {
+  constexpr int64_t kPage = 16;
+  const int64_t pages = (n_positions + kPage - 1) / kPage;
+  std::vector<float> storage(static_cast<size_t>(pages * kPage * shape.row_width));
+  std::mt19937 rng(3);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  for (auto& v : storage) v = normal(rng);
+  std::vector<int32_t> table(static_cast<size_t>(pages));
+  for (int64_t i = 0; i < pages; ++i) table[i] = static_cast<int32_t>(i);
+  KvRows rows{storage.data(), table.data(), kPage, kPage * shape.row_width, shape.row_width};
+  std::vector<float> q(static_cast<size_t>(shape.heads * shape.key_len)), out(static_cast<size_t>(shape.heads * shape.value_len));
+  for (auto& v : q) v = normal(rng) * 0.1f;
+  for (auto _ : state) {
+    attend_heads(q.data(), shape.key_len, shape.heads, shape.key_offset, shape.key_len, shape.value_offset,
+                 shape.value_len, rows, n_positions, 0.088f, out.data(), shape.value_len);
+    benchmark::DoNotOptimize(out.data());
+  }
+  const double flops = 2.0 * static_cast<double>(shape.heads * n_positions * (shape.key_len + shape.value_len));
+  state.counters["GFLOP"] = benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+}
 
 }  // namespace
 }  // namespace sinan
@@ -175,6 +209,14 @@ int main(int argc, char** argv) {
           })->Unit(shape.from_memory ? benchmark::kMillisecond : benchmark::kMicrosecond)->UseRealTime();
         }
       }
+    }
+  }
+  for (const AttentionShape& shape : kAttentionShapes) {
+    for (int64_t positions : {int64_t{128}, int64_t{2048}}) {
+      const std::string name = "attention/" + std::string(shape.name) + "/" + std::to_string(positions);
+      benchmark::RegisterBenchmark(name.c_str(), [shape, positions](benchmark::State& s) {
+        run_attention(s, shape, positions);
+      })->Unit(benchmark::kMicrosecond)->UseRealTime();
     }
   }
   benchmark::RunSpecifiedBenchmarks();

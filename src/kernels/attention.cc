@@ -6,6 +6,8 @@
 #include <limits>
 #include <vector>
 
+#include "kernels/cpu/attention_avx2.h"
+#include "kernels/cpu/cpu_tier.h"
 #include "kernels/lanes16.h"
 
 namespace sinan {
@@ -18,6 +20,7 @@ using lanes::splat;
 using lanes::store16;
 
 constexpr int64_t kBlock = 16;  // positions scored, exponentiated and accumulated together
+constexpr int64_t kMaxHeadsPerPass = 128;  // DeepSeek-V3's head count: one pass over the rows for all of them
 
 // Lane k of the result = the sum of acc[k]'s 16 lanes, for 16 vectors at once: a transpose-and-add tree
 // in a fixed order. Each level adds the two halves of a pair's partial sums: [a16], [b16] -> [a8 b8] ->
@@ -97,26 +100,57 @@ __attribute__((always_inline)) inline void attend_block(const float* q, const fl
 // which take the target of the clone they are inlined into (clang rejects a 64-byte vector argument or
 // return value in a call from an AVX2 clone).
 // Each block: its scores in one vector, one maximum and one rescale of the output per
-// block, and one pass over the output per block for the 16 weighted values.
-__attribute__((target_clones("avx512f", "avx2", "default"))) void attend(const float* q, int64_t key_offset,
-                                                                          int64_t key_len, int64_t value_offset,
-                                                                          int64_t value_len, const KvRows& rows,
-                                                                          int64_t n_positions, float scale,
-                                                                          float* out) {
-  for (int64_t i = 0; i < value_len; ++i) out[i] = 0.0f;
-  float running_max = -std::numeric_limits<float>::infinity();
-  float weight_sum = 0.0f;
-  for (int64_t p0 = 0; p0 < n_positions; p0 += kBlock) {
-    const int64_t count = std::min(kBlock, n_positions - p0);
-    const float* block_rows[kBlock];
-    for (int64_t k = 0; k < kBlock; ++k) block_rows[k] = rows.row(p0 + std::min(k, count - 1));  // pad: a real row
-    attend_block(q, block_rows, count, key_offset, key_len, value_offset, value_len, scale, running_max, weight_sum,
-                 out);
+// block, and one pass over the output per block for the 16 weighted values. Every head of a pass folds in a
+// block while its rows are in L1, so the rows stream once per pass instead of once per head; a head's
+// operations are the same as if it were alone (its own maximum, sum and output).
+__attribute__((target_clones("avx512f", "avx2", "default"))) void attend_heads_portable(
+    const float* q, int64_t q_stride, int64_t n_heads, int64_t key_offset, int64_t key_len, int64_t value_offset,
+    int64_t value_len, const KvRows& rows, int64_t n_positions, float scale, float* out, int64_t out_stride) {
+  for (int64_t pass = 0; pass < n_heads; pass += kMaxHeadsPerPass) {
+    const int64_t heads = std::min(kMaxHeadsPerPass, n_heads - pass);
+    float running_max[kMaxHeadsPerPass], weight_sum[kMaxHeadsPerPass];
+    for (int64_t h = 0; h < heads; ++h) {
+      running_max[h] = -std::numeric_limits<float>::infinity();
+      weight_sum[h] = 0.0f;
+      float* o = out + (pass + h) * out_stride;
+      for (int64_t i = 0; i < value_len; ++i) o[i] = 0.0f;
+    }
+    for (int64_t p0 = 0; p0 < n_positions; p0 += kBlock) {
+      const int64_t count = std::min(kBlock, n_positions - p0);
+      const float* block_rows[kBlock];
+      for (int64_t k = 0; k < kBlock; ++k) block_rows[k] = rows.row(p0 + std::min(k, count - 1));  // pad: a real row
+      for (int64_t h = 0; h < heads; ++h) {
+        attend_block(q + (pass + h) * q_stride, block_rows, count, key_offset, key_len, value_offset, value_len, scale,
+                     running_max[h], weight_sum[h], out + (pass + h) * out_stride);
+      }
+    }
+    for (int64_t h = 0; h < heads; ++h) {
+      if (weight_sum[h] > 0) {
+        const float inv = 1.0f / weight_sum[h];
+        float* o = out + (pass + h) * out_stride;
+        for (int64_t v = 0; v < value_len; ++v) o[v] *= inv;
+      }
+    }
   }
-  if (weight_sum > 0) {
-    const float inv = 1.0f / weight_sum;
-    for (int64_t v = 0; v < value_len; ++v) out[v] *= inv;
+}
+
+void attend_heads(const float* q, int64_t q_stride, int64_t n_heads, int64_t key_offset, int64_t key_len,
+                  int64_t value_offset, int64_t value_len, const KvRows& rows, int64_t n_positions, float scale,
+                  float* out, int64_t out_stride) {
+#if SINAN_CPU_X86_TIERS
+  if (cpu::active_cpu_tier() >= cpu::CpuTier::kAvx2) {
+    cpu::avx2::attend_heads(q, q_stride, n_heads, key_offset, key_len, value_offset, value_len, rows, n_positions,
+                            scale, out, out_stride);
+    return;
   }
+#endif
+  attend_heads_portable(q, q_stride, n_heads, key_offset, key_len, value_offset, value_len, rows, n_positions, scale,
+                        out, out_stride);
+}
+
+void attend(const float* q, int64_t key_offset, int64_t key_len, int64_t value_offset, int64_t value_len,
+            const KvRows& rows, int64_t n_positions, float scale, float* out) {
+  attend_heads(q, 0, 1, key_offset, key_len, value_offset, value_len, rows, n_positions, scale, out, 0);
 }
 
 void attend_reference(const float* q, int64_t key_offset, int64_t key_len, int64_t value_offset, int64_t value_len,

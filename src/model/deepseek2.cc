@@ -152,14 +152,18 @@ class Deepseek2Model : public Model {
       }
     });
 
-    // Scores against [latent | rope key]; the latent is also the value. Pairs are handed out one at a time
-    // because their cost grows with the position.
-    pool.parallel_for_dynamic(T * nh, 1, [&](int64_t begin, int64_t end) {
+    // Scores against [latent | rope key]; the latent is also the value, and every head reads the same rows,
+    // so a call takes a token's heads together (split only to give each thread work). Calls are handed out
+    // one at a time because their cost grows with the position.
+    const int64_t heads_per_call = attention_heads_per_call(T, 1, nh, pool.size());
+    const int64_t calls_per_token = (nh + heads_per_call - 1) / heads_per_call;
+    pool.parallel_for_dynamic(T * calls_per_token, 1, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) {
-        const int64_t t = i / nh, head = i % nh;
+        const int64_t t = i / calls_per_token, head = (i % calls_per_token) * heads_per_call;
         const KvRows rows = cache.rows(l, batch.seq_ids[t]);
-        attend(s.q_full.data() + t * q_full_stride + head * latent_row, 0, latent_row, 0, kv_lora, rows,
-               batch.positions[t] + 1, c.softmax_scale, s.o_latent.data() + t * o_latent_stride + head * kv_lora);
+        attend_heads(s.q_full.data() + t * q_full_stride + head * latent_row, latent_row,
+                     std::min(heads_per_call, nh - head), 0, latent_row, 0, kv_lora, rows, batch.positions[t] + 1,
+                     c.softmax_scale, s.o_latent.data() + t * o_latent_stride + head * kv_lora, kv_lora);
       }
     });
 

@@ -74,14 +74,21 @@ class LlamaModel : public Model {
       std::copy(s.k.data() + t * kv_width, s.k.data() + (t + 1) * kv_width, row);
       std::copy(s.v.data() + t * kv_width, s.v.data() + (t + 1) * kv_width, row + kv_width);
     }
-    // Every (token, head) pair attends over its own sequence's cached rows up to its position; pairs are
-    // handed out one at a time because their cost grows with the position (a prompt's last tokens cost most).
-    pool.parallel_for_dynamic(T * c.n_heads, 1, [&](int64_t begin, int64_t end) {
+    // Each token attends over its own sequence's cached rows up to its position; the query heads of one KV
+    // head read the same rows, so a call takes them together (split only to give each thread work). Calls
+    // are handed out one at a time because their cost grows with the position (a prompt's last tokens cost
+    // most).
+    const int64_t heads_per_call = attention_heads_per_call(T, c.n_kv_heads, group, pool.size());
+    const int64_t calls_per_kv_head = (group + heads_per_call - 1) / heads_per_call;
+    const int64_t calls_per_token = c.n_kv_heads * calls_per_kv_head;
+    pool.parallel_for_dynamic(T * calls_per_token, 1, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) {
-        const int64_t t = i / c.n_heads, head = i % c.n_heads, kv_head = head / group;
+        const int64_t t = i / calls_per_token, kv_head = (i % calls_per_token) / calls_per_kv_head;
+        const int64_t first = (i % calls_per_kv_head) * heads_per_call, head = kv_head * group + first;
         const KvRows rows = cache.rows(l, batch.seq_ids[t]);
-        attend(s.q.data() + t * q_width + head * hd, kv_head * hd, hd, kv_width + kv_head * hd, hd, rows,
-               batch.positions[t] + 1, c.softmax_scale, s.attn.data() + t * q_width + head * hd);
+        attend_heads(s.q.data() + t * q_width + head * hd, hd, std::min(heads_per_call, group - first), kv_head * hd,
+                     hd, kv_width + kv_head * hd, hd, rows, batch.positions[t] + 1, c.softmax_scale,
+                     s.attn.data() + t * q_width + head * hd, hd);
       }
     });
     matmul(w.o, s.attn.data(), q_width, T, s.h.data(), hidden, &pool);  // [T, hidden]
