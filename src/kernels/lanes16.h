@@ -26,24 +26,35 @@ __attribute__((always_inline)) inline Lanes16 splat(float x) { return Lanes16{} 
 
 // e^x per lane, x clamped to [-87, 88] (so 2^n stays a normal float: e^-87 ~ 1.6e-38, e^88 ~ 1.7e38):
 // 2^n * e^r with n = round(x / ln 2), r = x - n ln 2 in two parts, e^r by Cephes' degree-7 expansion.
-// Within 2 ulp of e^x on the clamped range.
-__attribute__((always_inline)) inline Lanes16 exp16(Lanes16 x) {
-  x = x < -87.0f ? splat(-87.0f) : x;
-  x = x > 88.0f ? splat(88.0f) : x;
-  const Lanes16 round_magic = splat(12582912.0f);  // 1.5 * 2^23: adding it rounds to an integer
-  const Lanes16 n = (x * 1.44269504088896341f + round_magic) - round_magic;
-  const Lanes16 r = (x - n * 0.693359375f) - n * -2.12194440e-4f;
-  Lanes16 p = splat(1.9875691500e-4f);
+// Within 2 ulp of e^x on the clamped range. Computed on 8 lanes at a time: GCC lowers a 16-lane compare
+// or `?:` to one scalar compare per lane where registers hold 8 floats (AVX2), an 8-lane one to a vector
+// compare and blend; every operation is per lane, so the split changes no bit.
+using Lanes8 = float __attribute__((vector_size(32)));
+using Ints8 = int32_t __attribute__((vector_size(32)));
+
+__attribute__((always_inline)) inline Lanes8 exp8(Lanes8 x) {
+  x = x < -87.0f ? Lanes8{} - 87.0f : x;
+  x = x > 88.0f ? Lanes8{} + 88.0f : x;
+  const Lanes8 round_magic = Lanes8{} + 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
+  const Lanes8 n = (x * 1.44269504088896341f + round_magic) - round_magic;
+  const Lanes8 r = (x - n * 0.693359375f) - n * -2.12194440e-4f;
+  Lanes8 p = Lanes8{} + 1.9875691500e-4f;
   p = p * r + 1.3981999507e-3f;
   p = p * r + 8.3334519073e-3f;
   p = p * r + 4.1665795894e-2f;
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
   p = p * (r * r) + r + 1.0f;
-  const Ints16 exponent = (__builtin_convertvector(n, Ints16) + 127) << 23;  // 2^n, n in [-126, 127]
-  Lanes16 two_n;
+  const Ints8 exponent = (__builtin_convertvector(n, Ints8) + 127) << 23;  // 2^n, n in [-126, 127]
+  Lanes8 two_n;
   std::memcpy(&two_n, &exponent, sizeof two_n);
   return p * two_n;
+}
+
+__attribute__((always_inline)) inline Lanes16 exp16(Lanes16 x) {
+  const Lanes8 lo = exp8(__builtin_shufflevector(x, x, 0, 1, 2, 3, 4, 5, 6, 7));
+  const Lanes8 hi = exp8(__builtin_shufflevector(x, x, 8, 9, 10, 11, 12, 13, 14, 15));
+  return __builtin_shufflevector(lo, hi, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
 }
 
 }  // namespace sinan::lanes
