@@ -1,7 +1,9 @@
 #include "runtime/kv_cache.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <new>
+#include <utility>
 
 #include "core/check.h"
 
@@ -19,7 +21,7 @@ Result<PagedKvCache> PagedKvCache::create(const KvCacheOptions& options) {
   cache.layer_stride_ = cache.n_blocks_ * cache.block_stride_;
   const double bytes = static_cast<double>(cache.layer_stride_) * options.n_layers * sizeof(float);
   try {
-    cache.storage_.assign(static_cast<size_t>(cache.layer_stride_ * options.n_layers), 0.0f);
+    cache.storage_.assign(static_cast<size_t>(cache.layer_stride_ * options.n_layers) + kLineFloats, 0.0f);
   } catch (const std::bad_alloc&) {
     return Status::errorf("KV cache: cannot allocate {:.1f} MiB for {} tokens; use a smaller context size",
                           bytes / (1 << 20), cache.capacity_tokens());
@@ -82,8 +84,8 @@ Status PagedKvCache::truncate(int seq, int64_t length) {
     const int32_t shared = s.blocks[keep_blocks - 1];
     const int32_t copy = take_free_block();
     for (int l = 0; l < options_.n_layers; ++l) {
-      const float* from = storage_.data() + l * layer_stride_ + shared * block_stride_;
-      std::copy(from, from + block_stride_, storage_.data() + l * layer_stride_ + copy * block_stride_);
+      const float* from = pools() + l * layer_stride_ + shared * block_stride_;
+      std::copy(from, from + block_stride_, pools() + l * layer_stride_ + copy * block_stride_);
     }
     s.blocks[keep_blocks - 1] = copy;
     release(shared);
@@ -128,18 +130,25 @@ int32_t PagedKvCache::ref_count(int32_t block) const {
   return ref_counts_[block];
 }
 
+const float* PagedKvCache::pools() const {
+  const auto address = reinterpret_cast<uintptr_t>(storage_.data());
+  return storage_.data() + (kLineFloats - address / sizeof(float) % kLineFloats) % kLineFloats;
+}
+
+float* PagedKvCache::pools() { return const_cast<float*>(std::as_const(*this).pools()); }
+
 float* PagedKvCache::row(int layer, int seq, int64_t position) {
   SINAN_CHECK(layer >= 0 && layer < options_.n_layers && seq >= 0 && seq < options_.max_sequences);
   const Sequence& s = sequences_[seq];
   SINAN_CHECK(position >= 0 && position < static_cast<int64_t>(s.blocks.size()) * options_.block_tokens);
-  return storage_.data() + layer * layer_stride_ + s.blocks[position / options_.block_tokens] * block_stride_ +
+  return pools() + layer * layer_stride_ + s.blocks[position / options_.block_tokens] * block_stride_ +
          (position % options_.block_tokens) * options_.row_width;
 }
 
 KvRows PagedKvCache::rows(int layer, int seq) const {
   SINAN_CHECK(layer >= 0 && layer < options_.n_layers && seq >= 0 && seq < options_.max_sequences);
   KvRows r;
-  r.base = storage_.data() + layer * layer_stride_;
+  r.base = pools() + layer * layer_stride_;
   r.block_table = sequences_[seq].blocks.data();
   r.block_tokens = options_.block_tokens;
   r.block_stride = block_stride_;

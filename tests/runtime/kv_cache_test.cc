@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+
 namespace sinan {
 namespace {
 
@@ -129,6 +131,26 @@ TEST(PagedKvCache, CopyOnWriteFailsCleanlyWhenNoBlockIsFree) {
   cache->clear(0);
   cache->clear(1);
   EXPECT_EQ(cache->free_blocks(), 2);
+}
+
+// Rows of a width that is a multiple of 16 floats (MLA's 576, GQA's 2 x heads x 128) start on a 64-byte line.
+TEST(PagedKvCache, RowsOfWholeLinesStartOnALine) {
+  KvCacheOptions o;
+  o.n_layers = 3;
+  o.row_width = 576;
+  o.block_tokens = 16;
+  o.capacity_tokens = 64;
+  o.max_sequences = 2;
+  for (int attempt = 0; attempt < 4; ++attempt) {  // allocations land at different offsets
+    auto cache = PagedKvCache::create(o);
+    ASSERT_TRUE(cache.ok());
+    ASSERT_TRUE(cache->grow(0, 40).ok());
+    for (int layer = 0; layer < 3; ++layer) {
+      for (int64_t p = 0; p < 40; ++p) EXPECT_EQ(reinterpret_cast<uintptr_t>(cache->row(layer, 0, p)) % 64, 0u);
+      EXPECT_EQ(reinterpret_cast<uintptr_t>(cache->rows(layer, 0).row(39)) % 64, 0u);
+    }
+    o.capacity_tokens += 16 * (attempt + 1);
+  }
 }
 
 TEST(PagedKvCache, RejectsBadOptions) {
