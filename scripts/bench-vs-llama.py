@@ -83,7 +83,7 @@ def main():
             l_tg = next(x["avg_ts"] for x in l if x["n_gen"] > 0)
             l_tg_sd = next(x["stddev_ts"] for x in l if x["n_gen"] > 0)
             row = {
-                "file": os.path.basename(path), "round": rnd, "date": time.strftime("%Y-%m-%d %H:%M"),
+                "file": os.path.basename(path) + (f" @ d{args.depth}" if args.depth else ""), "round": rnd, "date": time.strftime("%Y-%m-%d %H:%M"),
                 "sinan": s, "llama_pp": l_pp, "llama_pp_sd": l_pp_sd, "llama_tg": l_tg, "llama_tg_sd": l_tg_sd,
             }
             results.append(row)
