@@ -35,13 +35,6 @@ constexpr LaneOrder kLaneOrder = LaneOrder::kGroupMajor8;  // panels.h
 constexpr bool kPrefersSignedLevels = true;
 constexpr int kFloatTokens = 4;
 
-inline float sum_of(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
-
 // ---- levels in group-major-8 order (panels.h): int32 lane l of vectors 0..3 belongs to group l, of
 // vectors 4..7 to group 8 + l, so one chunk's products of a group stay in one lane.
 

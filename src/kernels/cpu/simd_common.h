@@ -1,5 +1,5 @@
-// Helpers shared by the SIMD decoders (AVX2 + F16C intrinsics, compiled into both SIMD tiers): half
-// conversion, nibble and bit unpacking, and the scale stores of an IntChunk.
+// Helpers shared by the SIMD decoders and kernels (AVX2 + F16C intrinsics, compiled into both SIMD tiers):
+// half conversion, 8-float sums and maxima, nibble and bit unpacking, and the scale stores of an IntChunk.
 #pragma once
 
 #include <immintrin.h>
@@ -19,6 +19,21 @@
 namespace sinan::cpu::SINAN_CPU_ISA {
 
 inline float half_to_float(uint16_t h) { return _cvtsh_ss(h); }
+
+// The sum and the maximum of a register's 8 floats.
+inline float sum_of(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+inline float max_of_8(__m256 v) {
+  __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+  m = _mm_max_ss(m, _mm_movehdup_ps(m));
+  return _mm_cvtss_f32(m);
+}
 
 inline uint32_t load_u32(const uint8_t* p) {
   uint32_t v;

@@ -9,6 +9,8 @@
 #include <limits>
 
 #include "kernels/cpu/attention_avx2.h"
+#define SINAN_CPU_ISA avx2
+#include "kernels/cpu/simd_common.h"
 
 namespace sinan::cpu::avx2 {
 namespace {
@@ -33,20 +35,6 @@ inline __m256 exp8(__m256 x) {
   p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
   const __m256i two_n = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
   return _mm256_mul_ps(p, _mm256_castsi256_ps(two_n));
-}
-
-inline float max_of(__m256 v) {
-  __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  m = _mm_max_ps(m, _mm_movehl_ps(m, m));
-  m = _mm_max_ss(m, _mm_movehdup_ps(m));
-  return _mm_cvtss_f32(m);
-}
-
-inline float sum_of(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
 }
 
 // Lane k: q . rows[k][offset, offset + n), for 8 rows.
@@ -134,7 +122,7 @@ void attend_heads(const float* q, int64_t q_stride, int64_t n_heads, int64_t key
             count > 8 ? _mm256_blendv_ps(minus_inf, _mm256_mul_ps(dots8(qh, block_rows + 8, key_offset, key_len), scale_v),
                                          valid_hi)
                       : minus_inf;
-        const float block_max = max_of(_mm256_max_ps(s_lo, s_hi));
+        const float block_max = max_of_8(_mm256_max_ps(s_lo, s_hi));
         float correction = 1.0f;
         if (block_max > running_max[h]) {
           correction = std::exp(running_max[h] - block_max);  // rescales what was accumulated under the old maximum
