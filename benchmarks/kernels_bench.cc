@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "kernels/attention.h"
+#include "kernels/chunk_layout.h"
 #include "kernels/cpu/bandwidth.h"
 #include "kernels/cpu/matmul_kernels.h"
 #include "kernels/matmul.h"
@@ -31,7 +32,8 @@ struct BenchMatrix {
 
 // rows x cols of `type`: 16 distinct quantized rows of random values repeated (the timing does not depend
 // on the values, and quantizing 58M values per type would dominate the run).
-BenchMatrix make_matrix(DType type, int64_t rows, int64_t cols) {
+// In `layout`: the tier's load-time rearrangement (kernels/chunk_layout.h) where it is not kFile.
+BenchMatrix make_matrix(DType type, int64_t rows, int64_t cols, ChunkLayout layout) {
   BenchMatrix b;
   b.m.dtype = type;
   b.m.rows = rows;
@@ -61,6 +63,7 @@ BenchMatrix make_matrix(DType type, int64_t rows, int64_t cols) {
     b.scales.assign(static_cast<size_t>((rows + 127) / 128 * b.m.scale_cols), 0.01f);
     b.m.block_scales = b.scales.data();
   }
+  if (layout != ChunkLayout::kFile) pack_matrix(layout, &b.m);
   return b;
 }
 
@@ -75,9 +78,9 @@ struct Shape {
 // in L3 (16-32 MB here).
 constexpr double kStreamedBytes = 512.0 * (1 << 20);
 
-void run_matmul(benchmark::State& state, const cpu::MatmulKernels& kernels, DType type, Shape shape,
-                int64_t n_tokens, ThreadPool& pool, double bandwidth_gbs) {
-  const BenchMatrix first = make_matrix(type, shape.rows, shape.cols);
+void run_matmul(benchmark::State& state, const cpu::MatmulKernels& kernels, DType type, ChunkLayout layout,
+                Shape shape, int64_t n_tokens, ThreadPool& pool, double bandwidth_gbs) {
+  const BenchMatrix first = make_matrix(type, shape.rows, shape.cols, layout);
   std::vector<BenchMatrix> copies;
   const auto n_copies =
       n_tokens == 1 && shape.from_memory ? static_cast<size_t>(std::ceil(kStreamedBytes / first.m.nbytes())) : 1;
@@ -203,12 +206,18 @@ int main(int argc, char** argv) {
     for (DType type : kTypes) {
       for (const Shape& shape : kShapes) {
         const std::string dims = std::to_string(shape.rows) + "x" + std::to_string(shape.cols);
-        for (int64_t tokens : {int64_t{1}, int64_t{128}}) {
-          const std::string name = std::string(tokens == 1 ? "gemv/" : "gemm/") + std::string(dtype_name(type)) + "/" +
-                                   dims + "/t" + std::to_string(tokens) + "/" + tier_name;
-          benchmark::RegisterBenchmark(name.c_str(), [&kernels, type, shape, tokens, bandwidth](benchmark::State& s) {
-            run_matmul(s, kernels, type, shape, tokens, pool, bandwidth);
-          })->Unit(shape.from_memory ? benchmark::kMillisecond : benchmark::kMicrosecond)->UseRealTime();
+        // The file layout, and the tier's rearranged one (name suffix "/packed") where it has one for the type.
+        std::vector<ChunkLayout> layouts{ChunkLayout::kFile};
+        if (kernels.packed_rows[static_cast<int>(type)] != nullptr) layouts.push_back(kernels.packed_layout);
+        for (ChunkLayout layout : layouts) {
+          for (int64_t tokens : {int64_t{1}, int64_t{128}}) {
+            const std::string name = std::string(tokens == 1 ? "gemv/" : "gemm/") + std::string(dtype_name(type)) +
+                                     "/" + dims + "/t" + std::to_string(tokens) + "/" + tier_name +
+                                     (layout == ChunkLayout::kFile ? "" : "/packed");
+            benchmark::RegisterBenchmark(name.c_str(), [&kernels, type, layout, shape, tokens, bandwidth](benchmark::State& s) {
+              run_matmul(s, kernels, type, layout, shape, tokens, pool, bandwidth);
+            })->Unit(shape.from_memory ? benchmark::kMillisecond : benchmark::kMicrosecond)->UseRealTime();
+          }
         }
       }
     }

@@ -59,7 +59,7 @@ void prefault_mapped_range(const uint8_t* data, size_t n) {
   }
 }
 
-bool move_mapped_range_to_huge_pages(const uint8_t* data, size_t n) {
+bool move_mapped_range_to_huge_pages(const uint8_t* data, size_t n, const std::function<void(uint8_t* copy)>& edit) {
   if (data == nullptr || n == 0) return false;
   constexpr uintptr_t kHuge = uintptr_t{2} << 20;
   const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
@@ -79,6 +79,7 @@ bool move_mapped_range_to_huge_pages(const uint8_t* data, size_t n) {
   ::madvise(reinterpret_cast<void*>(stage), len, MADV_HUGEPAGE);
 #endif
   std::memcpy(reinterpret_cast<void*>(stage), reinterpret_cast<const void*>(begin), len);
+  if (edit) edit(reinterpret_cast<uint8_t*>(stage + (reinterpret_cast<uintptr_t>(data) - begin)));
   if (::mprotect(reinterpret_cast<void*>(stage), len, PROT_READ) != 0 ||
       ::mremap(reinterpret_cast<void*>(stage), len, len, MREMAP_MAYMOVE | MREMAP_FIXED, reinterpret_cast<void*>(begin)) ==
           MAP_FAILED) {

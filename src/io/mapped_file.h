@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -39,8 +40,9 @@ void prefault_mapped_range(const uint8_t* data, size_t n);
 // bytes, backed by transparent huge pages where the kernel allows (madvise mode included), at the same
 // addresses, so every pointer into the range stays valid. Decode reads every weight once per token; with
 // 4 KB page-cache pages an 8B model's page tables alone are ~10 MB and each new page costs a page walk
-// that misses the caches. Returns false (leaving the mapping as it was) if any step fails.
-bool move_mapped_range_to_huge_pages(const uint8_t* data, size_t n);
+// that misses the caches. Returns false (leaving the mapping as it was) if any step fails. `edit`, if
+// given, may rewrite the copy before it replaces the mapping: it gets the copy's address of `data`.
+bool move_mapped_range_to_huge_pages(const uint8_t* data, size_t n, const std::function<void(uint8_t* copy)>& edit = {});
 
 // The machine's physical memory in bytes (0 if unknown).
 size_t physical_memory_bytes();

@@ -40,6 +40,15 @@ void matmul_rows(const Matrix& w, const float* x, int64_t x_stride, int64_t n_to
 void matmul_transposed(const Matrix& w, const float* x, int64_t x_stride, int64_t n_tokens, float* y,
                        int64_t y_stride);
 
+// The chunk layout the active CPU tier reads w's type fastest in (kernels/chunk_layout.h), or kFile. A
+// model rearranges its weights into it once at load, where their memory is its own (Model::prepare_weight_memory).
+ChunkLayout preferred_chunk_layout(const Matrix& w);
+
+// Writes w's bytes rearranged into preferred_chunk_layout(*w) to `out` (w->nbytes(); may be w's own bytes
+// when they are writable) with the active tier's SIMD packer (the bytes pack_chunk gives), and records the
+// layout in w->layout. The caller points w->data at `out` if it is elsewhere.
+void pack_for_active_tier(Matrix* w, uint8_t* out);
+
 // Reference for tests: the same product with every weight decoded first and a double accumulator.
 void matmul_reference(const Matrix& w, const float* x, int64_t x_stride, int64_t n_tokens, float* y,
                       int64_t y_stride);

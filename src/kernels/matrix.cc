@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/check.h"
+#include "kernels/chunk_layout.h"
 #include "quant/dequantize.h"
 
 namespace sinan {
@@ -21,7 +22,16 @@ void dequantize_matrix_row_chunk(const Matrix& m, int64_t r, int64_t col_begin, 
   const auto& info = dtype_info(m.dtype);
   SINAN_CHECK(col_begin % info.block_elems == 0);
   const size_t byte_offset = static_cast<size_t>(col_begin / info.block_elems * info.block_bytes);
-  dequantize_row(m.dtype, m.row(r) + byte_offset, out, n);
+  if (m.layout == ChunkLayout::kFile) {
+    dequantize_row(m.dtype, m.row(r) + byte_offset, out, n);
+  } else {  // a rearranged super-block at a time, back in the file layout first
+    alignas(64) uint8_t block[512];
+    SINAN_CHECK(info.block_bytes <= static_cast<int64_t>(sizeof(block)) && n % info.block_elems == 0);
+    for (int64_t b = 0; b < n / info.block_elems; ++b) {
+      unpack_chunk(m.layout, m.dtype, m.row(r) + byte_offset + b * info.block_bytes, block);
+      dequantize_row(m.dtype, block, out + b * info.block_elems, info.block_elems);
+    }
+  }
   if (m.block_scales != nullptr) {
     const float* scale_row = m.block_scales + ((r + m.scale_row_offset) / m.scale_block_rows) * m.scale_cols;
     for (int64_t c = 0; c < n;) {

@@ -10,8 +10,17 @@
 
 namespace sinan {
 
+// How a matrix's blocks are laid out. A CPU tier may rearrange the levels inside each 256-value chunk at
+// load time so its decoder reads them in its lane order directly (kernels/chunk_layout.h); the chunk keeps
+// its size and its scales, so only the level bytes move.
+enum class ChunkLayout : uint8_t {
+  kFile,         // as stored in the file (GGUF / llama.cpp block layout)
+  kGroupMajor8,  // levels in the AVX2 tier's group-major-8 lane order (kernels/chunk_layout.h)
+};
+
 struct Matrix {
   DType dtype = DType::kF32;
+  ChunkLayout layout = ChunkLayout::kFile;
   int64_t rows = 0;
   int64_t cols = 0;
   const uint8_t* data = nullptr;

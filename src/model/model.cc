@@ -2,9 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
+#include <vector>
 
 #include "io/mapped_file.h"
+#include "kernels/chunk_layout.h"
+#include "kernels/matmul.h"
 
 namespace sinan {
 
@@ -56,11 +60,86 @@ void Model::prepare_weight_memory() const {
       if (t.data + t.nbytes > r.end) r.end = t.data + t.nbytes;
     }
     if (total > physical_memory_bytes() / 10 * 8) return;
+    // Every Context calls this before its first forward and the first one does the work under the once
+    // flag, so no forward reads a matrix while its layout changes.
+    auto* self = const_cast<Model*>(this);
     for (const auto& [file, r] : by_file) {
       const auto n = static_cast<size_t>(r.end - r.begin);
-      if (!move_mapped_range_to_huge_pages(r.begin, n)) prefault_mapped_range(r.begin, n);
+      const std::vector<Matrix*> to_pack = self->packable_weights_in(r.begin, r.end);
+      const bool moved = move_mapped_range_to_huge_pages(r.begin, n, [&](uint8_t* copy) {
+        for (Matrix* m : to_pack) {
+          Matrix packed = *m;  // the copy's bytes, which replace m's in place
+          packed.data = copy + (m->data - r.begin);
+          pack_for_active_tier(&packed, const_cast<uint8_t*>(packed.data));
+          m->layout = packed.layout;
+        }
+      });
+      if (!moved) {
+        for (Matrix* m : to_pack) m->layout = ChunkLayout::kFile;
+        prefault_mapped_range(r.begin, n);
+      }
     }
   });
+}
+
+namespace {
+
+void add_ffn(FfnWeights& f, std::vector<Matrix*>* out) {
+  for (Matrix* m : {&f.gate, &f.up, &f.down}) out->push_back(m);
+}
+
+}  // namespace
+
+std::vector<Matrix*> Model::packable_weights_in(const uint8_t* begin, const uint8_t* end) {
+  // The matmul weights may be rearranged; every other view (embeddings, MLA's per-head k_up / v_up, the
+  // router, the MTP module) reads the file layout, so a matrix sharing bytes with one stays as it is.
+  std::vector<Matrix*> matmul_weights;
+  std::vector<const Matrix*> other_views = {&weights_.token_embedding};
+  for (LayerWeights& l : weights_.layers) {
+    for (Matrix* m : {&l.gqa.q, &l.gqa.k, &l.gqa.v, &l.gqa.o, &l.mla.q, &l.mla.q_a, &l.mla.q_b, &l.mla.kv_a, &l.mla.o}) {
+      matmul_weights.push_back(m);
+    }
+    add_ffn(l.ffn, &matmul_weights);
+    for (FfnWeights& e : l.moe.experts) add_ffn(e, &matmul_weights);
+    add_ffn(l.moe.shared, &matmul_weights);
+    other_views.push_back(&l.moe.router);
+    for (const Matrix& m : l.mla.k_up) other_views.push_back(&m);
+    for (const Matrix& m : l.mla.v_up) other_views.push_back(&m);
+  }
+  for (const MtpWeights& mtp : weights_.mtp) {
+    for (const Matrix* m : {&mtp.eh_proj, &mtp.embedding, &mtp.head}) other_views.push_back(m);
+  }
+  if (weights_.output.data != weights_.token_embedding.data) {
+    matmul_weights.push_back(&weights_.output);
+  } else {
+    other_views.push_back(&weights_.output);
+  }
+  // A sweep over every view sorted by address finds those sharing bytes with another (V3 has ~45k views).
+  struct View {
+    const uint8_t* begin;
+    const uint8_t* end;
+    Matrix* matmul;  // nullptr for the other views
+    bool shared;
+  };
+  std::vector<View> views;
+  for (Matrix* m : matmul_weights) {
+    if (!m->empty()) views.push_back({m->data, m->data + m->nbytes(), m, false});
+  }
+  for (const Matrix* m : other_views) {
+    if (!m->empty()) views.push_back({m->data, m->data + m->nbytes(), nullptr, false});
+  }
+  std::sort(views.begin(), views.end(), [](const View& a, const View& b) { return a.begin < b.begin; });
+  for (size_t i = 0, reach = 0; i < views.size(); ++i) {  // reach: the view before i ending furthest
+    if (i > 0 && views[i].begin < views[reach].end) views[i].shared = views[reach].shared = true;
+    if (i == 0 || views[i].end > views[reach].end) reach = i;
+  }
+  std::vector<Matrix*> to_pack;
+  for (const View& v : views) {
+    Matrix* m = v.matmul;
+    if (m == nullptr || v.shared || v.begin < begin || v.end > end || m->layout != ChunkLayout::kFile) continue;
+    if (preferred_chunk_layout(*m) != ChunkLayout::kFile) to_pack.push_back(m);
+  }
+  return to_pack;
 }
 
 }  // namespace sinan

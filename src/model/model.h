@@ -52,8 +52,10 @@ class Model {
 
   // When the weights take at most 80% of physical memory, moves each file's tensor range into huge-page
   // anonymous memory at the same addresses, or failing that maps every page now (io/mapped_file.h), so
-  // decode does not page-walk or fault through 4 KB page-cache pages. Once per model: later calls (one
-  // per Context) return at once. Best effort.
+  // decode does not page-walk or fault through 4 KB page-cache pages. In memory so moved, the matmul
+  // weights whose type the active CPU tier reads faster rearranged are rearranged (kernels/chunk_layout.h;
+  // same bytes per chunk, same results bit for bit). Once per model: later calls (one per Context) return
+  // at once. Best effort.
   void prepare_weight_memory() const;
 
   virtual std::unique_ptr<ForwardScratch> make_scratch(int64_t max_tokens) const = 0;
@@ -72,6 +74,10 @@ class Model {
   ModelWeights weights_;
 
  private:
+  // The matmul weights lying in [begin, end) that the active CPU tier reads faster rearranged and that no
+  // other view (embedding, MLA k_up / v_up, router, MTP) shares bytes with.
+  std::vector<Matrix*> packable_weights_in(const uint8_t* begin, const uint8_t* end);
+
   mutable std::once_flag weight_memory_prepared_;
 };
 

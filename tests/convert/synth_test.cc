@@ -2,10 +2,12 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 
 #include "convert/convert.h"
 #include "convert_test_util.h"
 #include "io/gguf.h"
+#include "kernels/matmul.h"
 #include "text/tokenizer.h"
 
 namespace sinan {
@@ -96,6 +98,74 @@ TEST_P(TinySynth, LoadsAndRuns) {
     EXPECT_EQ(tokenizer->token_text(ids->back()), "<｜User｜>");
     EXPECT_NE(gguf->find("tokenizer.chat_template"), nullptr);
   }
+}
+
+// Prefill of 8 tokens, then 3 single-token decode steps through the KV cache: every row's logits.
+std::vector<float> prefill_and_decode(const Model& model, bool prepare_weights) {
+  ContextOptions options;
+  options.context_tokens = 64;
+  options.n_threads = 2;
+  options.prefault_weights = prepare_weights;
+  auto context = Context::create(model, options);
+  EXPECT_TRUE(context.ok()) << context.message();
+  if (!context.ok()) return {};
+  const auto vocab = static_cast<size_t>(model.config().vocab_size);
+  const std::vector<int32_t> prompt = {0, 5, 17, 300, 42, 7, 999, 1};
+  std::vector<float> all(prompt.size() * vocab);
+  Batch batch;
+  for (size_t i = 0; i < prompt.size(); ++i) batch.add(prompt[i], 0, static_cast<int32_t>(i), true);
+  EXPECT_TRUE((*context)->decode(batch, all.data()).ok());
+  for (int32_t step = 0; step < 3; ++step) {
+    Batch one;
+    one.add(11 * step + 3, 0, static_cast<int32_t>(prompt.size()) + step, true);
+    std::vector<float> logits(vocab);
+    EXPECT_TRUE((*context)->decode(one, logits.data()).ok());
+    all.insert(all.end(), logits.begin(), logits.end());
+  }
+  return all;
+}
+
+int rearranged_matrices(const Model& model) {
+  int n = 0;
+  const auto count = [&](const Matrix& m) { n += m.layout != ChunkLayout::kFile; };
+  for (const LayerWeights& l : model.weights().layers) {
+    for (const Matrix* m : {&l.gqa.q, &l.gqa.k, &l.gqa.v, &l.gqa.o, &l.mla.q, &l.mla.kv_a, &l.mla.o, &l.ffn.gate,
+                            &l.ffn.up, &l.ffn.down, &l.moe.shared.gate, &l.moe.shared.up, &l.moe.shared.down}) {
+      count(*m);
+    }
+    for (const FfnWeights& e : l.moe.experts) {
+      for (const Matrix* m : {&e.gate, &e.up, &e.down}) count(*m);
+    }
+  }
+  count(model.weights().output);
+  EXPECT_EQ(model.weights().token_embedding.layout, ChunkLayout::kFile);  // read row by row in file layout
+  return n;
+}
+
+// A Q4_K_M file: the context that prepares the weight memory rearranges the q4_K / q6_K matmul weights
+// for the active CPU tier where it has a layout for them (kernels/chunk_layout.h); the logits of prefill and
+// of decode stay those of the file layout, bit for bit.
+TEST_P(TinySynth, RearrangedWeightsGiveTheFileLayoutsLogitsBitForBit) {
+  ScratchDir dir;
+  auto plan = plan_synthetic(GetParam(), {});
+  ASSERT_TRUE(plan.ok()) << plan.message();
+  const std::string out = dir.file("model.gguf");
+  ASSERT_TRUE(write_gguf(*plan, FileType::kQ4_K_M, out, {}).ok());
+  auto as_file = load_or_fail(out), rearranged = load_or_fail(out);
+  ASSERT_TRUE(as_file && rearranged);
+  const std::vector<float> want = prefill_and_decode(*as_file, /*prepare_weights=*/false);
+  const std::vector<float> got = prefill_and_decode(*rearranged, /*prepare_weights=*/true);
+  EXPECT_EQ(rearranged_matrices(*as_file), 0);
+  Matrix probe;
+  probe.dtype = DType::kQ4_K;
+  probe.cols = 256;
+  if (preferred_chunk_layout(probe) != ChunkLayout::kFile) {
+    EXPECT_GT(rearranged_matrices(*rearranged), 0);
+  } else {
+    EXPECT_EQ(rearranged_matrices(*rearranged), 0);
+  }
+  ASSERT_EQ(got.size(), want.size());
+  EXPECT_EQ(std::memcmp(got.data(), want.data(), want.size() * sizeof(float)), 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Presets, TinySynth,

@@ -20,13 +20,16 @@ ActivationForm activation_form(DType type) {
 MatmulRowsFn MatmulKernels::for_matrix(const Matrix& w) const {
   // Block scales are a DeepSeek FP8 feature; on any other type only the generic path applies them.
   if (w.block_scales != nullptr && w.dtype != DType::kF8E4M3) return generic;
-  const MatmulRowsFn fn = rows[static_cast<int>(w.dtype)];
+  const MatmulRowsFn fn = w.layout == ChunkLayout::kFile      ? rows[static_cast<int>(w.dtype)]
+                          : w.layout == packed_layout ? packed_rows[static_cast<int>(w.dtype)]
+                                                      : nullptr;
   return fn != nullptr ? fn : generic;
 }
 
 PreparedRowsFn MatmulKernels::prepared_for(const Matrix& w) const {
   if (w.block_scales != nullptr) return nullptr;
-  return prepared_rows[static_cast<int>(w.dtype)];
+  if (w.layout == ChunkLayout::kFile) return prepared_rows[static_cast<int>(w.dtype)];
+  return w.layout == packed_layout ? packed_prepared_rows[static_cast<int>(w.dtype)] : nullptr;
 }
 
 namespace {

@@ -11,6 +11,9 @@
 //   kLaneOrder, to_lane_order(q), decode_int_grouped<..>       the tier's lane order of levels (panels.h)
 //   kFusedIntAvailable<kType>, kFusedIntTokens, fused_int_tile<R, T, kType>   tiles decoding in registers
 //   kFusedWideAvailable, kFusedWideTokens, fused_wide_tile<R, T>                (the SIMD tiers)
+//   kPackedLayout, kPackedAvailable<kType>, decode_int_packed<kType>, fused_int_tile_packed<R, T, kType>,
+//   pack_chunk_simd<kType>
+//                                                    matrices rearranged at load (kernels/chunk_layout.h)
 // Everything here lives in the tier's namespace, so no symbol compiled with one tier's flags can be
 // picked by the linker for another tier.
 //
@@ -219,14 +222,19 @@ inline void quantize_act_in_lane_order(const float* x, int64_t cols, int64_t chu
 
 // The two quantized-activation paths share one loop nest; a Path names its chunk forms, decoder,
 // quantizer, tile grid and activation budget.
-template <DType kType, LevelForm kForm>
+// kPacked: the matrix is in the tier's kPackedLayout (the same chunks, levels already in lane order).
+template <DType kType, LevelForm kForm, bool kPacked = false>
 struct Int8Path {
   static constexpr bool kFused = kFusedIntAvailable<kType>;
   static constexpr int kFusedTokens = kFusedIntTokens;
   template <int R, int T>
   static void fused_tile(const Matrix& w, int64_t r0, int64_t chunk0, const ActChunk* a, int64_t a_stride,
                          int64_t n_chunks, float (&out)[R][T]) {
-    fused_int_tile<R, T, kType>(w, r0, chunk0, a, a_stride, n_chunks, out);
+    if constexpr (kPacked) {
+      fused_int_tile_packed<R, T, kType>(w, r0, chunk0, a, a_stride, n_chunks, out);
+    } else {
+      fused_int_tile<R, T, kType>(w, r0, chunk0, a, a_stride, n_chunks, out);
+    }
   }
   using Panel = IntChunk;
   using Act = ActChunk;
@@ -234,7 +242,11 @@ struct Int8Path {
   static constexpr int64_t kPanel = kPanelChunks;
   static constexpr int64_t kActBudget = kActChunkBudget;
   static void decode(const Matrix& w, int64_t row, int64_t chunk, IntChunk* out) {
-    decode_int_in_lane_order<kType, kForm>(w, row, chunk, out);
+    if constexpr (kPacked) {
+      decode_int_packed<kType>(w, row, chunk, out);
+    } else {
+      decode_int_in_lane_order<kType, kForm>(w, row, chunk, out);
+    }
   }
   static void quantize(const float* x, int64_t cols, int64_t chunk_begin, int64_t n_chunks, ActChunk* out) {
     quantize_act_in_lane_order(x, cols, chunk_begin, n_chunks, out);
@@ -373,10 +385,10 @@ void quantized_matmul_rows(const Matrix& w, const float* x, int64_t x_stride, in
   }
 }
 
-template <DType kType, LevelForm kForm>
+template <DType kType, LevelForm kForm, bool kPacked = false>
 void int_matmul_rows(const Matrix& w, const float* x, int64_t x_stride, int64_t n_tokens, float* y, int64_t y_stride,
                      int64_t row_begin, int64_t row_end) {
-  quantized_matmul_rows<Int8Path<kType, kForm>>(w, x, x_stride, n_tokens, y, y_stride, row_begin, row_end);
+  quantized_matmul_rows<Int8Path<kType, kForm, kPacked>>(w, x, x_stride, n_tokens, y, y_stride, row_begin, row_end);
 }
 
 // ---- float activations: f32, f16, bf16, FP8 (block scales applied while decoding), anything else
@@ -451,6 +463,16 @@ void set_int_entry(MatmulKernels* table) {
   }
   table->decode_int[static_cast<int>(kType)] = &decode_int_in_lane_order<kType, kForm>;
   table->int_form[static_cast<int>(kType)] = kForm;
+  if constexpr (kPackedAvailable<kType>) {
+    static_assert(kForm == LevelForm::kOffset && kFusedIntAvailable<kType>);
+    if (activation_form(kType) == ActivationForm::kInt8) {
+      table->packed_rows[static_cast<int>(kType)] = &int_matmul_rows<kType, kForm, true>;
+      table->packed_prepared_rows[static_cast<int>(kType)] = &prepared_rows<Int8Path<kType, kForm, true>>;
+    }
+    table->packed_decode_int[static_cast<int>(kType)] = &decode_int_packed<kType>;
+    table->pack_chunk[static_cast<int>(kType)] = &pack_chunk_simd<kType>;
+    table->packed_layout = kPackedLayout;
+  }
   table->quantize_act = &quantize_act_in_lane_order;
   table->lane_order = kLaneOrder;
 }

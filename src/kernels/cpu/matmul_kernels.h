@@ -56,6 +56,14 @@ struct MatmulKernels {
   LaneOrder lane_order = LaneOrder::kValue;  // of the levels decode_int and quantize_act write (panels.h)
   DecodeWideFn decode_wide = nullptr;  // q8_0's int16 path (panels.h, wide lane order on every tier)
   QuantizeWideFn quantize_wide = nullptr;
+
+  // Matrices rearranged at load into packed_layout (kFile: the tier has none; kernels/chunk_layout.h). A
+  // matrix in another layout goes through `generic`, which decodes any layout.
+  ChunkLayout packed_layout = ChunkLayout::kFile;
+  MatmulRowsFn packed_rows[kTypes] = {};
+  PreparedRowsFn packed_prepared_rows[kTypes] = {};
+  DecodeIntFn packed_decode_int[kTypes] = {};  // the same IntChunk decode_int gives for the file layout
+  void (*pack_chunk[kTypes])(uint8_t* chunk) = {};  // sinan::pack_chunk into packed_layout, bit for bit
 };
 
 // The table of a tier; the tier must not be above detected_cpu_tier().

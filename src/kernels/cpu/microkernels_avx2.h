@@ -16,6 +16,7 @@
 #include <type_traits>
 
 #include "kernels/cpu/decode_reference.h"
+#include "kernels/chunk_layout.h"
 #include "kernels/cpu/panels.h"
 #include "kernels/matrix.h"
 #include "quant/block_layouts.h"
@@ -81,6 +82,85 @@ __attribute__((always_inline)) inline void q4_K_regs_grouped(const BlockQ4_K& x,
     for (int v = 0; v < 4; ++v) regs->q[4 * h + v] = _mm256_and_si256(dwords[v], mask);
   }
   k4_scale_regs(k4_scales_mins(x.scales), k4_d_dmin(x), regs);
+}
+
+// ---- chunks rearranged at load into group-major-8 (kernels/chunk_layout.h): the levels load in lane order.
+constexpr ChunkLayout kPackedLayout = ChunkLayout::kGroupMajor8;
+template <DType kType>
+inline constexpr bool kPackedAvailable = kType == DType::kQ4_K || kType == DType::kQ6_K;
+
+// Vector pair i's 32 bytes: low nibbles are vector 2 i, high nibbles vector 2 i + 1.
+__attribute__((always_inline)) inline void packed_low_bits(const uint8_t* nibbles, __m256i (&q)[8]) {
+  const __m256i mask = _mm256_set1_epi8(0x0f);
+  for (int i = 0; i < 4; ++i) {
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(nibbles + 32 * i));
+    q[2 * i] = _mm256_and_si256(v, mask);
+    q[2 * i + 1] = _mm256_and_si256(_mm256_srli_epi16(v, 4), mask);
+  }
+}
+
+template <DType kType>
+__attribute__((always_inline)) inline void decode_regs_packed(const Matrix& w, int64_t row, int64_t chunk,
+                                                              ChunkRegs* regs) {
+  static_assert(kPackedAvailable<kType>);
+  if constexpr (kType == DType::kQ4_K) {
+    const BlockQ4_K& x = reinterpret_cast<const BlockQ4_K*>(w.row(row))[chunk];
+    packed_low_bits(x.qs, regs->q);
+    k4_scale_regs(k4_scales_mins(x.scales), k4_d_dmin(x), regs);
+  } else {
+    const BlockQ6_K& x = reinterpret_cast<const BlockQ6_K*>(w.row(row))[chunk];
+    packed_low_bits(x.ql, regs->q);
+    // Half j's bits 2 s .. 2 s + 1 are vector 4 j + s's, moved to bits 4..5 of each byte.
+    const __m256i high2 = _mm256_set1_epi8(0x30);
+    for (int j = 0; j < 2; ++j) {
+      const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qh + 32 * j));
+      const __m256i at[4] = {_mm256_slli_epi16(h, 4), _mm256_slli_epi16(h, 2), h, _mm256_srli_epi16(h, 2)};
+      for (int s = 0; s < 4; ++s) regs->q[4 * j + s] = _mm256_or_si256(regs->q[4 * j + s], _mm256_and_si256(at[s], high2));
+    }
+    q6_K_scale_regs(x, regs);
+  }
+}
+
+// pack_chunk (kernels/chunk_layout.h) in registers, bit for bit: the file-layout decoder's group-major-8
+// levels, put back as nibbles (and q6_K's high bits). Model load runs it over every such weight.
+template <DType kType>
+inline void pack_chunk_simd(uint8_t* chunk) {
+  static_assert(kPackedAvailable<kType>);
+  ChunkRegs regs;
+  const __m256i low4 = _mm256_set1_epi8(0x0f);
+  uint8_t* nibbles;
+  if constexpr (kType == DType::kQ4_K) {
+    auto& x = *reinterpret_cast<BlockQ4_K*>(chunk);
+    q4_K_regs_grouped(x, &regs);
+    nibbles = x.qs;
+  } else {
+    auto& x = *reinterpret_cast<BlockQ6_K*>(chunk);
+    ChunkRegs value_order;
+    q6_K_regs(x, &value_order);
+    value_to_group_major8(value_order.q, regs.q);
+    const __m256i high2 = _mm256_set1_epi8(0x30);
+    for (int j = 0; j < 2; ++j) {  // bits 4..5 of vector 4 j + s to bits 2 s .. 2 s + 1
+      const __m256i* q = regs.q + 4 * j;
+      const __m256i h = _mm256_or_si256(
+          _mm256_or_si256(_mm256_srli_epi16(_mm256_and_si256(q[0], high2), 4), _mm256_srli_epi16(_mm256_and_si256(q[1], high2), 2)),
+          _mm256_or_si256(_mm256_and_si256(q[2], high2), _mm256_slli_epi16(_mm256_and_si256(q[3], high2), 2)));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(x.qh + 32 * j), h);
+    }
+    nibbles = x.ql;
+  }
+  for (int i = 0; i < 4; ++i) {
+    const __m256i pair = _mm256_or_si256(_mm256_and_si256(regs.q[2 * i], low4),
+                                         _mm256_slli_epi16(_mm256_and_si256(regs.q[2 * i + 1], low4), 4));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(nibbles + 32 * i), pair);
+  }
+}
+
+// decode_int_grouped for a rearranged matrix (the same IntChunk, bit for bit).
+template <DType kType>
+inline void decode_int_packed(const Matrix& w, int64_t row, int64_t chunk, IntChunk* out) {
+  ChunkRegs regs;
+  decode_regs_packed<kType>(w, row, chunk, &regs);
+  store_chunk_regs(regs, out);
 }
 
 // How many maddubs results add up in int16 before madd widens them: each int16 is at most
@@ -256,7 +336,7 @@ inline void decode_int_grouped(const Matrix& w, int64_t row, int64_t chunk, IntC
   }
 }
 
-template <int R, int T, DType kType>
+template <int R, int T, DType kType, bool kPacked = false>
 inline void fused_int_tile(const Matrix& w, int64_t r0, int64_t chunk0, const ActChunk* a, int64_t a_stride,
                            int64_t n_chunks, float (&out)[R][T]) {
   static_assert(kFusedIntAvailable<kType>);
@@ -268,7 +348,11 @@ inline void fused_int_tile(const Matrix& w, int64_t r0, int64_t chunk0, const Ac
   for (int64_t c = 0; c < n_chunks; ++c) {
     for (int r = 0; r < R; ++r) {
       ChunkRegs wc;
-      decode_regs<kType>(w, r0 + r, chunk0 + c, &wc);
+      if constexpr (kPacked) {
+        decode_regs_packed<kType>(w, r0 + r, chunk0 + c, &wc);
+      } else {
+        decode_regs<kType>(w, r0 + r, chunk0 + c, &wc);
+      }
       for (int t = 0; t < T; ++t) {
         acc[r][t] = int_chunk_step<false, kTerms>(LevelsInRegs{wc.q}, wc.scale_lo, wc.scale_hi, wc.min_lo, wc.min_hi,
                                                   a[t * a_stride + c], acc[r][t]);
@@ -278,6 +362,13 @@ inline void fused_int_tile(const Matrix& w, int64_t r0, int64_t chunk0, const Ac
   for (int r = 0; r < R; ++r) {
     for (int t = 0; t < T; ++t) out[r][t] = sum_of(acc[r][t]);
   }
+}
+
+// fused_int_tile on a rearranged matrix.
+template <int R, int T, DType kType>
+inline void fused_int_tile_packed(const Matrix& w, int64_t r0, int64_t chunk0, const ActChunk* a, int64_t a_stride,
+                                  int64_t n_chunks, float (&out)[R][T]) {
+  fused_int_tile<R, T, kType, true>(w, r0, chunk0, a, a_stride, n_chunks, out);
 }
 
 // q8_0's int16 path (panels.h, wide lane order): a 32-element vector is two ymm halves, lanes 0..7 (blocks

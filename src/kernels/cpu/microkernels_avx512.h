@@ -25,6 +25,13 @@ namespace sinan::cpu::SINAN_CPU_ISA {
 constexpr int kIntRows = 4;
 constexpr int kIntTokens = 3;  // 4 x 3 int32 sums and 4 x 3 float accumulators fill the 32 zmm registers
 constexpr LaneOrder kLaneOrder = LaneOrder::kGroupMajor16;  // panels.h
+constexpr ChunkLayout kPackedLayout = ChunkLayout::kFile;  // no load-time rearrangement (kernels/chunk_layout.h)
+template <DType kType>
+inline constexpr bool kPackedAvailable = false;
+template <DType kType>  // declared for the driver's discarded branches, never defined
+void decode_int_packed(const Matrix& w, int64_t row, int64_t chunk, IntChunk* out);
+template <DType kType>
+void pack_chunk_simd(uint8_t* chunk);
 constexpr int kFloatRows = 4;
 constexpr int kWideRows = 4;
 constexpr int kWideTokens = 3;  // as the int tile: 12 int32 sums and 12 float accumulators

@@ -377,6 +377,17 @@ __attribute__((always_inline)) inline void q6_K_scales(const BlockQ6_K& x, __m51
   *min = _mm512_mul_ps(_mm512_set1_ps(32.0f), *scale);
 }
 #else
+// q6_K's 16 group scales (d x the int8 scale) and the offsets' mins (32 x scale), into regs.
+__attribute__((always_inline)) inline void q6_K_scale_regs(const BlockQ6_K& x, ChunkRegs* regs) {
+  const __m128i sc = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x.scales));
+  const __m256 d = _mm256_set1_ps(half_to_float(x.d));
+  regs->scale_lo = _mm256_mul_ps(d, i8_to_float(sc));
+  regs->scale_hi = _mm256_mul_ps(d, i8_to_float(_mm_srli_si128(sc, 8)));
+  const __m256 offset = _mm256_set1_ps(32.0f);
+  regs->min_lo = _mm256_mul_ps(offset, regs->scale_lo);
+  regs->min_hi = _mm256_mul_ps(offset, regs->scale_hi);
+}
+
 // q6_K into registers: levels 0..63 (the stored value, i.e. level + 32), the offset in the mins.
 __attribute__((always_inline)) inline void q6_K_regs(const BlockQ6_K& x, ChunkRegs* regs) {
   const __m256i low4 = _mm256_set1_epi8(0x0f), high2 = _mm256_set1_epi8(0x30);
@@ -390,13 +401,7 @@ __attribute__((always_inline)) inline void q6_K_regs(const BlockQ6_K& x, ChunkRe
     regs->q[4 * h + 3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(b, 4), low4),
                                          _mm256_and_si256(_mm256_srli_epi16(hb, 2), high2));
   }
-  const __m128i sc = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x.scales));
-  const __m256 d = _mm256_set1_ps(half_to_float(x.d));
-  regs->scale_lo = _mm256_mul_ps(d, i8_to_float(sc));
-  regs->scale_hi = _mm256_mul_ps(d, i8_to_float(_mm_srli_si128(sc, 8)));
-  const __m256 offset = _mm256_set1_ps(32.0f);
-  regs->min_lo = _mm256_mul_ps(offset, regs->scale_lo);
-  regs->min_hi = _mm256_mul_ps(offset, regs->scale_hi);
+  q6_K_scale_regs(x, regs);
 }
 
 inline void decode_q6_K(const BlockQ6_K& x, IntChunk* out) {

@@ -1,0 +1,32 @@
+// Load-time rearrangements of a block-quantized matrix's levels, so a SIMD tier's decoder loads them in its
+// lane order instead of shuffling them on every pass (decode reads every weight once per token).
+//
+// kGroupMajor8 (the AVX2 tier, kernels/cpu/panels.h): in each 256-value chunk (one super-block) the levels
+// are stored as the eight 32-byte vectors of the group-major-8 order need them. Vector pair i (i = 0..3) is
+// 32 bytes whose low nibbles are vector 2 i's 4 low bits of level and high nibbles vector 2 i + 1's. q6_K's
+// two high bits of level sit in qh as 2 x 32 bytes: bits 2 s .. 2 s + 1 of byte b of half j belong to byte b
+// of vector 4 j + s. The block's scales, mins and d stay where the file has them, so a chunk keeps its size
+// and the rearrangement happens in place. Types: q4_K, q6_K.
+#pragma once
+
+#include <cstdint>
+
+#include "core/dtype.h"
+#include "kernels/matrix.h"
+
+namespace sinan {
+
+// Whether `layout` has a form for `type` (kFile has one for every type).
+bool chunk_layout_supports(ChunkLayout layout, DType type);
+
+// Rearranges one chunk (one super-block: dtype_info(type).block_bytes) from the file layout into `layout`,
+// in place. The layout must support the type.
+void pack_chunk(ChunkLayout layout, DType type, uint8_t* chunk);
+
+// The inverse: `packed` (one chunk in `layout`) back to the file layout in `file` (may not alias).
+void unpack_chunk(ChunkLayout layout, DType type, const uint8_t* packed, uint8_t* file);
+
+// Rearranges every row of w (its bytes must be writable) into `layout` and records it in w->layout.
+void pack_matrix(ChunkLayout layout, Matrix* w);
+
+}  // namespace sinan
