@@ -1,5 +1,6 @@
 #include "kernels/chunk_layout.h"
 
+#include <cstddef>
 #include <cstring>
 
 #include "core/check.h"
@@ -52,6 +53,53 @@ void set_q6_K_levels(const Levels& levels, BlockQ6_K* x) {
   }
 }
 
+// The 32-value nibble formats, a chunk of 8 blocks: value 32 b + j in block b's qs[j % 16] (the high
+// nibble for j >= 16), the fifth bit (q5_0, q5_1) bit j of its qh. d (and m) per block.
+struct Block32Format {
+  size_t block_bytes;
+  bool has_min, has_fifth_bit;
+  size_t qh_offset, qs_offset;  // within a block
+};
+
+Block32Format block32_format(DType type) {
+  switch (type) {
+    case DType::kQ4_0: return {sizeof(BlockQ4_0), false, false, 0, offsetof(BlockQ4_0, qs)};
+    case DType::kQ4_1: return {sizeof(BlockQ4_1), true, false, 0, offsetof(BlockQ4_1, qs)};
+    case DType::kQ5_0: return {sizeof(BlockQ5_0), false, true, offsetof(BlockQ5_0, qh), offsetof(BlockQ5_0, qs)};
+    default: return {sizeof(BlockQ5_1), true, true, offsetof(BlockQ5_1, qh), offsetof(BlockQ5_1, qs)};
+  }
+}
+
+void block32_levels(const Block32Format& f, const uint8_t* chunk, Levels* out, uint16_t* d, uint16_t* m) {
+  for (int b = 0; b < 8; ++b) {
+    const uint8_t* block = chunk + b * f.block_bytes;
+    std::memcpy(&d[b], block, 2);
+    if (f.has_min) std::memcpy(&m[b], block + 2, 2);
+    uint32_t qh = 0;
+    if (f.has_fifth_bit) std::memcpy(&qh, block + f.qh_offset, 4);
+    for (int j = 0; j < 32; ++j) {
+      out->low[32 * b + j] = (block[f.qs_offset + j % 16] >> (4 * (j / 16))) & 0x0f;
+      out->high[32 * b + j] = (qh >> j) & 1;
+    }
+  }
+}
+
+void set_block32_levels(const Block32Format& f, const Levels& levels, const uint16_t* d, const uint16_t* m,
+                        uint8_t* chunk) {
+  for (int b = 0; b < 8; ++b) {
+    uint8_t* block = chunk + b * f.block_bytes;
+    std::memcpy(block, &d[b], 2);
+    if (f.has_min) std::memcpy(block + 2, &m[b], 2);
+    uint32_t qh = 0;
+    std::memset(block + f.qs_offset, 0, 16);
+    for (int j = 0; j < 32; ++j) {
+      block[f.qs_offset + j % 16] |= static_cast<uint8_t>(levels.low[32 * b + j] << (4 * (j / 16)));
+      qh |= static_cast<uint32_t>(levels.high[32 * b + j]) << j;
+    }
+    if (f.has_fifth_bit) std::memcpy(block + f.qh_offset, &qh, 4);
+  }
+}
+
 // The group-major-8 form: position p (vector p / 32, byte p % 32) of the lane order holds value n.
 void pack_gm8_low(const Levels& levels, uint8_t* nibbles /* 128 bytes */) {
   uint8_t at[kValues];  // level's low bits by lane position
@@ -83,12 +131,39 @@ void unpack_gm8_high(const uint8_t* bits, Levels* levels) {
   }
 }
 
+// One bit per level (q5's fifth): bit v of byte b belongs to byte b of vector v.
+void pack_gm8_bit(const Levels& levels, uint8_t* bits /* 32 bytes */) {
+  std::memset(bits, 0, 32);
+  for (int n = 0; n < kValues; ++n) {
+    const int p = cpu::lane_position(cpu::LaneOrder::kGroupMajor8, n);
+    bits[p % 32] |= static_cast<uint8_t>(levels.high[n] << (p / 32));
+  }
+}
+
+void unpack_gm8_bit(const uint8_t* bits, Levels* levels) {
+  for (int n = 0; n < kValues; ++n) {
+    const int p = cpu::lane_position(cpu::LaneOrder::kGroupMajor8, n);
+    levels->high[n] = (bits[p % 32] >> (p / 32)) & 1;
+  }
+}
+
+bool is_block32(DType type) {
+  return type == DType::kQ4_0 || type == DType::kQ4_1 || type == DType::kQ5_0 || type == DType::kQ5_1;
+}
+
 }  // namespace
+
+size_t chunk_bytes(DType type) {
+  const auto& info = dtype_info(type);
+  return static_cast<size_t>(info.block_bytes * (cpu::kChunk / info.block_elems));
+}
 
 bool chunk_layout_supports(ChunkLayout layout, DType type) {
   switch (layout) {
     case ChunkLayout::kFile: return true;
-    case ChunkLayout::kGroupMajor8: return type == DType::kQ4_K || type == DType::kQ6_K;
+    case ChunkLayout::kGroupMajor8:
+      return type == DType::kQ4_K || type == DType::kQ6_K || type == DType::kQ4_0 || type == DType::kQ4_1 ||
+             type == DType::kQ5_0 || type == DType::kQ5_1;
   }
   return false;
 }
@@ -97,7 +172,23 @@ void pack_chunk(ChunkLayout layout, DType type, uint8_t* chunk) {
   SINAN_CHECK(chunk_layout_supports(layout, type));
   if (layout == ChunkLayout::kFile) return;
   Levels levels;
-  if (type == DType::kQ4_K) {
+  if (is_block32(type)) {  // [d x 8] [m x 8] [fifth-bit planes, 32 bytes] [nibbles, 128 bytes]
+    const Block32Format f = block32_format(type);
+    uint16_t d[8], m[8];
+    block32_levels(f, chunk, &levels, d, m);
+    uint8_t* out = chunk;
+    std::memcpy(out, d, 16);
+    out += 16;
+    if (f.has_min) {
+      std::memcpy(out, m, 16);
+      out += 16;
+    }
+    if (f.has_fifth_bit) {
+      pack_gm8_bit(levels, out);
+      out += 32;
+    }
+    pack_gm8_low(levels, out);
+  } else if (type == DType::kQ4_K) {
     auto* x = reinterpret_cast<BlockQ4_K*>(chunk);
     q4_K_levels(*x, &levels);
     pack_gm8_low(levels, x->qs);
@@ -111,11 +202,28 @@ void pack_chunk(ChunkLayout layout, DType type, uint8_t* chunk) {
 
 void unpack_chunk(ChunkLayout layout, DType type, const uint8_t* packed, uint8_t* file) {
   SINAN_CHECK(chunk_layout_supports(layout, type));
-  const size_t bytes = dtype_info(type).block_bytes;
-  std::memcpy(file, packed, bytes);  // scales, mins and d stay in place
+  const size_t bytes = chunk_bytes(type);
+  std::memcpy(file, packed, bytes);  // the k-quants' scales, mins and d stay in place
   if (layout == ChunkLayout::kFile) return;
   Levels levels;
-  if (type == DType::kQ4_K) {
+  if (is_block32(type)) {
+    const Block32Format f = block32_format(type);
+    uint16_t d[8], m[8] = {};
+    const uint8_t* in = packed;
+    std::memcpy(d, in, 16);
+    in += 16;
+    if (f.has_min) {
+      std::memcpy(m, in, 16);
+      in += 16;
+    }
+    std::memset(levels.high, 0, sizeof(levels.high));
+    if (f.has_fifth_bit) {
+      unpack_gm8_bit(in, &levels);
+      in += 32;
+    }
+    unpack_gm8_low(in, &levels);
+    set_block32_levels(f, levels, d, m, file);
+  } else if (type == DType::kQ4_K) {
     unpack_gm8_low(reinterpret_cast<const BlockQ4_K*>(packed)->qs, &levels);
     std::memset(levels.high, 0, sizeof(levels.high));
     set_q4_K_levels(levels, reinterpret_cast<BlockQ4_K*>(file));
@@ -129,12 +237,12 @@ void unpack_chunk(ChunkLayout layout, DType type, const uint8_t* packed, uint8_t
 
 void pack_matrix(ChunkLayout layout, Matrix* w) {
   SINAN_CHECK(w->layout == ChunkLayout::kFile && chunk_layout_supports(layout, w->dtype));
-  const auto& info = dtype_info(w->dtype);
-  SINAN_CHECK(info.block_elems == cpu::kChunk && w->cols % cpu::kChunk == 0);
+  SINAN_CHECK(w->block_scales == nullptr);
+  const size_t bytes = chunk_bytes(w->dtype);
   auto* data = const_cast<uint8_t*>(w->data);  // the caller owns writable bytes (the contract above)
   for (int64_t r = 0; r < w->rows; ++r) {
     uint8_t* row = data + static_cast<size_t>(r) * w->row_bytes;
-    for (int64_t c = 0; c < w->cols / cpu::kChunk; ++c) pack_chunk(layout, w->dtype, row + c * info.block_bytes);
+    for (int64_t c = 0; c < w->cols / cpu::kChunk; ++c) pack_chunk(layout, w->dtype, row + c * bytes);
   }
   w->layout = layout;
 }

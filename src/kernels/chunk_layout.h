@@ -7,6 +7,10 @@
 // two high bits of level sit in qh as 2 x 32 bytes: bits 2 s .. 2 s + 1 of byte b of half j belong to byte b
 // of vector 4 j + s. The block's scales, mins and d stay where the file has them, so a chunk keeps its size
 // and the rearrangement happens in place. Types: q4_K, q6_K.
+// The 32-value nibble formats (q4_0, q4_1, q5_0, q5_1): a chunk is 8 blocks, rewritten as [the 8 d] [the 8
+// m: q4_1, q5_1] [the fifth bits: q5_0, q5_1, 32 bytes, bit v of byte b for byte b of vector v] [the nibble
+// pairs as above], the same bytes as the 8 blocks. A row's short last chunk (columns not a multiple of
+// 256) stays in the file layout.
 #pragma once
 
 #include <cstdint>
@@ -16,17 +20,21 @@
 
 namespace sinan {
 
+// Bytes of one 256-value chunk of `type` (one super-block, or 8 blocks of 32 values).
+size_t chunk_bytes(DType type);
+
 // Whether `layout` has a form for `type` (kFile has one for every type).
 bool chunk_layout_supports(ChunkLayout layout, DType type);
 
-// Rearranges one chunk (one super-block: dtype_info(type).block_bytes) from the file layout into `layout`,
-// in place. The layout must support the type.
+// Rearranges one whole chunk (chunk_bytes(type)) from the file layout into `layout`, in place. The layout
+// must support the type.
 void pack_chunk(ChunkLayout layout, DType type, uint8_t* chunk);
 
 // The inverse: `packed` (one chunk in `layout`) back to the file layout in `file` (may not alias).
 void unpack_chunk(ChunkLayout layout, DType type, const uint8_t* packed, uint8_t* file);
 
-// Rearranges every row of w (its bytes must be writable) into `layout` and records it in w->layout.
+// Rearranges every row's whole chunks of w (its bytes must be writable) into `layout` and records it in
+// w->layout.
 void pack_matrix(ChunkLayout layout, Matrix* w);
 
 }  // namespace sinan

@@ -50,7 +50,7 @@ void matmul_transposed(const Matrix& w, const float* x, int64_t x_stride, int64_
 ChunkLayout preferred_chunk_layout(const Matrix& w) {
   const cpu::MatmulKernels& kernels = cpu::active_matmul_kernels();
   const bool packs = kernels.packed_layout != ChunkLayout::kFile && w.block_scales == nullptr &&
-                     kernels.packed_rows[static_cast<int>(w.dtype)] != nullptr && w.cols % cpu::kChunk == 0;
+                     kernels.packed_rows[static_cast<int>(w.dtype)] != nullptr;
   return packs ? kernels.packed_layout : ChunkLayout::kFile;
 }
 
@@ -59,10 +59,10 @@ void pack_for_active_tier(Matrix* w, uint8_t* out) {
   SINAN_CHECK(w->layout == ChunkLayout::kFile && layout != ChunkLayout::kFile);
   if (out != w->data) std::memcpy(out, w->data, w->nbytes());
   const auto pack = cpu::active_matmul_kernels().pack_chunk[static_cast<int>(w->dtype)];
-  const auto& info = dtype_info(w->dtype);
+  const size_t bytes = chunk_bytes(w->dtype);
   for (int64_t r = 0; r < w->rows; ++r) {
-    for (int64_t c = 0; c < w->cols / cpu::kChunk; ++c) {
-      uint8_t* chunk = out + static_cast<size_t>(r) * w->row_bytes + c * info.block_bytes;
+    for (int64_t c = 0; c < w->cols / cpu::kChunk; ++c) {  // whole chunks: a short last one keeps the file layout
+      uint8_t* chunk = out + static_cast<size_t>(r) * w->row_bytes + c * bytes;
       if (pack != nullptr) {
         pack(chunk);
       } else {

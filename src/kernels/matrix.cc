@@ -24,12 +24,18 @@ void dequantize_matrix_row_chunk(const Matrix& m, int64_t r, int64_t col_begin, 
   const size_t byte_offset = static_cast<size_t>(col_begin / info.block_elems * info.block_bytes);
   if (m.layout == ChunkLayout::kFile) {
     dequantize_row(m.dtype, m.row(r) + byte_offset, out, n);
-  } else {  // a rearranged super-block at a time, back in the file layout first
-    alignas(64) uint8_t block[512];
-    SINAN_CHECK(info.block_bytes <= static_cast<int64_t>(sizeof(block)) && n % info.block_elems == 0);
-    for (int64_t b = 0; b < n / info.block_elems; ++b) {
-      unpack_chunk(m.layout, m.dtype, m.row(r) + byte_offset + b * info.block_bytes, block);
-      dequantize_row(m.dtype, block, out + b * info.block_elems, info.block_elems);
+  } else {  // whole chunks rearranged at load (kernels/chunk_layout.h): back in the file layout first
+    SINAN_CHECK(col_begin % kMatrixChunk == 0);
+    alignas(64) uint8_t chunk[512];
+    SINAN_CHECK(chunk_bytes(m.dtype) <= sizeof(chunk));
+    for (int64_t c = 0; c < n; c += kMatrixChunk) {
+      const int64_t col = col_begin + c, count = std::min(kMatrixChunk, n - c);
+      const uint8_t* bytes = m.row(r) + static_cast<size_t>(col / info.block_elems * info.block_bytes);
+      if (col + kMatrixChunk <= m.cols) {  // a row's short last chunk keeps the file layout
+        unpack_chunk(m.layout, m.dtype, bytes, chunk);
+        bytes = chunk;
+      }
+      dequantize_row(m.dtype, bytes, out + c, count);
     }
   }
   if (m.block_scales != nullptr) {

@@ -17,12 +17,23 @@ namespace {
 
 using test::make_matrix;
 
-const DType kPackedTypes[] = {DType::kQ4_K, DType::kQ6_K};
+const DType kPackedTypes[] = {DType::kQ4_K, DType::kQ6_K, DType::kQ4_0, DType::kQ4_1, DType::kQ5_0, DType::kQ5_1};
+
+bool is_super_block(DType type) { return dtype_info(type).block_elems == 256; }
+
+// Columns with whole chunks only, and (32-value formats) with a short last chunk, which stays in the file layout.
+std::vector<int64_t> column_counts(DType type) {
+  if (is_super_block(type)) return {256, 4 * 256};
+  return {256, 4 * 256, 4 * 256 + 96, 64};
+}
 
 TEST(ChunkLayout, SupportsTheSuperBlockTypesItNames) {
   EXPECT_TRUE(chunk_layout_supports(ChunkLayout::kGroupMajor8, DType::kQ4_K));
   EXPECT_TRUE(chunk_layout_supports(ChunkLayout::kGroupMajor8, DType::kQ6_K));
+  EXPECT_TRUE(chunk_layout_supports(ChunkLayout::kGroupMajor8, DType::kQ5_0));
   EXPECT_FALSE(chunk_layout_supports(ChunkLayout::kGroupMajor8, DType::kQ5_K));
+  EXPECT_EQ(chunk_bytes(DType::kQ5_0), 8u * 22);
+  EXPECT_EQ(chunk_bytes(DType::kQ6_K), 210u);
   EXPECT_FALSE(chunk_layout_supports(ChunkLayout::kGroupMajor8, DType::kQ8_0));
   EXPECT_TRUE(chunk_layout_supports(ChunkLayout::kFile, DType::kQ8_0));
 }
@@ -30,7 +41,7 @@ TEST(ChunkLayout, SupportsTheSuperBlockTypesItNames) {
 TEST(ChunkLayout, PackingRoundTripsAndKeepsTheScales) {
   std::mt19937 rng(21);
   for (DType type : kPackedTypes) {
-    const size_t bytes = dtype_info(type).block_bytes;
+    const size_t bytes = chunk_bytes(type);
     for (int trial = 0; trial < 200; ++trial) {
       std::vector<uint8_t> file(bytes), packed, back(bytes);
       for (auto& b : file) b = static_cast<uint8_t>(rng());
@@ -38,11 +49,14 @@ TEST(ChunkLayout, PackingRoundTripsAndKeepsTheScales) {
       pack_chunk(ChunkLayout::kGroupMajor8, type, packed.data());
       unpack_chunk(ChunkLayout::kGroupMajor8, type, packed.data(), back.data());
       ASSERT_EQ(back, file) << dtype_name(type) << " trial " << trial;
+      if (trial == 0) {
+        EXPECT_NE(packed, file) << "random levels should move";
+      }
+      if (!is_super_block(type)) continue;
       // The levels are all that moved: q4_K's first 16 bytes (d, dmin, scales), q6_K's last 18 (scales, d).
       const size_t level_begin = type == DType::kQ4_K ? 16 : 0, level_end = type == DType::kQ4_K ? bytes : 192;
       EXPECT_EQ(std::memcmp(packed.data(), file.data(), level_begin), 0);
       EXPECT_EQ(std::memcmp(packed.data() + level_end, file.data() + level_end, bytes - level_end), 0);
-      if (trial == 0) EXPECT_NE(packed, file) << "random levels should move";
     }
   }
 }
@@ -54,7 +68,7 @@ TEST(ChunkLayout, SimdPackersWriteTheScalarPackersBytes) {
     for (DType type : kPackedTypes) {
       const auto pack = kernels.pack_chunk[static_cast<int>(type)];
       if (pack == nullptr) continue;
-      const size_t bytes = dtype_info(type).block_bytes;
+      const size_t bytes = chunk_bytes(type);
       for (int trial = 0; trial < 200; ++trial) {
         std::vector<uint8_t> want(bytes);
         for (auto& b : want) b = static_cast<uint8_t>(rng());
@@ -83,28 +97,35 @@ TEST(ChunkLayout, DecodedChunksAndDequantizedRowsMatchTheFileLayout) {
       const auto decode_packed = kernels.packed_decode_int[static_cast<int>(type)];
       if (decode_packed == nullptr) continue;
       for (auto fill : {test::Fill::kRandomBytes, test::Fill::kQuantizedNormal}) {
-        const auto t = make_matrix(type, 3, 5 * 256, rng, 0, static_cast<int>(rng() % 4), fill);
+        for (int64_t cols : column_counts(type)) {
+        const auto t = make_matrix(type, 3, cols, rng, 0, static_cast<int>(rng() % 4), fill);
         const auto p = packed_copy(t, kernels.packed_layout);
         for (int64_t r = 0; r < 3; ++r) {
-          for (int64_t c = 0; c < 5; ++c) {
+          for (int64_t c = 0; c < cpu::chunks_for(cols); ++c) {
             cpu::IntChunk want, got;
             kernels.decode_int[static_cast<int>(type)](t.m, r, c, &want);
             decode_packed(p.m, r, c, &got);
-            ASSERT_EQ(std::memcmp(&got, &want, sizeof(got)), 0) << cpu::cpu_tier_name(tier) << " " << dtype_name(type);
+            ASSERT_EQ(std::memcmp(&got, &want, sizeof(got)), 0)
+                << cpu::cpu_tier_name(tier) << " " << dtype_name(type) << " cols=" << cols << " chunk=" << c;
           }
+        }
         }
       }
     }
   }
   for (DType type : kPackedTypes) {
-    const auto t = make_matrix(type, 4, 3 * 256, rng);
-    const auto p = packed_copy(t, ChunkLayout::kGroupMajor8);
-    std::vector<float> row(3 * 256), part(256);
-    for (int64_t r = 0; r < 4; ++r) {
-      dequantize_matrix_row(p.m, r, row.data());
-      ASSERT_EQ(std::memcmp(row.data(), t.decoded.data() + r * 3 * 256, row.size() * sizeof(float)), 0);
-      dequantize_matrix_row_chunk(p.m, r, 256, 256, part.data());
-      ASSERT_EQ(std::memcmp(part.data(), t.decoded.data() + r * 3 * 256 + 256, part.size() * sizeof(float)), 0);
+    for (int64_t cols : column_counts(type)) {
+      const auto t = make_matrix(type, 4, cols, rng);
+      const auto p = packed_copy(t, ChunkLayout::kGroupMajor8);
+      std::vector<float> row(static_cast<size_t>(cols)), part(256);
+      for (int64_t r = 0; r < 4; ++r) {
+        dequantize_matrix_row(p.m, r, row.data());
+        ASSERT_EQ(std::memcmp(row.data(), t.decoded.data() + r * cols, row.size() * sizeof(float)), 0)
+            << dtype_name(type) << " cols=" << cols;
+        if (cols < 512) continue;
+        dequantize_matrix_row_chunk(p.m, r, 256, 256, part.data());
+        ASSERT_EQ(std::memcmp(part.data(), t.decoded.data() + r * cols + 256, part.size() * sizeof(float)), 0);
+      }
     }
   }
 }
@@ -121,7 +142,7 @@ TEST(ChunkLayout, MatmulOnARearrangedMatrixMatchesTheFileLayoutBitForBit) {
       const ChunkLayout layout =
           kernels.packed_layout != ChunkLayout::kFile ? kernels.packed_layout : ChunkLayout::kGroupMajor8;
       for (int64_t rows : {int64_t{1}, int64_t{37}, int64_t{130}}) {
-        const int64_t cols = 4 * 256;
+        const int64_t cols = is_super_block(type) ? 4 * 256 : 4 * 256 + 96;
         const auto t = make_matrix(type, rows, cols, rng);
         const auto p = packed_copy(t, layout);
         for (int64_t tokens : {1, 2, 3, 4, 5, 17, 70}) {
@@ -156,8 +177,8 @@ TEST(ChunkLayout, ActiveTierPackerRecordsTheLayout) {
     EXPECT_EQ(t.m.layout, layout);
     EXPECT_EQ(std::memcmp(t.m.data, want.m.data, t.m.nbytes()), 0);
   }
-  auto odd = make_matrix(DType::kQ4_0, 2, 96, rng);  // no rearranged form, and not whole chunks
-  EXPECT_EQ(preferred_chunk_layout(odd.m), ChunkLayout::kFile);
+  auto other = make_matrix(DType::kQ8_0, 2, 256, rng);  // no rearranged form
+  EXPECT_EQ(preferred_chunk_layout(other.m), ChunkLayout::kFile);
 }
 
 }  // namespace

@@ -87,7 +87,8 @@ __attribute__((always_inline)) inline void q4_K_regs_grouped(const BlockQ4_K& x,
 // ---- chunks rearranged at load into group-major-8 (kernels/chunk_layout.h): the levels load in lane order.
 constexpr ChunkLayout kPackedLayout = ChunkLayout::kGroupMajor8;
 template <DType kType>
-inline constexpr bool kPackedAvailable = kType == DType::kQ4_K || kType == DType::kQ6_K;
+inline constexpr bool kPackedAvailable = kType == DType::kQ4_K || kType == DType::kQ6_K || kType == DType::kQ4_0 ||
+                                         kType == DType::kQ4_1 || kType == DType::kQ5_0 || kType == DType::kQ5_1;
 
 // Vector pair i's 32 bytes: low nibbles are vector 2 i, high nibbles vector 2 i + 1.
 __attribute__((always_inline)) inline void packed_low_bits(const uint8_t* nibbles, __m256i (&q)[8]) {
@@ -97,70 +98,6 @@ __attribute__((always_inline)) inline void packed_low_bits(const uint8_t* nibble
     q[2 * i] = _mm256_and_si256(v, mask);
     q[2 * i + 1] = _mm256_and_si256(_mm256_srli_epi16(v, 4), mask);
   }
-}
-
-template <DType kType>
-__attribute__((always_inline)) inline void decode_regs_packed(const Matrix& w, int64_t row, int64_t chunk,
-                                                              ChunkRegs* regs) {
-  static_assert(kPackedAvailable<kType>);
-  if constexpr (kType == DType::kQ4_K) {
-    const BlockQ4_K& x = reinterpret_cast<const BlockQ4_K*>(w.row(row))[chunk];
-    packed_low_bits(x.qs, regs->q);
-    k4_scale_regs(k4_scales_mins(x.scales), k4_d_dmin(x), regs);
-  } else {
-    const BlockQ6_K& x = reinterpret_cast<const BlockQ6_K*>(w.row(row))[chunk];
-    packed_low_bits(x.ql, regs->q);
-    // Half j's bits 2 s .. 2 s + 1 are vector 4 j + s's, moved to bits 4..5 of each byte.
-    const __m256i high2 = _mm256_set1_epi8(0x30);
-    for (int j = 0; j < 2; ++j) {
-      const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qh + 32 * j));
-      const __m256i at[4] = {_mm256_slli_epi16(h, 4), _mm256_slli_epi16(h, 2), h, _mm256_srli_epi16(h, 2)};
-      for (int s = 0; s < 4; ++s) regs->q[4 * j + s] = _mm256_or_si256(regs->q[4 * j + s], _mm256_and_si256(at[s], high2));
-    }
-    q6_K_scale_regs(x, regs);
-  }
-}
-
-// pack_chunk (kernels/chunk_layout.h) in registers, bit for bit: the file-layout decoder's group-major-8
-// levels, put back as nibbles (and q6_K's high bits). Model load runs it over every such weight.
-template <DType kType>
-inline void pack_chunk_simd(uint8_t* chunk) {
-  static_assert(kPackedAvailable<kType>);
-  ChunkRegs regs;
-  const __m256i low4 = _mm256_set1_epi8(0x0f);
-  uint8_t* nibbles;
-  if constexpr (kType == DType::kQ4_K) {
-    auto& x = *reinterpret_cast<BlockQ4_K*>(chunk);
-    q4_K_regs_grouped(x, &regs);
-    nibbles = x.qs;
-  } else {
-    auto& x = *reinterpret_cast<BlockQ6_K*>(chunk);
-    ChunkRegs value_order;
-    q6_K_regs(x, &value_order);
-    value_to_group_major8(value_order.q, regs.q);
-    const __m256i high2 = _mm256_set1_epi8(0x30);
-    for (int j = 0; j < 2; ++j) {  // bits 4..5 of vector 4 j + s to bits 2 s .. 2 s + 1
-      const __m256i* q = regs.q + 4 * j;
-      const __m256i h = _mm256_or_si256(
-          _mm256_or_si256(_mm256_srli_epi16(_mm256_and_si256(q[0], high2), 4), _mm256_srli_epi16(_mm256_and_si256(q[1], high2), 2)),
-          _mm256_or_si256(_mm256_and_si256(q[2], high2), _mm256_slli_epi16(_mm256_and_si256(q[3], high2), 2)));
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(x.qh + 32 * j), h);
-    }
-    nibbles = x.ql;
-  }
-  for (int i = 0; i < 4; ++i) {
-    const __m256i pair = _mm256_or_si256(_mm256_and_si256(regs.q[2 * i], low4),
-                                         _mm256_slli_epi16(_mm256_and_si256(regs.q[2 * i + 1], low4), 4));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(nibbles + 32 * i), pair);
-  }
-}
-
-// decode_int_grouped for a rearranged matrix (the same IntChunk, bit for bit).
-template <DType kType>
-inline void decode_int_packed(const Matrix& w, int64_t row, int64_t chunk, IntChunk* out) {
-  ChunkRegs regs;
-  decode_regs_packed<kType>(w, row, chunk, &regs);
-  store_chunk_regs(regs, out);
 }
 
 // How many maddubs results add up in int16 before madd widens them: each int16 is at most
@@ -258,6 +195,15 @@ constexpr int kMaxLevel = kType == DType::kQ4_K || kType == DType::kQ4_0 || kTyp
                           : kType == DType::kQ6_K                                                 ? 63
                                                                                                   : 31;
 
+// The 32-value nibble formats and their block types.
+constexpr bool is_block32_nibbles(DType type) {
+  return type == DType::kQ4_0 || type == DType::kQ4_1 || type == DType::kQ5_0 || type == DType::kQ5_1;
+}
+template <DType kType>
+using Block32 = std::conditional_t<kType == DType::kQ4_0, BlockQ4_0,
+                                   std::conditional_t<kType == DType::kQ4_1, BlockQ4_1,
+                                                      std::conditional_t<kType == DType::kQ5_0, BlockQ5_0, BlockQ5_1>>>;
+
 // The 32-value nibble formats in registers, value order: block b's 32 levels are vector b (q5's fifth
 // bits added), its d the scale of groups 2 b and 2 b + 1, its offset (8 d, 16 d) or -m their min. A row's
 // short last chunk goes through the panel decoder, which zeroes the missing blocks.
@@ -266,11 +212,8 @@ __attribute__((always_inline)) inline void block32_regs_value_order(const Matrix
                                                                     ChunkRegs* regs) {
   constexpr bool kFifthBit = kType == DType::kQ5_0 || kType == DType::kQ5_1;
   constexpr bool kMin = kType == DType::kQ4_1 || kType == DType::kQ5_1;
-  using Block = std::conditional_t<kType == DType::kQ4_0, BlockQ4_0,
-                                   std::conditional_t<kType == DType::kQ4_1, BlockQ4_1,
-                                                      std::conditional_t<kType == DType::kQ5_0, BlockQ5_0, BlockQ5_1>>>;
   int count;
-  const auto* x = chunk_blocks<Block>(w, row, chunk, &count);
+  const auto* x = chunk_blocks<Block32<kType>>(w, row, chunk, &count);
   if (count < 8) {
     IntChunk partial;
     decode_int<kType, LevelForm::kOffset>(w, row, chunk, &partial);
@@ -334,6 +277,139 @@ inline void decode_int_grouped(const Matrix& w, int64_t row, int64_t chunk, IntC
     decode_int<kType, kForm>(w, row, chunk, out);
     to_lane_order(out->q);
   }
+}
+
+template <DType kType>
+__attribute__((always_inline)) inline void decode_regs_packed(const Matrix& w, int64_t row, int64_t chunk,
+                                                              ChunkRegs* regs) {
+  static_assert(kPackedAvailable<kType>);
+  if constexpr (is_block32_nibbles(kType)) {  // [d x 8] [m x 8] [fifth-bit planes] [nibble pairs]
+    int count;
+    const auto* x = chunk_blocks<Block32<kType>>(w, row, chunk, &count);
+    if (count < 8) {  // a row's short last chunk keeps the file layout
+      decode_regs<kType>(w, row, chunk, regs);
+      return;
+    }
+    const auto* p = reinterpret_cast<const uint8_t*>(x);
+    const __m256 scales = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+    p += 16;
+    __m256 mins;
+    if constexpr (kType == DType::kQ4_1 || kType == DType::kQ5_1) {
+      mins = _mm256_xor_ps(_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))), _mm256_set1_ps(-0.0f));
+      p += 16;
+    } else {
+      mins = _mm256_mul_ps(_mm256_set1_ps(kType == DType::kQ5_0 ? 16.0f : 8.0f), scales);  // as the file decoder
+    }
+    __m256i fifth = _mm256_setzero_si256();
+    if constexpr (kType == DType::kQ5_0 || kType == DType::kQ5_1) {
+      fifth = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+      p += 32;
+    }
+    packed_low_bits(p, regs->q);
+    if constexpr (kType == DType::kQ5_0 || kType == DType::kQ5_1) {  // bit v of each byte to bit 4 of vector v's
+      const __m256i bit4 = _mm256_set1_epi8(0x10);
+      const __m256i at[8] = {_mm256_slli_epi16(fifth, 4), _mm256_slli_epi16(fifth, 3), _mm256_slli_epi16(fifth, 2),
+                             _mm256_slli_epi16(fifth, 1), fifth, _mm256_srli_epi16(fifth, 1),
+                             _mm256_srli_epi16(fifth, 2), _mm256_srli_epi16(fifth, 3)};
+      for (int v = 0; v < 8; ++v) regs->q[v] = _mm256_or_si256(regs->q[v], _mm256_and_si256(at[v], bit4));
+    }
+    const __m256i low = _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3), high = _mm256_setr_epi32(4, 4, 5, 5, 6, 6, 7, 7);
+    regs->scale_lo = _mm256_permutevar8x32_ps(scales, low);
+    regs->scale_hi = _mm256_permutevar8x32_ps(scales, high);
+    regs->min_lo = _mm256_permutevar8x32_ps(mins, low);
+    regs->min_hi = _mm256_permutevar8x32_ps(mins, high);
+  } else if constexpr (kType == DType::kQ4_K) {
+    const BlockQ4_K& x = reinterpret_cast<const BlockQ4_K*>(w.row(row))[chunk];
+    packed_low_bits(x.qs, regs->q);
+    k4_scale_regs(k4_scales_mins(x.scales), k4_d_dmin(x), regs);
+  } else {
+    const BlockQ6_K& x = reinterpret_cast<const BlockQ6_K*>(w.row(row))[chunk];
+    packed_low_bits(x.ql, regs->q);
+    // Half j's bits 2 s .. 2 s + 1 are vector 4 j + s's, moved to bits 4..5 of each byte.
+    const __m256i high2 = _mm256_set1_epi8(0x30);
+    for (int j = 0; j < 2; ++j) {
+      const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qh + 32 * j));
+      const __m256i at[4] = {_mm256_slli_epi16(h, 4), _mm256_slli_epi16(h, 2), h, _mm256_srli_epi16(h, 2)};
+      for (int s = 0; s < 4; ++s) regs->q[4 * j + s] = _mm256_or_si256(regs->q[4 * j + s], _mm256_and_si256(at[s], high2));
+    }
+    q6_K_scale_regs(x, regs);
+  }
+}
+
+// pack_chunk (kernels/chunk_layout.h) in registers, bit for bit: the file-layout decoder's group-major-8
+// levels, put back as nibbles (and q6_K's high bits). Model load runs it over every such weight.
+template <DType kType>
+inline void pack_chunk_simd(uint8_t* chunk) {
+  static_assert(kPackedAvailable<kType>);
+  ChunkRegs regs;
+  const __m256i low4 = _mm256_set1_epi8(0x0f);
+  uint8_t* nibbles;
+  if constexpr (is_block32_nibbles(kType)) {  // the layout's order: [d x 8] [m x 8] [fifth-bit planes] [nibbles]
+    using Block = Block32<kType>;
+    Matrix w;  // the chunk as a one-row matrix, for the file decoder
+    w.dtype = kType;
+    w.rows = 1;
+    w.cols = kChunk;
+    w.data = chunk;
+    w.row_bytes = 8 * sizeof(Block);
+    decode_regs<kType>(w, 0, 0, &regs);
+    uint16_t d[8], m[8];
+    for (int b = 0; b < 8; ++b) {
+      const auto* x = reinterpret_cast<const Block*>(chunk) + b;
+      d[b] = x->d;
+      if constexpr (kType == DType::kQ4_1 || kType == DType::kQ5_1) m[b] = x->m;
+    }
+    uint8_t* out = chunk;
+    std::memcpy(out, d, 16);
+    out += 16;
+    if constexpr (kType == DType::kQ4_1 || kType == DType::kQ5_1) {
+      std::memcpy(out, m, 16);
+      out += 16;
+    }
+    if constexpr (kType == DType::kQ5_0 || kType == DType::kQ5_1) {  // bit 4 of vector v's bytes to bit v
+      const __m256i bit4 = _mm256_set1_epi8(0x10);
+      __m256i planes = _mm256_setzero_si256();
+      for (int v = 0; v < 8; ++v) {
+        const __m256i b = _mm256_and_si256(regs.q[v], bit4);
+        const __m256i moved = v < 4 ? _mm256_srl_epi16(b, _mm_cvtsi32_si128(4 - v)) : _mm256_sll_epi16(b, _mm_cvtsi32_si128(v - 4));
+        planes = _mm256_or_si256(planes, moved);
+      }
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), planes);
+      out += 32;
+    }
+    nibbles = out;
+  } else if constexpr (kType == DType::kQ4_K) {
+    auto& x = *reinterpret_cast<BlockQ4_K*>(chunk);
+    q4_K_regs_grouped(x, &regs);
+    nibbles = x.qs;
+  } else {
+    auto& x = *reinterpret_cast<BlockQ6_K*>(chunk);
+    ChunkRegs value_order;
+    q6_K_regs(x, &value_order);
+    value_to_group_major8(value_order.q, regs.q);
+    const __m256i high2 = _mm256_set1_epi8(0x30);
+    for (int j = 0; j < 2; ++j) {  // bits 4..5 of vector 4 j + s to bits 2 s .. 2 s + 1
+      const __m256i* q = regs.q + 4 * j;
+      const __m256i h = _mm256_or_si256(
+          _mm256_or_si256(_mm256_srli_epi16(_mm256_and_si256(q[0], high2), 4), _mm256_srli_epi16(_mm256_and_si256(q[1], high2), 2)),
+          _mm256_or_si256(_mm256_and_si256(q[2], high2), _mm256_slli_epi16(_mm256_and_si256(q[3], high2), 2)));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(x.qh + 32 * j), h);
+    }
+    nibbles = x.ql;
+  }
+  for (int i = 0; i < 4; ++i) {
+    const __m256i pair = _mm256_or_si256(_mm256_and_si256(regs.q[2 * i], low4),
+                                         _mm256_slli_epi16(_mm256_and_si256(regs.q[2 * i + 1], low4), 4));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(nibbles + 32 * i), pair);
+  }
+}
+
+// decode_int_grouped for a rearranged matrix (the same IntChunk, bit for bit).
+template <DType kType>
+inline void decode_int_packed(const Matrix& w, int64_t row, int64_t chunk, IntChunk* out) {
+  ChunkRegs regs;
+  decode_regs_packed<kType>(w, row, chunk, &regs);
+  store_chunk_regs(regs, out);
 }
 
 template <int R, int T, DType kType, bool kPacked = false>
