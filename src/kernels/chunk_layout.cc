@@ -147,15 +147,36 @@ void unpack_gm8_bit(const uint8_t* bits, Levels* levels) {
   }
 }
 
+// q8_0, half a chunk: [d x 4] [vector v = dword v of blocks 0..3, v = 0..7].
+void pack_q8_0_half(uint8_t* half) {
+  BlockQ8_0 blocks[4];
+  std::memcpy(blocks, half, sizeof(blocks));
+  for (int b = 0; b < 4; ++b) std::memcpy(half + 2 * b, &blocks[b].d, 2);
+  for (int v = 0; v < 8; ++v) {
+    for (int b = 0; b < 4; ++b) std::memcpy(half + 8 + 16 * v + 4 * b, blocks[b].qs + 4 * v, 4);
+  }
+}
+
+void unpack_q8_0_half(const uint8_t* half, uint8_t* file) {
+  BlockQ8_0 blocks[4];
+  for (int b = 0; b < 4; ++b) std::memcpy(&blocks[b].d, half + 2 * b, 2);
+  for (int v = 0; v < 8; ++v) {
+    for (int b = 0; b < 4; ++b) std::memcpy(blocks[b].qs + 4 * v, half + 8 + 16 * v + 4 * b, 4);
+  }
+  std::memcpy(file, blocks, sizeof(blocks));
+}
+
 bool is_block32(DType type) {
   return type == DType::kQ4_0 || type == DType::kQ4_1 || type == DType::kQ5_0 || type == DType::kQ5_1;
 }
 
 }  // namespace
 
-size_t chunk_bytes(DType type) {
+int64_t unit_values(DType type) { return type == DType::kQ8_0 ? cpu::kChunk / 2 : cpu::kChunk; }
+
+size_t unit_bytes(DType type) {
   const auto& info = dtype_info(type);
-  return static_cast<size_t>(info.block_bytes * (cpu::kChunk / info.block_elems));
+  return static_cast<size_t>(info.block_bytes * (unit_values(type) / info.block_elems));
 }
 
 bool chunk_layout_supports(ChunkLayout layout, DType type) {
@@ -163,16 +184,18 @@ bool chunk_layout_supports(ChunkLayout layout, DType type) {
     case ChunkLayout::kFile: return true;
     case ChunkLayout::kGroupMajor8:
       return type == DType::kQ4_K || type == DType::kQ6_K || type == DType::kQ4_0 || type == DType::kQ4_1 ||
-             type == DType::kQ5_0 || type == DType::kQ5_1;
+             type == DType::kQ5_0 || type == DType::kQ5_1 || type == DType::kQ8_0;
   }
   return false;
 }
 
-void pack_chunk(ChunkLayout layout, DType type, uint8_t* chunk) {
+void pack_unit(ChunkLayout layout, DType type, uint8_t* chunk) {
   SINAN_CHECK(chunk_layout_supports(layout, type));
   if (layout == ChunkLayout::kFile) return;
   Levels levels;
-  if (is_block32(type)) {  // [d x 8] [m x 8] [fifth-bit planes, 32 bytes] [nibbles, 128 bytes]
+  if (type == DType::kQ8_0) {
+    pack_q8_0_half(chunk);
+  } else if (is_block32(type)) {  // [d x 8] [m x 8] [fifth-bit planes, 32 bytes] [nibbles, 128 bytes]
     const Block32Format f = block32_format(type);
     uint16_t d[8], m[8];
     block32_levels(f, chunk, &levels, d, m);
@@ -200,13 +223,15 @@ void pack_chunk(ChunkLayout layout, DType type, uint8_t* chunk) {
   }
 }
 
-void unpack_chunk(ChunkLayout layout, DType type, const uint8_t* packed, uint8_t* file) {
+void unpack_unit(ChunkLayout layout, DType type, const uint8_t* packed, uint8_t* file) {
   SINAN_CHECK(chunk_layout_supports(layout, type));
-  const size_t bytes = chunk_bytes(type);
+  const size_t bytes = unit_bytes(type);
   std::memcpy(file, packed, bytes);  // the k-quants' scales, mins and d stay in place
   if (layout == ChunkLayout::kFile) return;
   Levels levels;
-  if (is_block32(type)) {
+  if (type == DType::kQ8_0) {
+    unpack_q8_0_half(packed, file);
+  } else if (is_block32(type)) {
     const Block32Format f = block32_format(type);
     uint16_t d[8], m[8] = {};
     const uint8_t* in = packed;
@@ -238,11 +263,11 @@ void unpack_chunk(ChunkLayout layout, DType type, const uint8_t* packed, uint8_t
 void pack_matrix(ChunkLayout layout, Matrix* w) {
   SINAN_CHECK(w->layout == ChunkLayout::kFile && chunk_layout_supports(layout, w->dtype));
   SINAN_CHECK(w->block_scales == nullptr);
-  const size_t bytes = chunk_bytes(w->dtype);
+  const size_t bytes = unit_bytes(w->dtype);
   auto* data = const_cast<uint8_t*>(w->data);  // the caller owns writable bytes (the contract above)
   for (int64_t r = 0; r < w->rows; ++r) {
     uint8_t* row = data + static_cast<size_t>(r) * w->row_bytes;
-    for (int64_t c = 0; c < w->cols / cpu::kChunk; ++c) pack_chunk(layout, w->dtype, row + c * bytes);
+    for (int64_t u = 0; u < w->cols / unit_values(w->dtype); ++u) pack_unit(layout, w->dtype, row + u * bytes);
   }
   w->layout = layout;
 }

@@ -9,8 +9,9 @@
 // and the rearrangement happens in place. Types: q4_K, q6_K.
 // The 32-value nibble formats (q4_0, q4_1, q5_0, q5_1): a chunk is 8 blocks, rewritten as [the 8 d] [the 8
 // m: q4_1, q5_1] [the fifth bits: q5_0, q5_1, 32 bytes, bit v of byte b for byte b of vector v] [the nibble
-// pairs as above], the same bytes as the 8 blocks. A row's short last chunk (columns not a multiple of
-// 256) stays in the file layout.
+// pairs as above], the same bytes as the 8 blocks. q8_0, per half chunk of 4 blocks: [the 4 d] [8 x 16
+// bytes: vector v holds dword v (values 4 v .. + 3) of the 4 blocks], which the wide path widens to int16
+// (kernels/cpu/panels.h, wide lane order) with one load each.
 #pragma once
 
 #include <cstdint>
@@ -20,20 +21,23 @@
 
 namespace sinan {
 
-// Bytes of one 256-value chunk of `type` (one super-block, or 8 blocks of 32 values).
-size_t chunk_bytes(DType type);
+// A layout rearranges a matrix unit by unit: a 256-value chunk (one super-block, or 8 blocks of 32
+// values), or for q8_0 half a chunk (4 blocks: its wide lane order works a half at a time). A row's short
+// last unit stays in the file layout.
+int64_t unit_values(DType type);
+size_t unit_bytes(DType type);
 
 // Whether `layout` has a form for `type` (kFile has one for every type).
 bool chunk_layout_supports(ChunkLayout layout, DType type);
 
-// Rearranges one whole chunk (chunk_bytes(type)) from the file layout into `layout`, in place. The layout
-// must support the type.
-void pack_chunk(ChunkLayout layout, DType type, uint8_t* chunk);
+// Rearranges one unit (unit_bytes(type)) from the file layout into `layout`, in place. The layout must
+// support the type.
+void pack_unit(ChunkLayout layout, DType type, uint8_t* unit);
 
-// The inverse: `packed` (one chunk in `layout`) back to the file layout in `file` (may not alias).
-void unpack_chunk(ChunkLayout layout, DType type, const uint8_t* packed, uint8_t* file);
+// The inverse: `packed` (one unit in `layout`) back to the file layout in `file` (may not alias).
+void unpack_unit(ChunkLayout layout, DType type, const uint8_t* packed, uint8_t* file);
 
-// Rearranges every row's whole chunks of w (its bytes must be writable) into `layout` and records it in
+// Rearranges every row's whole units of w (its bytes must be writable) into `layout` and records it in
 // w->layout.
 void pack_matrix(ChunkLayout layout, Matrix* w);
 

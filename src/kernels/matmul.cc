@@ -58,15 +58,15 @@ void pack_for_active_tier(Matrix* w, uint8_t* out) {
   const ChunkLayout layout = preferred_chunk_layout(*w);
   SINAN_CHECK(w->layout == ChunkLayout::kFile && layout != ChunkLayout::kFile);
   if (out != w->data) std::memcpy(out, w->data, w->nbytes());
-  const auto pack = cpu::active_matmul_kernels().pack_chunk[static_cast<int>(w->dtype)];
-  const size_t bytes = chunk_bytes(w->dtype);
+  const auto pack = cpu::active_matmul_kernels().pack_unit[static_cast<int>(w->dtype)];
+  const size_t bytes = unit_bytes(w->dtype);
   for (int64_t r = 0; r < w->rows; ++r) {
-    for (int64_t c = 0; c < w->cols / cpu::kChunk; ++c) {  // whole chunks: a short last one keeps the file layout
-      uint8_t* chunk = out + static_cast<size_t>(r) * w->row_bytes + c * bytes;
+    for (int64_t u = 0; u < w->cols / unit_values(w->dtype); ++u) {  // whole units: a short last one stays
+      uint8_t* unit = out + static_cast<size_t>(r) * w->row_bytes + u * bytes;
       if (pack != nullptr) {
-        pack(chunk);
+        pack(unit);
       } else {
-        pack_chunk(layout, w->dtype, chunk);
+        pack_unit(layout, w->dtype, unit);
       }
     }
   }

@@ -45,7 +45,7 @@ void matmul_transposed(const Matrix& w, const float* x, int64_t x_stride, int64_
 ChunkLayout preferred_chunk_layout(const Matrix& w);
 
 // Writes w's bytes rearranged into preferred_chunk_layout(*w) to `out` (w->nbytes(); may be w's own bytes
-// when they are writable) with the active tier's SIMD packer (the bytes pack_chunk gives), and records the
+// when they are writable) with the active tier's SIMD packer (the bytes pack_unit gives), and records the
 // layout in w->layout. The caller points w->data at `out` if it is elsewhere.
 void pack_for_active_tier(Matrix* w, uint8_t* out);
 

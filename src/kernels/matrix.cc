@@ -24,16 +24,17 @@ void dequantize_matrix_row_chunk(const Matrix& m, int64_t r, int64_t col_begin, 
   const size_t byte_offset = static_cast<size_t>(col_begin / info.block_elems * info.block_bytes);
   if (m.layout == ChunkLayout::kFile) {
     dequantize_row(m.dtype, m.row(r) + byte_offset, out, n);
-  } else {  // whole chunks rearranged at load (kernels/chunk_layout.h): back in the file layout first
-    SINAN_CHECK(col_begin % kMatrixChunk == 0);
-    alignas(64) uint8_t chunk[512];
-    SINAN_CHECK(chunk_bytes(m.dtype) <= sizeof(chunk));
-    for (int64_t c = 0; c < n; c += kMatrixChunk) {
-      const int64_t col = col_begin + c, count = std::min(kMatrixChunk, n - c);
+  } else {  // whole units rearranged at load (kernels/chunk_layout.h): back in the file layout first
+    const int64_t unit = unit_values(m.dtype);
+    SINAN_CHECK(col_begin % unit == 0);
+    alignas(64) uint8_t file[512];
+    SINAN_CHECK(unit_bytes(m.dtype) <= sizeof(file));
+    for (int64_t c = 0; c < n; c += unit) {
+      const int64_t col = col_begin + c, count = std::min(unit, n - c);
       const uint8_t* bytes = m.row(r) + static_cast<size_t>(col / info.block_elems * info.block_bytes);
-      if (col + kMatrixChunk <= m.cols) {  // a row's short last chunk keeps the file layout
-        unpack_chunk(m.layout, m.dtype, bytes, chunk);
-        bytes = chunk;
+      if (col + unit <= m.cols) {  // a row's short last unit keeps the file layout
+        unpack_unit(m.layout, m.dtype, bytes, file);
+        bytes = file;
       }
       dequantize_row(m.dtype, bytes, out + c, count);
     }

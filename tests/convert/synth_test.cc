@@ -142,22 +142,31 @@ int rearranged_matrices(const Model& model) {
   return n;
 }
 
-// A Q4_K_M file: the context that prepares the weight memory rearranges the q4_K / q6_K matmul weights
-// for the active CPU tier where it has a layout for them (kernels/chunk_layout.h); the logits of prefill and
-// of decode stay those of the file layout, bit for bit.
+void check_rearranged_logits(const std::string& preset, FileType type);
+
+// Q4_K_M, Q8_0, Q4_1 and Q5_0 files: the context that prepares the weight memory rearranges the matmul
+// weights for the active CPU tier where it has a layout for their type (kernels/chunk_layout.h); the
+// logits of prefill and of decode stay those of the file layout, bit for bit.
 TEST_P(TinySynth, RearrangedWeightsGiveTheFileLayoutsLogitsBitForBit) {
+  for (FileType type : {FileType::kQ4_K_M, FileType::kQ8_0, FileType::kQ4_1, FileType::kQ5_0}) {
+    SCOPED_TRACE(file_type_info(type).name);
+    check_rearranged_logits(GetParam(), type);
+  }
+}
+
+void check_rearranged_logits(const std::string& preset, FileType type) {
   ScratchDir dir;
-  auto plan = plan_synthetic(GetParam(), {});
+  auto plan = plan_synthetic(preset, {});
   ASSERT_TRUE(plan.ok()) << plan.message();
   const std::string out = dir.file("model.gguf");
-  ASSERT_TRUE(write_gguf(*plan, FileType::kQ4_K_M, out, {}).ok());
+  ASSERT_TRUE(write_gguf(*plan, type, out, {}).ok());
   auto as_file = load_or_fail(out), rearranged = load_or_fail(out);
   ASSERT_TRUE(as_file && rearranged);
   const std::vector<float> want = prefill_and_decode(*as_file, /*prepare_weights=*/false);
   const std::vector<float> got = prefill_and_decode(*rearranged, /*prepare_weights=*/true);
   EXPECT_EQ(rearranged_matrices(*as_file), 0);
-  Matrix probe;
-  probe.dtype = DType::kQ4_K;
+  Matrix probe;  // the file's main type
+  probe.dtype = file_type_info(type).default_dtype;
   probe.cols = 256;
   if (preferred_chunk_layout(probe) != ChunkLayout::kFile) {
     EXPECT_GT(rearranged_matrices(*rearranged), 0);

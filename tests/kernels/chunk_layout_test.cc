@@ -17,14 +17,16 @@ namespace {
 
 using test::make_matrix;
 
-const DType kPackedTypes[] = {DType::kQ4_K, DType::kQ6_K, DType::kQ4_0, DType::kQ4_1, DType::kQ5_0, DType::kQ5_1};
+const DType kPackedTypes[] = {DType::kQ4_K, DType::kQ6_K, DType::kQ4_0, DType::kQ4_1,
+                              DType::kQ5_0, DType::kQ5_1, DType::kQ8_0};
 
 bool is_super_block(DType type) { return dtype_info(type).block_elems == 256; }
 
-// Columns with whole chunks only, and (32-value formats) with a short last chunk, which stays in the file layout.
+// Columns with whole chunks only, and (32-value formats) with a short last chunk: q8_0's half chunk is a
+// rearranged unit, any other short chunk stays in the file layout.
 std::vector<int64_t> column_counts(DType type) {
   if (is_super_block(type)) return {256, 4 * 256};
-  return {256, 4 * 256, 4 * 256 + 96, 64};
+  return {256, 4 * 256, 4 * 256 + 96, 4 * 256 + 128, 64, 128};
 }
 
 TEST(ChunkLayout, SupportsTheSuperBlockTypesItNames) {
@@ -32,22 +34,25 @@ TEST(ChunkLayout, SupportsTheSuperBlockTypesItNames) {
   EXPECT_TRUE(chunk_layout_supports(ChunkLayout::kGroupMajor8, DType::kQ6_K));
   EXPECT_TRUE(chunk_layout_supports(ChunkLayout::kGroupMajor8, DType::kQ5_0));
   EXPECT_FALSE(chunk_layout_supports(ChunkLayout::kGroupMajor8, DType::kQ5_K));
-  EXPECT_EQ(chunk_bytes(DType::kQ5_0), 8u * 22);
-  EXPECT_EQ(chunk_bytes(DType::kQ6_K), 210u);
-  EXPECT_FALSE(chunk_layout_supports(ChunkLayout::kGroupMajor8, DType::kQ8_0));
+  EXPECT_EQ(unit_bytes(DType::kQ5_0), 8u * 22);
+  EXPECT_EQ(unit_bytes(DType::kQ6_K), 210u);
+  EXPECT_TRUE(chunk_layout_supports(ChunkLayout::kGroupMajor8, DType::kQ8_0));
+  EXPECT_FALSE(chunk_layout_supports(ChunkLayout::kGroupMajor8, DType::kIQ4_XS));
+  EXPECT_EQ(unit_values(DType::kQ8_0), 128);
+  EXPECT_EQ(unit_bytes(DType::kQ8_0), 4u * 34);
   EXPECT_TRUE(chunk_layout_supports(ChunkLayout::kFile, DType::kQ8_0));
 }
 
 TEST(ChunkLayout, PackingRoundTripsAndKeepsTheScales) {
   std::mt19937 rng(21);
   for (DType type : kPackedTypes) {
-    const size_t bytes = chunk_bytes(type);
+    const size_t bytes = unit_bytes(type);
     for (int trial = 0; trial < 200; ++trial) {
       std::vector<uint8_t> file(bytes), packed, back(bytes);
       for (auto& b : file) b = static_cast<uint8_t>(rng());
       packed = file;
-      pack_chunk(ChunkLayout::kGroupMajor8, type, packed.data());
-      unpack_chunk(ChunkLayout::kGroupMajor8, type, packed.data(), back.data());
+      pack_unit(ChunkLayout::kGroupMajor8, type, packed.data());
+      unpack_unit(ChunkLayout::kGroupMajor8, type, packed.data(), back.data());
       ASSERT_EQ(back, file) << dtype_name(type) << " trial " << trial;
       if (trial == 0) {
         EXPECT_NE(packed, file) << "random levels should move";
@@ -66,14 +71,14 @@ TEST(ChunkLayout, SimdPackersWriteTheScalarPackersBytes) {
   for (cpu::CpuTier tier : test::reachable_tiers()) {
     const auto& kernels = cpu::matmul_kernels(tier);
     for (DType type : kPackedTypes) {
-      const auto pack = kernels.pack_chunk[static_cast<int>(type)];
+      const auto pack = kernels.pack_unit[static_cast<int>(type)];
       if (pack == nullptr) continue;
-      const size_t bytes = chunk_bytes(type);
+      const size_t bytes = unit_bytes(type);
       for (int trial = 0; trial < 200; ++trial) {
         std::vector<uint8_t> want(bytes);
         for (auto& b : want) b = static_cast<uint8_t>(rng());
         std::vector<uint8_t> got = want;
-        pack_chunk(kernels.packed_layout, type, want.data());
+        pack_unit(kernels.packed_layout, type, want.data());
         pack(got.data());
         ASSERT_EQ(got, want) << cpu::cpu_tier_name(tier) << " " << dtype_name(type) << " trial " << trial;
       }
@@ -94,6 +99,23 @@ TEST(ChunkLayout, DecodedChunksAndDequantizedRowsMatchTheFileLayout) {
   for (cpu::CpuTier tier : test::reachable_tiers()) {
     const auto& kernels = cpu::matmul_kernels(tier);
     for (DType type : kPackedTypes) {
+      if (type == DType::kQ8_0) {  // the int16 path's chunks
+        if (kernels.packed_decode_wide == nullptr) continue;
+        for (int64_t cols : column_counts(type)) {
+          const auto t = make_matrix(type, 3, cols, rng, 0, static_cast<int>(rng() % 4), test::Fill::kRandomBytes);
+          const auto p = packed_copy(t, kernels.packed_layout);
+          for (int64_t r = 0; r < 3; ++r) {
+            for (int64_t c = 0; c < cpu::chunks_for(cols); ++c) {
+              cpu::WideChunk want, got;
+              std::memset(&got, 0xa5, sizeof(got));
+              kernels.decode_wide(t.m, r, c, &want);
+              kernels.packed_decode_wide(p.m, r, c, &got);
+              ASSERT_EQ(std::memcmp(&got, &want, sizeof(got)), 0) << cpu::cpu_tier_name(tier) << " q8_0 cols=" << cols;
+            }
+          }
+        }
+        continue;
+      }
       const auto decode_packed = kernels.packed_decode_int[static_cast<int>(type)];
       if (decode_packed == nullptr) continue;
       for (auto fill : {test::Fill::kRandomBytes, test::Fill::kQuantizedNormal}) {
@@ -142,7 +164,7 @@ TEST(ChunkLayout, MatmulOnARearrangedMatrixMatchesTheFileLayoutBitForBit) {
       const ChunkLayout layout =
           kernels.packed_layout != ChunkLayout::kFile ? kernels.packed_layout : ChunkLayout::kGroupMajor8;
       for (int64_t rows : {int64_t{1}, int64_t{37}, int64_t{130}}) {
-        const int64_t cols = is_super_block(type) ? 4 * 256 : 4 * 256 + 96;
+        const int64_t cols = is_super_block(type) ? 4 * 256 : 4 * 256 + (rows == 37 ? 96 : 128);
         const auto t = make_matrix(type, rows, cols, rng);
         const auto p = packed_copy(t, layout);
         for (int64_t tokens : {1, 2, 3, 4, 5, 17, 70}) {
@@ -177,7 +199,7 @@ TEST(ChunkLayout, ActiveTierPackerRecordsTheLayout) {
     EXPECT_EQ(t.m.layout, layout);
     EXPECT_EQ(std::memcmp(t.m.data, want.m.data, t.m.nbytes()), 0);
   }
-  auto other = make_matrix(DType::kQ8_0, 2, 256, rng);  // no rearranged form
+  auto other = make_matrix(DType::kIQ4_XS, 2, 256, rng);  // no rearranged form
   EXPECT_EQ(preferred_chunk_layout(other.m), ChunkLayout::kFile);
 }
 

@@ -12,7 +12,8 @@
 //   kFusedIntAvailable<kType>, kFusedIntTokens, fused_int_tile<R, T, kType>   tiles decoding in registers
 //   kFusedWideAvailable, kFusedWideTokens, fused_wide_tile<R, T>                (the SIMD tiers)
 //   kPackedLayout, kPackedAvailable<kType>, decode_int_packed<kType>, fused_int_tile_packed<R, T, kType>,
-//   pack_chunk_simd<kType>
+//   pack_chunk_simd<kType>, kPackedWideAvailable, decode_wide_packed, fused_wide_tile_packed<R, T>,
+//   pack_q8_0_half_simd                              (q8_0's int16 path)
 //                                                    matrices rearranged at load (kernels/chunk_layout.h)
 // Everything here lives in the tier's namespace, so no symbol compiled with one tier's flags can be
 // picked by the linker for another tier.
@@ -254,21 +255,31 @@ struct Int8Path {
   static constexpr const auto& kTiles = kIntTiles<kForm == LevelForm::kSigned>;
 };
 
-template <DType kType>
+template <DType kType, bool kPacked = false>
 struct WidePath {  // q8_0: int16 activations against widened levels (panels.h)
   static constexpr bool kFused = kFusedWideAvailable;
   static constexpr int kFusedTokens = kFusedWideTokens;
   template <int R, int T>
   static void fused_tile(const Matrix& w, int64_t r0, int64_t chunk0, const WideChunk* a, int64_t a_stride,
                          int64_t n_chunks, float (&out)[R][T]) {
-    fused_wide_tile<R, T>(w, r0, chunk0, a, a_stride, n_chunks, out);
+    if constexpr (kPacked) {
+      fused_wide_tile_packed<R, T>(w, r0, chunk0, a, a_stride, n_chunks, out);
+    } else {
+      fused_wide_tile<R, T>(w, r0, chunk0, a, a_stride, n_chunks, out);
+    }
   }
   using Panel = WideChunk;
   using Act = WideChunk;
   static constexpr int kRows = kWideRows, kTokens = kWideTokens;
   static constexpr int64_t kPanel = kWidePanelChunks;
   static constexpr int64_t kActBudget = kWideChunkBudget;
-  static void decode(const Matrix& w, int64_t row, int64_t chunk, WideChunk* out) { decode_wide<kType>(w, row, chunk, out); }
+  static void decode(const Matrix& w, int64_t row, int64_t chunk, WideChunk* out) {
+    if constexpr (kPacked) {
+      decode_wide_packed(w, row, chunk, out);
+    } else {
+      decode_wide<kType>(w, row, chunk, out);
+    }
+  }
   static void quantize(const float* x, int64_t cols, int64_t chunk_begin, int64_t n_chunks, WideChunk* out) {
     quantize_act_wide_chunks(x, cols, chunk_begin, n_chunks, out);
   }
@@ -470,7 +481,7 @@ void set_int_entry(MatmulKernels* table) {
       table->packed_prepared_rows[static_cast<int>(kType)] = &prepared_rows<Int8Path<kType, kForm, true>>;
     }
     table->packed_decode_int[static_cast<int>(kType)] = &decode_int_packed<kType>;
-    table->pack_chunk[static_cast<int>(kType)] = &pack_chunk_simd<kType>;
+    table->pack_unit[static_cast<int>(kType)] = &pack_chunk_simd<kType>;
     table->packed_layout = kPackedLayout;
   }
   table->quantize_act = &quantize_act_in_lane_order;
@@ -484,6 +495,13 @@ void set_wide_entry(MatmulKernels* table) {
   table->prepared_rows[static_cast<int>(kType)] = &prepared_rows<WidePath<kType>>;
   table->decode_wide = &decode_wide<kType>;
   table->quantize_wide = &quantize_act_wide_chunks;
+  if constexpr (kPackedWideAvailable) {
+    table->packed_rows[static_cast<int>(kType)] = &quantized_matmul_rows<WidePath<kType, true>>;
+    table->packed_prepared_rows[static_cast<int>(kType)] = &prepared_rows<WidePath<kType, true>>;
+    table->packed_decode_wide = &decode_wide_packed;
+    table->pack_unit[static_cast<int>(kType)] = &pack_q8_0_half_simd;
+    table->packed_layout = kPackedLayout;
+  }
 }
 
 template <DType kType>

@@ -63,7 +63,8 @@ struct MatmulKernels {
   MatmulRowsFn packed_rows[kTypes] = {};
   PreparedRowsFn packed_prepared_rows[kTypes] = {};
   DecodeIntFn packed_decode_int[kTypes] = {};  // the same IntChunk decode_int gives for the file layout
-  void (*pack_chunk[kTypes])(uint8_t* chunk) = {};  // sinan::pack_chunk into packed_layout, bit for bit
+  DecodeWideFn packed_decode_wide = nullptr;   // q8_0: the same WideChunk decode_wide gives
+  void (*pack_unit[kTypes])(uint8_t* unit) = {};  // sinan::pack_unit into packed_layout, bit for bit
 };
 
 // The table of a tier; the tier must not be above detected_cpu_tier().

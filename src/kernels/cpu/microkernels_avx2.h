@@ -336,7 +336,7 @@ __attribute__((always_inline)) inline void decode_regs_packed(const Matrix& w, i
   }
 }
 
-// pack_chunk (kernels/chunk_layout.h) in registers, bit for bit: the file-layout decoder's group-major-8
+// pack_unit (kernels/chunk_layout.h) in registers, bit for bit: the file-layout decoder's group-major-8
 // levels, put back as nibbles (and q6_K's high bits). Model load runs it over every such weight.
 template <DType kType>
 inline void pack_chunk_simd(uint8_t* chunk) {
@@ -515,13 +515,65 @@ __attribute__((always_inline)) inline void decode_q8_0_wide_half(const BlockQ8_0
   out->scale = _mm256_cvtph_ps(_mm_unpacklo_epi16(d, d));  // d0 d0 d1 d1 d2 d2 d3 d3
 }
 
+// q8_0 rearranged at load (kernels/chunk_layout.h), half a chunk: [d x 4] [8 x 16 bytes, vector v's int8].
+constexpr bool kPackedWideAvailable = true;
+
+__attribute__((always_inline)) inline void decode_q8_0_wide_half_packed(const uint8_t* half, WideHalfRegs* out) {
+  for (int v = 0; v < 8; ++v) {
+    out->q[v] = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(half + 8 + 16 * v)));
+  }
+  const __m128i d = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(half));  // d0 .. d3
+  out->scale = _mm256_cvtph_ps(_mm_unpacklo_epi16(d, d));                      // d0 d0 d1 d1 d2 d2 d3 d3
+}
+
+// decode_wide for a rearranged q8_0 matrix: the same WideChunk. Whole halves are rearranged; a row's last
+// chunk with another count of blocks stays in the file layout.
+inline void decode_wide_packed(const Matrix& w, int64_t row, int64_t chunk, WideChunk* out) {
+  int count;
+  const auto* x = chunk_blocks<BlockQ8_0>(w, row, chunk, &count);
+  if (count != 8 && count != 4) {
+    decode_wide<DType::kQ8_0>(w, row, chunk, out);
+    return;
+  }
+  const auto* bytes = reinterpret_cast<const uint8_t*>(x);
+  for (int h = 0; h < 2; ++h) {
+    for (int b = 0; b < 4; ++b) {
+      uint16_t d = 0;
+      if (4 * h < count) std::memcpy(&d, bytes + 136 * h + 2 * b, 2);
+      out->group_scale[8 * h + 2 * b] = out->group_scale[8 * h + 2 * b + 1] = 4 * h < count ? half_to_float(d) : 0.0f;
+    }
+    for (int v = 0; v < 8; ++v) {
+      const __m256i q = 4 * h < count ? _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes + 136 * h + 8 + 16 * v)))
+                                      : _mm256_setzero_si256();
+      _mm256_store_si256(reinterpret_cast<__m256i*>(out->q + 32 * v + 16 * h), q);
+    }
+  }
+}
+
+// pack_unit for q8_0 in registers: the file decoder's transpose, stored as int8.
+inline void pack_q8_0_half_simd(uint8_t* half) {
+  const auto* x = reinterpret_cast<const BlockQ8_0*>(half);
+  __m256i y[4];
+  for (int b = 0; b < 4; ++b) y[b] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b].qs));
+  const uint16_t d[4] = {x[0].d, x[1].d, x[2].d, x[3].d};
+  const __m256i p0 = _mm256_unpacklo_epi32(y[0], y[1]), p1 = _mm256_unpackhi_epi32(y[0], y[1]);
+  const __m256i p2 = _mm256_unpacklo_epi32(y[2], y[3]), p3 = _mm256_unpackhi_epi32(y[2], y[3]);
+  const __m256i quads[4] = {_mm256_unpacklo_epi64(p0, p2), _mm256_unpackhi_epi64(p0, p2), _mm256_unpacklo_epi64(p1, p3),
+                            _mm256_unpackhi_epi64(p1, p3)};  // k: vector k | vector k + 4
+  std::memcpy(half, d, 8);
+  for (int k = 0; k < 4; ++k) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(half + 8 + 16 * k), _mm256_castsi256_si128(quads[k]));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(half + 8 + 16 * (k + 4)), _mm256_extracti128_si256(quads[k], 1));
+  }
+}
+
 constexpr bool kFusedWideAvailable = true;
 constexpr int kFusedWideTokens = kWideTokens;
 
 // wide_tile for a few tokens, each weight chunk decoded into registers half by half; the integer sums and
 // the float steps on them are wide_tile's, so the results agree bit for bit. A row's short last chunk
 // goes through decode_wide.
-template <int R, int T>
+template <int R, int T, bool kPacked = false>
 inline void fused_wide_tile(const Matrix& w, int64_t r0, int64_t chunk0, const WideChunk* a, int64_t a_stride,
                             int64_t n_chunks, float (&out)[R][T]) {
   __m256 acc[R][T];
@@ -532,11 +584,21 @@ inline void fused_wide_tile(const Matrix& w, int64_t r0, int64_t chunk0, const W
     for (int r = 0; r < R; ++r) {
       int count;
       const auto* x = chunk_blocks<BlockQ8_0>(w, r0 + r, chunk0 + c, &count);
+      // Rearranged: whole halves (a row's last chunk may hold 4 blocks); the missing half is zero, as the
+      // file decoder leaves it, through the same steps.
+      const bool packed = kPacked && (count == 8 || count == 4);
       WideChunk partial;
-      if (count < 8) decode_wide<DType::kQ8_0>(w, r0 + r, chunk0 + c, &partial);
+      if (count < 8 && !packed) decode_wide<DType::kQ8_0>(w, r0 + r, chunk0 + c, &partial);
       for (int h = 0; h < 2; ++h) {
         WideHalfRegs wh;
-        if (count == 8) {
+        if (packed) {
+          if (4 * h < count) {
+            decode_q8_0_wide_half_packed(reinterpret_cast<const uint8_t*>(x) + 136 * h, &wh);
+          } else {
+            for (int v = 0; v < 8; ++v) wh.q[v] = _mm256_setzero_si256();
+            wh.scale = _mm256_setzero_ps();
+          }
+        } else if (count == 8) {
           decode_q8_0_wide_half(x + 4 * h, &wh);
         } else {
           for (int v = 0; v < 8; ++v) wh.q[v] = _mm256_load_si256(reinterpret_cast<const __m256i*>(partial.q + 32 * v + 16 * h));
@@ -557,6 +619,12 @@ inline void fused_wide_tile(const Matrix& w, int64_t r0, int64_t chunk0, const W
   for (int r = 0; r < R; ++r) {
     for (int t = 0; t < T; ++t) out[r][t] = sum_of(acc[r][t]);
   }
+}
+
+template <int R, int T>
+inline void fused_wide_tile_packed(const Matrix& w, int64_t r0, int64_t chunk0, const WideChunk* a, int64_t a_stride,
+                                   int64_t n_chunks, float (&out)[R][T]) {
+  fused_wide_tile<R, T, true>(w, r0, chunk0, a, a_stride, n_chunks, out);
 }
 
 template <int R, int T>

@@ -32,6 +32,9 @@ template <DType kType>  // declared for the driver's discarded branches, never d
 void decode_int_packed(const Matrix& w, int64_t row, int64_t chunk, IntChunk* out);
 template <DType kType>
 void pack_chunk_simd(uint8_t* chunk);
+constexpr bool kPackedWideAvailable = false;
+void decode_wide_packed(const Matrix& w, int64_t row, int64_t chunk, WideChunk* out);
+void pack_q8_0_half_simd(uint8_t* half);
 constexpr int kFloatRows = 4;
 constexpr int kWideRows = 4;
 constexpr int kWideTokens = 3;  // as the int tile: 12 int32 sums and 12 float accumulators

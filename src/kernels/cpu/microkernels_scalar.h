@@ -33,6 +33,9 @@ template <DType kType>  // declared for the driver's discarded branches, never d
 void decode_int_packed(const Matrix& w, int64_t row, int64_t chunk, IntChunk* out);
 template <DType kType>
 void pack_chunk_simd(uint8_t* chunk);
+constexpr bool kPackedWideAvailable = false;
+void decode_wide_packed(const Matrix& w, int64_t row, int64_t chunk, WideChunk* out);
+void pack_q8_0_half_simd(uint8_t* half);
 inline void to_lane_order(uint8_t*) {}
 template <DType kType, LevelForm kForm>
 inline void decode_int_grouped(const Matrix&, int64_t, int64_t, IntChunk*) {}  // group-major tiers only
