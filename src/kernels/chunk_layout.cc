@@ -70,8 +70,10 @@ Block32Format block32_format(DType type) {
   }
 }
 
+// The first 4 blocks (a half chunk) from `chunk`: values 0..127 of out (the rest zero).
 void block32_levels(const Block32Format& f, const uint8_t* chunk, Levels* out, uint16_t* d, uint16_t* m) {
-  for (int b = 0; b < 8; ++b) {
+  std::memset(out, 0, sizeof(*out));
+  for (int b = 0; b < 4; ++b) {
     const uint8_t* block = chunk + b * f.block_bytes;
     std::memcpy(&d[b], block, 2);
     if (f.has_min) std::memcpy(&m[b], block + 2, 2);
@@ -86,7 +88,7 @@ void block32_levels(const Block32Format& f, const uint8_t* chunk, Levels* out, u
 
 void set_block32_levels(const Block32Format& f, const Levels& levels, const uint16_t* d, const uint16_t* m,
                         uint8_t* chunk) {
-  for (int b = 0; b < 8; ++b) {
+  for (int b = 0; b < 4; ++b) {
     uint8_t* block = chunk + b * f.block_bytes;
     std::memcpy(block, &d[b], 2);
     if (f.has_min) std::memcpy(block + 2, &m[b], 2);
@@ -131,19 +133,20 @@ void unpack_gm8_high(const uint8_t* bits, Levels* levels) {
   }
 }
 
-// One bit per level (q5's fifth): bit v of byte b belongs to byte b of vector v.
-void pack_gm8_bit(const Levels& levels, uint8_t* bits /* 32 bytes */) {
-  std::memset(bits, 0, 32);
-  for (int n = 0; n < kValues; ++n) {
-    const int p = cpu::lane_position(cpu::LaneOrder::kGroupMajor8, n);
-    bits[p % 32] |= static_cast<uint8_t>(levels.high[n] << (p / 32));
+// A half chunk's fifth bits (q5_0, q5_1), 16 bytes: bit w of byte i's low nibble belongs to byte i of
+// vector w (w = 0..3), of its high nibble to byte 16 + i.
+void pack_half_bits(const Levels& levels, uint8_t* bits /* 16 bytes */) {
+  std::memset(bits, 0, 16);
+  for (int n = 0; n < 128; ++n) {
+    const int p = cpu::lane_position(cpu::LaneOrder::kGroupMajor8, n), w = p / 32, b = p % 32;
+    bits[b % 16] |= static_cast<uint8_t>(levels.high[n] << (w + 4 * (b / 16)));
   }
 }
 
-void unpack_gm8_bit(const uint8_t* bits, Levels* levels) {
-  for (int n = 0; n < kValues; ++n) {
-    const int p = cpu::lane_position(cpu::LaneOrder::kGroupMajor8, n);
-    levels->high[n] = (bits[p % 32] >> (p / 32)) & 1;
+void unpack_half_bits(const uint8_t* bits, Levels* levels) {
+  for (int n = 0; n < 128; ++n) {
+    const int p = cpu::lane_position(cpu::LaneOrder::kGroupMajor8, n), w = p / 32, b = p % 32;
+    levels->high[n] = (bits[b % 16] >> (w + 4 * (b / 16))) & 1;
   }
 }
 
@@ -172,7 +175,7 @@ bool is_block32(DType type) {
 
 }  // namespace
 
-int64_t unit_values(DType type) { return type == DType::kQ8_0 ? cpu::kChunk / 2 : cpu::kChunk; }
+int64_t unit_values(DType type) { return dtype_info(type).block_elems == 32 ? cpu::kChunk / 2 : cpu::kChunk; }
 
 size_t unit_bytes(DType type) {
   const auto& info = dtype_info(type);
@@ -195,22 +198,24 @@ void pack_unit(ChunkLayout layout, DType type, uint8_t* chunk) {
   Levels levels;
   if (type == DType::kQ8_0) {
     pack_q8_0_half(chunk);
-  } else if (is_block32(type)) {  // [d x 8] [m x 8] [fifth-bit planes, 32 bytes] [nibbles, 128 bytes]
+  } else if (is_block32(type)) {  // half a chunk: [d x 4] [m x 4] [fifth bits, 16 bytes] [nibble pairs, 64 bytes]
     const Block32Format f = block32_format(type);
-    uint16_t d[8], m[8];
+    uint16_t d[4], m[4];
     block32_levels(f, chunk, &levels, d, m);
     uint8_t* out = chunk;
-    std::memcpy(out, d, 16);
-    out += 16;
+    std::memcpy(out, d, 8);
+    out += 8;
     if (f.has_min) {
-      std::memcpy(out, m, 16);
-      out += 16;
+      std::memcpy(out, m, 8);
+      out += 8;
     }
     if (f.has_fifth_bit) {
-      pack_gm8_bit(levels, out);
-      out += 32;
+      pack_half_bits(levels, out);
+      out += 16;
     }
-    pack_gm8_low(levels, out);
+    uint8_t nibbles[128];  // the whole chunk's pairs; a half chunk holds the first 64 bytes
+    pack_gm8_low(levels, nibbles);
+    std::memcpy(out, nibbles, 64);
   } else if (type == DType::kQ4_K) {
     auto* x = reinterpret_cast<BlockQ4_K*>(chunk);
     q4_K_levels(*x, &levels);
@@ -233,20 +238,22 @@ void unpack_unit(ChunkLayout layout, DType type, const uint8_t* packed, uint8_t*
     unpack_q8_0_half(packed, file);
   } else if (is_block32(type)) {
     const Block32Format f = block32_format(type);
-    uint16_t d[8], m[8] = {};
+    uint16_t d[4], m[4] = {};
     const uint8_t* in = packed;
-    std::memcpy(d, in, 16);
-    in += 16;
+    std::memcpy(d, in, 8);
+    in += 8;
     if (f.has_min) {
-      std::memcpy(m, in, 16);
+      std::memcpy(m, in, 8);
+      in += 8;
+    }
+    std::memset(&levels, 0, sizeof(levels));
+    if (f.has_fifth_bit) {
+      unpack_half_bits(in, &levels);
       in += 16;
     }
-    std::memset(levels.high, 0, sizeof(levels.high));
-    if (f.has_fifth_bit) {
-      unpack_gm8_bit(in, &levels);
-      in += 32;
-    }
-    unpack_gm8_low(in, &levels);
+    uint8_t nibbles[128] = {};
+    std::memcpy(nibbles, in, 64);
+    unpack_gm8_low(nibbles, &levels);
     set_block32_levels(f, levels, d, m, file);
   } else if (type == DType::kQ4_K) {
     unpack_gm8_low(reinterpret_cast<const BlockQ4_K*>(packed)->qs, &levels);

@@ -7,11 +7,13 @@
 // two high bits of level sit in qh as 2 x 32 bytes: bits 2 s .. 2 s + 1 of byte b of half j belong to byte b
 // of vector 4 j + s. The block's scales, mins and d stay where the file has them, so a chunk keeps its size
 // and the rearrangement happens in place. Types: q4_K, q6_K.
-// The 32-value nibble formats (q4_0, q4_1, q5_0, q5_1): a chunk is 8 blocks, rewritten as [the 8 d] [the 8
-// m: q4_1, q5_1] [the fifth bits: q5_0, q5_1, 32 bytes, bit v of byte b for byte b of vector v] [the nibble
-// pairs as above], the same bytes as the 8 blocks. q8_0, per half chunk of 4 blocks: [the 4 d] [8 x 16
-// bytes: vector v holds dword v (values 4 v .. + 3) of the 4 blocks], which the wide path widens to int16
-// (kernels/cpu/panels.h, wide lane order) with one load each.
+// The 32-value formats work per half chunk of 4 blocks (values 128 h .. are vectors 4 h .. 4 h + 3 of the
+// lane order), so a row whose last chunk holds 4 blocks (V2-Lite's 1408 columns) is rearranged whole.
+// q4_0, q4_1, q5_0, q5_1: [the 4 d] [the 4 m: q4_1, q5_1] [the fifth bits: q5_0, q5_1, 16 bytes; bit w of
+// byte i's low nibble for byte i of the half's vector w, of its high nibble for byte 16 + i] [the two
+// nibble pairs as above, 64 bytes]. q8_0: [the 4 d] [8 x 16 bytes: vector v holds dword v (values 4 v ..
+// + 3) of the 4 blocks], which the wide path widens to int16 (kernels/cpu/panels.h, wide lane order) with
+// one load each. Each is the same bytes as the 4 blocks.
 #pragma once
 
 #include <cstdint>
@@ -21,9 +23,8 @@
 
 namespace sinan {
 
-// A layout rearranges a matrix unit by unit: a 256-value chunk (one super-block, or 8 blocks of 32
-// values), or for q8_0 half a chunk (4 blocks: its wide lane order works a half at a time). A row's short
-// last unit stays in the file layout.
+// A layout rearranges a matrix unit by unit: a super-block (256 values) or half a chunk of the 32-value
+// formats (4 blocks, 128 values). A row's short last unit stays in the file layout.
 int64_t unit_values(DType type);
 size_t unit_bytes(DType type);
 

@@ -34,7 +34,8 @@ TEST(ChunkLayout, SupportsTheSuperBlockTypesItNames) {
   EXPECT_TRUE(chunk_layout_supports(ChunkLayout::kGroupMajor8, DType::kQ6_K));
   EXPECT_TRUE(chunk_layout_supports(ChunkLayout::kGroupMajor8, DType::kQ5_0));
   EXPECT_FALSE(chunk_layout_supports(ChunkLayout::kGroupMajor8, DType::kQ5_K));
-  EXPECT_EQ(unit_bytes(DType::kQ5_0), 8u * 22);
+  EXPECT_EQ(unit_bytes(DType::kQ5_0), 4u * 22);
+  EXPECT_EQ(unit_values(DType::kQ4_0), 128);
   EXPECT_EQ(unit_bytes(DType::kQ6_K), 210u);
   EXPECT_TRUE(chunk_layout_supports(ChunkLayout::kGroupMajor8, DType::kQ8_0));
   EXPECT_FALSE(chunk_layout_supports(ChunkLayout::kGroupMajor8, DType::kIQ4_XS));

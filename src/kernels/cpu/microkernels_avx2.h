@@ -279,45 +279,57 @@ inline void decode_int_grouped(const Matrix& w, int64_t row, int64_t chunk, IntC
   }
 }
 
+// One rearranged half chunk of a 32-value format (kernels/chunk_layout.h): its 4 level vectors, the
+// scales and mins of its 8 groups.
+template <DType kType>
+__attribute__((always_inline)) inline void block32_half_regs_packed(const uint8_t* p, __m256i* q, __m256* scale,
+                                                                    __m256* min) {
+  constexpr bool kMin = kType == DType::kQ4_1 || kType == DType::kQ5_1;
+  constexpr bool kFifthBit = kType == DType::kQ5_0 || kType == DType::kQ5_1;
+  const __m128i d = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));
+  *scale = _mm256_cvtph_ps(_mm_unpacklo_epi16(d, d));  // d0 d0 d1 d1 d2 d2 d3 d3
+  if constexpr (kMin) {
+    const __m128i m = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p + 8));
+    *min = _mm256_xor_ps(_mm256_cvtph_ps(_mm_unpacklo_epi16(m, m)), _mm256_set1_ps(-0.0f));  // -m
+  } else {
+    *min = _mm256_mul_ps(_mm256_set1_ps(kFifthBit ? 16.0f : 8.0f), *scale);  // as the file decoder
+  }
+  const uint8_t* bits = p + (kMin ? 16 : 8);
+  const uint8_t* nibbles = bits + (kFifthBit ? 16 : 0);
+  const __m256i low4 = _mm256_set1_epi8(0x0f);
+  for (int i = 0; i < 2; ++i) {
+    const __m256i pair = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(nibbles + 32 * i));
+    q[2 * i] = _mm256_and_si256(pair, low4);
+    q[2 * i + 1] = _mm256_and_si256(_mm256_srli_epi16(pair, 4), low4);
+  }
+  if constexpr (kFifthBit) {  // bit w of byte i's low nibble to bit 4 of vector w's byte i, of its high to byte 16 + i
+    const __m128i f = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bits));
+    const __m256i both = _mm256_set_m128i(_mm_srli_epi16(f, 4), f);
+    const __m256i bit4 = _mm256_set1_epi8(0x10);
+    q[0] = _mm256_or_si256(q[0], _mm256_and_si256(_mm256_slli_epi16(both, 4), bit4));
+    q[1] = _mm256_or_si256(q[1], _mm256_and_si256(_mm256_slli_epi16(both, 3), bit4));
+    q[2] = _mm256_or_si256(q[2], _mm256_and_si256(_mm256_slli_epi16(both, 2), bit4));
+    q[3] = _mm256_or_si256(q[3], _mm256_and_si256(_mm256_slli_epi16(both, 1), bit4));
+  }
+}
+
 template <DType kType>
 __attribute__((always_inline)) inline void decode_regs_packed(const Matrix& w, int64_t row, int64_t chunk,
                                                               ChunkRegs* regs) {
   static_assert(kPackedAvailable<kType>);
-  if constexpr (is_block32_nibbles(kType)) {  // [d x 8] [m x 8] [fifth-bit planes] [nibble pairs]
+  if constexpr (is_block32_nibbles(kType)) {  // per half: [d x 4] [m x 4] [fifth bits] [2 nibble pairs]
     int count;
     const auto* x = chunk_blocks<Block32<kType>>(w, row, chunk, &count);
-    if (count < 8) {  // a row's short last chunk keeps the file layout
+    if (count == 8) {
+      block32_half_regs_packed<kType>(reinterpret_cast<const uint8_t*>(x), regs->q, &regs->scale_lo, &regs->min_lo);
+      block32_half_regs_packed<kType>(reinterpret_cast<const uint8_t*>(x + 4), regs->q + 4, &regs->scale_hi, &regs->min_hi);
+    } else if (count == 4) {  // the second half zero, as the file decoder leaves the missing blocks
+      block32_half_regs_packed<kType>(reinterpret_cast<const uint8_t*>(x), regs->q, &regs->scale_lo, &regs->min_lo);
+      for (int v = 4; v < 8; ++v) regs->q[v] = _mm256_setzero_si256();
+      regs->scale_hi = regs->min_hi = _mm256_setzero_ps();
+    } else {  // a row's other short last chunks keep the file layout
       decode_regs<kType>(w, row, chunk, regs);
-      return;
     }
-    const auto* p = reinterpret_cast<const uint8_t*>(x);
-    const __m256 scales = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
-    p += 16;
-    __m256 mins;
-    if constexpr (kType == DType::kQ4_1 || kType == DType::kQ5_1) {
-      mins = _mm256_xor_ps(_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))), _mm256_set1_ps(-0.0f));
-      p += 16;
-    } else {
-      mins = _mm256_mul_ps(_mm256_set1_ps(kType == DType::kQ5_0 ? 16.0f : 8.0f), scales);  // as the file decoder
-    }
-    __m256i fifth = _mm256_setzero_si256();
-    if constexpr (kType == DType::kQ5_0 || kType == DType::kQ5_1) {
-      fifth = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-      p += 32;
-    }
-    packed_low_bits(p, regs->q);
-    if constexpr (kType == DType::kQ5_0 || kType == DType::kQ5_1) {  // bit v of each byte to bit 4 of vector v's
-      const __m256i bit4 = _mm256_set1_epi8(0x10);
-      const __m256i at[8] = {_mm256_slli_epi16(fifth, 4), _mm256_slli_epi16(fifth, 3), _mm256_slli_epi16(fifth, 2),
-                             _mm256_slli_epi16(fifth, 1), fifth, _mm256_srli_epi16(fifth, 1),
-                             _mm256_srli_epi16(fifth, 2), _mm256_srli_epi16(fifth, 3)};
-      for (int v = 0; v < 8; ++v) regs->q[v] = _mm256_or_si256(regs->q[v], _mm256_and_si256(at[v], bit4));
-    }
-    const __m256i low = _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3), high = _mm256_setr_epi32(4, 4, 5, 5, 6, 6, 7, 7);
-    regs->scale_lo = _mm256_permutevar8x32_ps(scales, low);
-    regs->scale_hi = _mm256_permutevar8x32_ps(scales, high);
-    regs->min_lo = _mm256_permutevar8x32_ps(mins, low);
-    regs->min_hi = _mm256_permutevar8x32_ps(mins, high);
   } else if constexpr (kType == DType::kQ4_K) {
     const BlockQ4_K& x = reinterpret_cast<const BlockQ4_K*>(w.row(row))[chunk];
     packed_low_bits(x.qs, regs->q);
@@ -344,40 +356,42 @@ inline void pack_chunk_simd(uint8_t* chunk) {
   ChunkRegs regs;
   const __m256i low4 = _mm256_set1_epi8(0x0f);
   uint8_t* nibbles;
-  if constexpr (is_block32_nibbles(kType)) {  // the layout's order: [d x 8] [m x 8] [fifth-bit planes] [nibbles]
+  if constexpr (is_block32_nibbles(kType)) {  // one half chunk: [d x 4] [m x 4] [fifth bits] [2 nibble pairs]
+    constexpr bool kMin = kType == DType::kQ4_1 || kType == DType::kQ5_1;
+    constexpr bool kFifthBit = kType == DType::kQ5_0 || kType == DType::kQ5_1;
     using Block = Block32<kType>;
-    Matrix w;  // the chunk as a one-row matrix, for the file decoder
-    w.dtype = kType;
-    w.rows = 1;
-    w.cols = kChunk;
-    w.data = chunk;
-    w.row_bytes = 8 * sizeof(Block);
-    decode_regs<kType>(w, 0, 0, &regs);
-    uint16_t d[8], m[8];
-    for (int b = 0; b < 8; ++b) {
-      const auto* x = reinterpret_cast<const Block*>(chunk) + b;
-      d[b] = x->d;
-      if constexpr (kType == DType::kQ4_1 || kType == DType::kQ5_1) m[b] = x->m;
+    Block x[4];
+    std::memcpy(x, chunk, sizeof(x));
+    __m256i in[8];
+    for (int b = 0; b < 4; ++b) {
+      in[b] = nibbles_32(x[b].qs);
+      if constexpr (kFifthBit) in[b] = _mm256_or_si256(in[b], _mm256_and_si256(bits_to_bytes_32(load_u32(x[b].qh)), _mm256_set1_epi8(0x10)));
+      in[4 + b] = _mm256_setzero_si256();
     }
+    value_to_group_major8(in, regs.q);  // vectors 0..3: the half's
     uint8_t* out = chunk;
-    std::memcpy(out, d, 16);
-    out += 16;
-    if constexpr (kType == DType::kQ4_1 || kType == DType::kQ5_1) {
-      std::memcpy(out, m, 16);
+    for (int b = 0; b < 4; ++b) std::memcpy(out + 2 * b, &x[b].d, 2);
+    out += 8;
+    if constexpr (kMin) {
+      for (int b = 0; b < 4; ++b) std::memcpy(out + 2 * b, &x[b].m, 2);
+      out += 8;
+    }
+    if constexpr (kFifthBit) {  // bit 4 of vector w's bytes to bit w, bytes 16..31 in the high nibbles
+      const __m256i bit4 = _mm256_set1_epi8(0x10);
+      __m256i bits = _mm256_setzero_si256();
+      for (int v = 0; v < 4; ++v) {
+        bits = _mm256_or_si256(bits, _mm256_srl_epi16(_mm256_and_si256(regs.q[v], bit4), _mm_cvtsi32_si128(4 - v)));
+      }
+      const __m128i packed = _mm_or_si128(_mm256_castsi256_si128(bits), _mm_slli_epi16(_mm256_extracti128_si256(bits, 1), 4));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out), packed);
       out += 16;
     }
-    if constexpr (kType == DType::kQ5_0 || kType == DType::kQ5_1) {  // bit 4 of vector v's bytes to bit v
-      const __m256i bit4 = _mm256_set1_epi8(0x10);
-      __m256i planes = _mm256_setzero_si256();
-      for (int v = 0; v < 8; ++v) {
-        const __m256i b = _mm256_and_si256(regs.q[v], bit4);
-        const __m256i moved = v < 4 ? _mm256_srl_epi16(b, _mm_cvtsi32_si128(4 - v)) : _mm256_sll_epi16(b, _mm_cvtsi32_si128(v - 4));
-        planes = _mm256_or_si256(planes, moved);
-      }
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), planes);
-      out += 32;
+    for (int i = 0; i < 2; ++i) {
+      const __m256i pair = _mm256_or_si256(_mm256_and_si256(regs.q[2 * i], low4),
+                                           _mm256_slli_epi16(_mm256_and_si256(regs.q[2 * i + 1], low4), 4));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 32 * i), pair);
     }
-    nibbles = out;
+    return;
   } else if constexpr (kType == DType::kQ4_K) {
     auto& x = *reinterpret_cast<BlockQ4_K*>(chunk);
     q4_K_regs_grouped(x, &regs);
