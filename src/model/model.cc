@@ -91,8 +91,8 @@ void add_ffn(FfnWeights& f, std::vector<Matrix*>* out) {
 }  // namespace
 
 std::vector<Matrix*> Model::packable_weights_in(const uint8_t* begin, const uint8_t* end) {
-  // The matmul weights may be rearranged; every other view (embeddings, MLA's per-head k_up / v_up, the
-  // router, the MTP module) reads the file layout, so a matrix sharing bytes with one stays as it is.
+  // The matmul weights may be rearranged; every other view (the embedding, the router, the MTP module)
+  // reads the file layout, so a matrix sharing bytes with one stays as it is.
   std::vector<Matrix*> matmul_weights;
   std::vector<const Matrix*> other_views = {&weights_.token_embedding};
   for (LayerWeights& l : weights_.layers) {
@@ -102,9 +102,9 @@ std::vector<Matrix*> Model::packable_weights_in(const uint8_t* begin, const uint
     add_ffn(l.ffn, &matmul_weights);
     for (FfnWeights& e : l.moe.experts) add_ffn(e, &matmul_weights);
     add_ffn(l.moe.shared, &matmul_weights);
+    for (Matrix& m : l.mla.k_up) matmul_weights.push_back(&m);  // matmul_rows, or matmul_transposed, which
+    for (Matrix& m : l.mla.v_up) matmul_weights.push_back(&m);  // dequantizes through the layout
     other_views.push_back(&l.moe.router);
-    for (const Matrix& m : l.mla.k_up) other_views.push_back(&m);
-    for (const Matrix& m : l.mla.v_up) other_views.push_back(&m);
   }
   for (const MtpWeights& mtp : weights_.mtp) {
     for (const Matrix* m : {&mtp.eh_proj, &mtp.embedding, &mtp.head}) other_views.push_back(m);

@@ -75,7 +75,7 @@ class Model {
 
  private:
   // The matmul weights lying in [begin, end) that the active CPU tier reads faster rearranged and that no
-  // other view (embedding, MLA k_up / v_up, router, MTP) shares bytes with.
+  // other view (embedding, router, MTP) shares bytes with.
   std::vector<Matrix*> packable_weights_in(const uint8_t* begin, const uint8_t* end);
 
   mutable std::once_flag weight_memory_prepared_;

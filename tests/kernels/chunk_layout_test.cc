@@ -189,6 +189,21 @@ TEST(ChunkLayout, MatmulOnARearrangedMatrixMatchesTheFileLayoutBitForBit) {
   }
 }
 
+// MLA's k_up as Hugging Face stores it goes through matmul_transposed, which dequantizes row chunks.
+TEST(ChunkLayout, TransposedProductReadsTheLayout) {
+  std::mt19937 rng(26);
+  for (DType type : kPackedTypes) {
+    const int64_t rows = 7, cols = is_super_block(type) ? 512 : 512 + 128;
+    const auto t = make_matrix(type, rows, cols, rng);
+    const auto p = packed_copy(t, ChunkLayout::kGroupMajor8);
+    const auto x = test::make_activations(3, rows, rows + 1, rng);
+    std::vector<float> want(static_cast<size_t>(3 * cols)), got(want.size());
+    matmul_transposed(t.m, x.data(), rows + 1, 3, want.data(), cols);
+    matmul_transposed(p.m, x.data(), rows + 1, 3, got.data(), cols);
+    EXPECT_EQ(std::memcmp(got.data(), want.data(), want.size() * sizeof(float)), 0) << dtype_name(type);
+  }
+}
+
 TEST(ChunkLayout, ActiveTierPackerRecordsTheLayout) {
   std::mt19937 rng(25);
   for (DType type : kPackedTypes) {
