@@ -182,6 +182,12 @@ size_t unit_bytes(DType type) {
   return static_cast<size_t>(info.block_bytes * (unit_values(type) / info.block_elems));
 }
 
+bool unit_is_rearranged(DType type, int64_t cols, int64_t unit) {
+  const int64_t end = (unit + 1) * unit_values(type);
+  const int64_t chunk_end = (unit * unit_values(type) / cpu::kChunk + 1) * cpu::kChunk;
+  return chunk_end <= cols || end == cols;
+}
+
 bool chunk_layout_supports(ChunkLayout layout, DType type) {
   switch (layout) {
     case ChunkLayout::kFile: return true;
@@ -274,7 +280,9 @@ void pack_matrix(ChunkLayout layout, Matrix* w) {
   auto* data = const_cast<uint8_t*>(w->data);  // the caller owns writable bytes (the contract above)
   for (int64_t r = 0; r < w->rows; ++r) {
     uint8_t* row = data + static_cast<size_t>(r) * w->row_bytes;
-    for (int64_t u = 0; u < w->cols / unit_values(w->dtype); ++u) pack_unit(layout, w->dtype, row + u * bytes);
+    for (int64_t u = 0; u < w->cols / unit_values(w->dtype); ++u) {
+      if (unit_is_rearranged(w->dtype, w->cols, u)) pack_unit(layout, w->dtype, row + u * bytes);
+    }
   }
   w->layout = layout;
 }

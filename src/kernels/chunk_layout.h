@@ -24,9 +24,13 @@
 namespace sinan {
 
 // A layout rearranges a matrix unit by unit: a super-block (256 values) or half a chunk of the 32-value
-// formats (4 blocks, 128 values). A row's short last unit stays in the file layout.
+// formats (4 blocks, 128 values). Unit u of a row of `cols` values is rearranged when its whole 256-value
+// chunk lies in the row, or when the row ends exactly at the unit's end (a last chunk of 4 blocks); a
+// row's other short last chunks stay in the file layout, so a decoder sees either a rearranged chunk
+// (8 blocks, or 4 and nothing after them) or a file-layout one.
 int64_t unit_values(DType type);
 size_t unit_bytes(DType type);
+bool unit_is_rearranged(DType type, int64_t cols, int64_t unit);
 
 // Whether `layout` has a form for `type` (kFile has one for every type).
 bool chunk_layout_supports(ChunkLayout layout, DType type);

@@ -26,7 +26,7 @@ bool is_super_block(DType type) { return dtype_info(type).block_elems == 256; }
 // rearranged unit, any other short chunk stays in the file layout.
 std::vector<int64_t> column_counts(DType type) {
   if (is_super_block(type)) return {256, 4 * 256};
-  return {256, 4 * 256, 4 * 256 + 96, 4 * 256 + 128, 64, 128};
+  return {256, 4 * 256, 4 * 256 + 96, 4 * 256 + 128, 4 * 256 + 160, 4 * 256 + 224, 64, 128, 192};
 }
 
 TEST(ChunkLayout, SupportsTheSuperBlockTypesItNames) {
@@ -165,7 +165,7 @@ TEST(ChunkLayout, MatmulOnARearrangedMatrixMatchesTheFileLayoutBitForBit) {
       const ChunkLayout layout =
           kernels.packed_layout != ChunkLayout::kFile ? kernels.packed_layout : ChunkLayout::kGroupMajor8;
       for (int64_t rows : {int64_t{1}, int64_t{37}, int64_t{130}}) {
-        const int64_t cols = is_super_block(type) ? 4 * 256 : 4 * 256 + (rows == 37 ? 96 : 128);
+        const int64_t cols = is_super_block(type) ? 4 * 256 : 4 * 256 + (rows == 1 ? 96 : rows == 37 ? 160 : 128);
         const auto t = make_matrix(type, rows, cols, rng);
         const auto p = packed_copy(t, layout);
         for (int64_t tokens : {1, 2, 3, 4, 5, 17, 70}) {
