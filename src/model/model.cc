@@ -65,11 +65,12 @@ void Model::prepare_weight_memory() const {
     auto* self = const_cast<Model*>(this);
     for (const auto& [file, r] : by_file) {
       const auto n = static_cast<size_t>(r.end - r.begin);
-      const std::vector<Matrix*> to_pack = self->packable_weights_in(r.begin, r.end);
-      const bool moved = move_mapped_range_to_huge_pages(r.begin, n, [&](uint8_t* copy) {
+      const uint8_t* begin = r.begin;  // (a structured binding, which clang's lambdas cannot capture)
+      const std::vector<Matrix*> to_pack = self->packable_weights_in(begin, r.end);
+      const bool moved = move_mapped_range_to_huge_pages(begin, n, [&](uint8_t* copy) {
         for (Matrix* m : to_pack) {
           Matrix packed = *m;  // the copy's bytes, which replace m's in place
-          packed.data = copy + (m->data - r.begin);
+          packed.data = copy + (m->data - begin);
           pack_for_active_tier(&packed, const_cast<uint8_t*>(packed.data));
           m->layout = packed.layout;
         }
