@@ -20,21 +20,13 @@
 #error "define SINAN_CPU_ISA before including microkernels_avx512.h"
 #endif
 
+#include "kernels/cpu/no_packed_layout.h"  // no load-time layout on this tier
+
 namespace sinan::cpu::SINAN_CPU_ISA {
 
 constexpr int kIntRows = 4;
 constexpr int kIntTokens = 3;  // 4 x 3 int32 sums and 4 x 3 float accumulators fill the 32 zmm registers
 constexpr LaneOrder kLaneOrder = LaneOrder::kGroupMajor16;  // panels.h
-constexpr ChunkLayout kPackedLayout = ChunkLayout::kFile;  // no load-time rearrangement (kernels/chunk_layout.h)
-template <DType kType>
-inline constexpr bool kPackedAvailable = false;
-template <DType kType>  // declared for the driver's discarded branches, never defined
-void decode_int_packed(const Matrix& w, int64_t row, int64_t chunk, IntChunk* out);
-template <DType kType>
-void pack_chunk_simd(uint8_t* chunk);
-constexpr bool kPackedWideAvailable = false;
-void decode_wide_packed(const Matrix& w, int64_t row, int64_t chunk, WideChunk* out);
-void pack_q8_0_half_simd(uint8_t* half);
 constexpr int kFloatRows = 4;
 constexpr int kWideRows = 4;
 constexpr int kWideTokens = 3;  // as the int tile: 12 int32 sums and 12 float accumulators

@@ -13,6 +13,8 @@
 #error "define SINAN_CPU_ISA before including microkernels_scalar.h"
 #endif
 
+#include "kernels/cpu/no_packed_layout.h"  // no load-time layout on this tier
+
 namespace sinan::cpu::SINAN_CPU_ISA {
 
 constexpr int kIntRows = 2;
@@ -26,16 +28,6 @@ constexpr int kFloatRows = 2;
 constexpr int kWideRows = 2;
 constexpr int kWideTokens = 2;
 constexpr LaneOrder kLaneOrder = LaneOrder::kValue;  // panels.h
-constexpr ChunkLayout kPackedLayout = ChunkLayout::kFile;  // no load-time rearrangement (kernels/chunk_layout.h)
-template <DType kType>
-inline constexpr bool kPackedAvailable = false;
-template <DType kType>  // declared for the driver's discarded branches, never defined
-void decode_int_packed(const Matrix& w, int64_t row, int64_t chunk, IntChunk* out);
-template <DType kType>
-void pack_chunk_simd(uint8_t* chunk);
-constexpr bool kPackedWideAvailable = false;
-void decode_wide_packed(const Matrix& w, int64_t row, int64_t chunk, WideChunk* out);
-void pack_q8_0_half_simd(uint8_t* half);
 inline void to_lane_order(uint8_t*) {}
 template <DType kType, LevelForm kForm>
 inline void decode_int_grouped(const Matrix&, int64_t, int64_t, IntChunk*) {}  // group-major tiers only
