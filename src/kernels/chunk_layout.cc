@@ -188,16 +188,6 @@ bool unit_is_rearranged(DType type, int64_t cols, int64_t unit) {
   return chunk_end <= cols || end == cols;
 }
 
-bool chunk_layout_supports(ChunkLayout layout, DType type) {
-  switch (layout) {
-    case ChunkLayout::kFile: return true;
-    case ChunkLayout::kGroupMajor8:
-      return type == DType::kQ4_K || type == DType::kQ6_K || type == DType::kQ4_0 || type == DType::kQ4_1 ||
-             type == DType::kQ5_0 || type == DType::kQ5_1 || type == DType::kQ8_0;
-  }
-  return false;
-}
-
 void pack_unit(ChunkLayout layout, DType type, uint8_t* chunk) {
   SINAN_CHECK(chunk_layout_supports(layout, type));
   if (layout == ChunkLayout::kFile) return;

@@ -33,7 +33,19 @@ size_t unit_bytes(DType type);
 bool unit_is_rearranged(DType type, int64_t cols, int64_t unit);
 
 // Whether `layout` has a form for `type` (kFile has one for every type).
-bool chunk_layout_supports(ChunkLayout layout, DType type);
+constexpr bool chunk_layout_supports(ChunkLayout layout, DType type) {
+  switch (layout) {
+    case ChunkLayout::kFile: return true;
+    case ChunkLayout::kGroupMajor8:
+      return type == DType::kQ4_K || type == DType::kQ6_K || type == DType::kQ4_0 || type == DType::kQ4_1 ||
+             type == DType::kQ5_0 || type == DType::kQ5_1 || type == DType::kQ8_0;
+  }
+  return false;
+}
+
+// unit_is_rearranged as a decoder sees it, from the blocks of 32 values in the chunk it reads: a chunk of
+// the 32-value formats is rearranged when it is whole (8 blocks) or is the row's last and holds 4.
+constexpr bool chunk_is_rearranged(int blocks) { return blocks == 8 || blocks == 4; }
 
 // Rearranges one unit (unit_bytes(type)) from the file layout into `layout`, in place. The layout must
 // support the type.

@@ -86,9 +86,8 @@ __attribute__((always_inline)) inline void q4_K_regs_grouped(const BlockQ4_K& x,
 
 // ---- chunks rearranged at load into group-major-8 (kernels/chunk_layout.h): the levels load in lane order.
 constexpr ChunkLayout kPackedLayout = ChunkLayout::kGroupMajor8;
-template <DType kType>
-inline constexpr bool kPackedAvailable = kType == DType::kQ4_K || kType == DType::kQ6_K || kType == DType::kQ4_0 ||
-                                         kType == DType::kQ4_1 || kType == DType::kQ5_0 || kType == DType::kQ5_1;
+template <DType kType>  // the int8 path's types (q8_0 takes the wide path: kPackedWideAvailable)
+inline constexpr bool kPackedAvailable = chunk_layout_supports(kPackedLayout, kType) && kType != DType::kQ8_0;
 
 // Vector pair i's 32 bytes: low nibbles are vector 2 i, high nibbles vector 2 i + 1.
 __attribute__((always_inline)) inline void packed_low_bits(const uint8_t* nibbles, __m256i (&q)[8]) {
@@ -204,6 +203,17 @@ using Block32 = std::conditional_t<kType == DType::kQ4_0, BlockQ4_0,
                                    std::conditional_t<kType == DType::kQ4_1, BlockQ4_1,
                                                       std::conditional_t<kType == DType::kQ5_0, BlockQ5_0, BlockQ5_1>>>;
 
+// A 32-value block's levels in value order: the nibbles (low ones first), q5's fifth bits as 16.
+template <class Block>
+__attribute__((always_inline)) inline __m256i block32_levels(const Block& x) {
+  const __m256i q = nibbles_32(x.qs);
+  if constexpr (requires { x.qh; }) {
+    return _mm256_or_si256(q, _mm256_and_si256(bits_to_bytes_32(load_u32(x.qh)), _mm256_set1_epi8(0x10)));
+  } else {
+    return q;
+  }
+}
+
 // The 32-value nibble formats in registers, value order: block b's 32 levels are vector b (q5's fifth
 // bits added), its d the scale of groups 2 b and 2 b + 1, its offset (8 d, 16 d) or -m their min. A row's
 // short last chunk goes through the panel decoder, which zeroes the missing blocks.
@@ -226,9 +236,7 @@ __attribute__((always_inline)) inline void block32_regs_value_order(const Matrix
   }
   alignas(16) uint16_t d[8], m[8];
   for (int b = 0; b < 8; ++b) {
-    __m256i q = nibbles_32(x[b].qs);
-    if constexpr (kFifthBit) q = _mm256_or_si256(q, _mm256_and_si256(bits_to_bytes_32(load_u32(x[b].qh)), _mm256_set1_epi8(0x10)));
-    regs->q[b] = q;
+    regs->q[b] = block32_levels(x[b]);
     d[b] = x[b].d;
     if constexpr (kMin) m[b] = x[b].m;
   }
@@ -320,7 +328,7 @@ __attribute__((always_inline)) inline void decode_regs_packed(const Matrix& w, i
   if constexpr (is_block32_nibbles(kType)) {  // per half: [d x 4] [m x 4] [fifth bits] [2 nibble pairs]
     int count;
     const auto* x = chunk_blocks<Block32<kType>>(w, row, chunk, &count);
-    if (count == 8) {
+    if (count == 8) {  // (chunk_is_rearranged: 8 blocks, or 4 that end the row)
       block32_half_regs_packed<kType>(reinterpret_cast<const uint8_t*>(x), regs->q, &regs->scale_lo, &regs->min_lo);
       block32_half_regs_packed<kType>(reinterpret_cast<const uint8_t*>(x + 4), regs->q + 4, &regs->scale_hi, &regs->min_hi);
     } else if (count == 4) {  // the second half zero, as the file decoder leaves the missing blocks
@@ -364,8 +372,7 @@ inline void pack_chunk_simd(uint8_t* chunk) {
     std::memcpy(x, chunk, sizeof(x));
     __m256i in[8];
     for (int b = 0; b < 4; ++b) {
-      in[b] = nibbles_32(x[b].qs);
-      if constexpr (kFifthBit) in[b] = _mm256_or_si256(in[b], _mm256_and_si256(bits_to_bytes_32(load_u32(x[b].qh)), _mm256_set1_epi8(0x10)));
+      in[b] = block32_levels(x[b]);
       in[4 + b] = _mm256_setzero_si256();
     }
     value_to_group_major8(in, regs.q);  // vectors 0..3: the half's
@@ -513,13 +520,22 @@ struct WideHalfRegs {
   __m256 scale;
 };
 
-__attribute__((always_inline)) inline void decode_q8_0_wide_half(const BlockQ8_0* x, WideHalfRegs* out) {
+// Four q8_0 blocks' levels transposed by dwords: quads[k] holds dword k | k + 4 of the four blocks, i.e.
+// vectors k and k + 4 of the half's wide lane order, as int8.
+__attribute__((always_inline)) inline void q8_0_half_quads(const BlockQ8_0* x, __m256i (&quads)[4]) {
   __m256i y[4];
   for (int b = 0; b < 4; ++b) y[b] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b].qs));
   const __m256i p0 = _mm256_unpacklo_epi32(y[0], y[1]), p1 = _mm256_unpackhi_epi32(y[0], y[1]);  // dwords 0 1 | 4 5
   const __m256i p2 = _mm256_unpacklo_epi32(y[2], y[3]), p3 = _mm256_unpackhi_epi32(y[2], y[3]);  // dwords 2 3 | 6 7
-  const __m256i quads[4] = {_mm256_unpacklo_epi64(p0, p2), _mm256_unpackhi_epi64(p0, p2), _mm256_unpacklo_epi64(p1, p3),
-                            _mm256_unpackhi_epi64(p1, p3)};  // k: dword k | k + 4 of the four blocks
+  quads[0] = _mm256_unpacklo_epi64(p0, p2);
+  quads[1] = _mm256_unpackhi_epi64(p0, p2);
+  quads[2] = _mm256_unpacklo_epi64(p1, p3);
+  quads[3] = _mm256_unpackhi_epi64(p1, p3);
+}
+
+__attribute__((always_inline)) inline void decode_q8_0_wide_half(const BlockQ8_0* x, WideHalfRegs* out) {
+  __m256i quads[4];
+  q8_0_half_quads(x, quads);
   for (int k = 0; k < 4; ++k) {
     out->q[k] = _mm256_cvtepi8_epi16(_mm256_castsi256_si128(quads[k]));
     out->q[k + 4] = _mm256_cvtepi8_epi16(_mm256_extracti128_si256(quads[k], 1));
@@ -531,6 +547,7 @@ __attribute__((always_inline)) inline void decode_q8_0_wide_half(const BlockQ8_0
 
 // q8_0 rearranged at load (kernels/chunk_layout.h), half a chunk: [d x 4] [8 x 16 bytes, vector v's int8].
 constexpr bool kPackedWideAvailable = true;
+constexpr int64_t kQ8_0HalfBytes = 4 * sizeof(BlockQ8_0);
 
 __attribute__((always_inline)) inline void decode_q8_0_wide_half_packed(const uint8_t* half, WideHalfRegs* out) {
   for (int v = 0; v < 8; ++v) {
@@ -545,7 +562,7 @@ __attribute__((always_inline)) inline void decode_q8_0_wide_half_packed(const ui
 inline void decode_wide_packed(const Matrix& w, int64_t row, int64_t chunk, WideChunk* out) {
   int count;
   const auto* x = chunk_blocks<BlockQ8_0>(w, row, chunk, &count);
-  if (count != 8 && count != 4) {
+  if (!chunk_is_rearranged(count)) {
     decode_wide<DType::kQ8_0>(w, row, chunk, out);
     return;
   }
@@ -553,11 +570,11 @@ inline void decode_wide_packed(const Matrix& w, int64_t row, int64_t chunk, Wide
   for (int h = 0; h < 2; ++h) {
     for (int b = 0; b < 4; ++b) {
       uint16_t d = 0;
-      if (4 * h < count) std::memcpy(&d, bytes + 136 * h + 2 * b, 2);
+      if (4 * h < count) std::memcpy(&d, bytes + kQ8_0HalfBytes * h + 2 * b, 2);
       out->group_scale[8 * h + 2 * b] = out->group_scale[8 * h + 2 * b + 1] = 4 * h < count ? half_to_float(d) : 0.0f;
     }
     for (int v = 0; v < 8; ++v) {
-      const __m256i q = 4 * h < count ? _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes + 136 * h + 8 + 16 * v)))
+      const __m256i q = 4 * h < count ? _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes + kQ8_0HalfBytes * h + 8 + 16 * v)))
                                       : _mm256_setzero_si256();
       _mm256_store_si256(reinterpret_cast<__m256i*>(out->q + 32 * v + 16 * h), q);
     }
@@ -567,13 +584,9 @@ inline void decode_wide_packed(const Matrix& w, int64_t row, int64_t chunk, Wide
 // pack_unit for q8_0 in registers: the file decoder's transpose, stored as int8.
 inline void pack_q8_0_half_simd(uint8_t* half) {
   const auto* x = reinterpret_cast<const BlockQ8_0*>(half);
-  __m256i y[4];
-  for (int b = 0; b < 4; ++b) y[b] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b].qs));
+  __m256i quads[4];
+  q8_0_half_quads(x, quads);  // loaded before the stores below overwrite the blocks
   const uint16_t d[4] = {x[0].d, x[1].d, x[2].d, x[3].d};
-  const __m256i p0 = _mm256_unpacklo_epi32(y[0], y[1]), p1 = _mm256_unpackhi_epi32(y[0], y[1]);
-  const __m256i p2 = _mm256_unpacklo_epi32(y[2], y[3]), p3 = _mm256_unpackhi_epi32(y[2], y[3]);
-  const __m256i quads[4] = {_mm256_unpacklo_epi64(p0, p2), _mm256_unpackhi_epi64(p0, p2), _mm256_unpacklo_epi64(p1, p3),
-                            _mm256_unpackhi_epi64(p1, p3)};  // k: vector k | vector k + 4
   std::memcpy(half, d, 8);
   for (int k = 0; k < 4; ++k) {
     _mm_storeu_si128(reinterpret_cast<__m128i*>(half + 8 + 16 * k), _mm256_castsi256_si128(quads[k]));
@@ -600,14 +613,14 @@ inline void fused_wide_tile(const Matrix& w, int64_t r0, int64_t chunk0, const W
       const auto* x = chunk_blocks<BlockQ8_0>(w, r0 + r, chunk0 + c, &count);
       // Rearranged: whole halves (a row's last chunk may hold 4 blocks); the missing half is zero, as the
       // file decoder leaves it, through the same steps.
-      const bool packed = kPacked && (count == 8 || count == 4);
+      const bool packed = kPacked && chunk_is_rearranged(count);
       WideChunk partial;
       if (count < 8 && !packed) decode_wide<DType::kQ8_0>(w, r0 + r, chunk0 + c, &partial);
       for (int h = 0; h < 2; ++h) {
         WideHalfRegs wh;
         if (packed) {
           if (4 * h < count) {
-            decode_q8_0_wide_half_packed(reinterpret_cast<const uint8_t*>(x) + 136 * h, &wh);
+            decode_q8_0_wide_half_packed(reinterpret_cast<const uint8_t*>(x) + kQ8_0HalfBytes * h, &wh);
           } else {
             for (int v = 0; v < 8; ++v) wh.q[v] = _mm256_setzero_si256();
             wh.scale = _mm256_setzero_ps();
