@@ -443,6 +443,9 @@ inline void fused_int_tile(const Matrix& w, int64_t r0, int64_t chunk0, const Ac
     for (int t = 0; t < T; ++t) acc[r][t] = _mm256_setzero_ps();
   }
   for (int64_t c = 0; c < n_chunks; ++c) {
+    // Unrolled, each row's maddubs read the activations from memory; rolled, GCC copied a chunk's 12
+    // activation vectors to the stack for the row loop (in-cache q4_K GEMV 10.6 -> 9.4 us).
+#pragma GCC unroll 4
     for (int r = 0; r < R; ++r) {
       ChunkRegs wc;
       if constexpr (kPacked) {
@@ -608,6 +611,7 @@ inline void fused_wide_tile(const Matrix& w, int64_t r0, int64_t chunk0, const W
     for (int t = 0; t < T; ++t) acc[r][t] = _mm256_setzero_ps();
   }
   for (int64_t c = 0; c < n_chunks; ++c) {
+#pragma GCC unroll 4  // as fused_int_tile (in-cache q8_0 GEMV 11.3 -> 10.6 us)
     for (int r = 0; r < R; ++r) {
       int count;
       const auto* x = chunk_blocks<BlockQ8_0>(w, r0 + r, chunk0 + c, &count);
