@@ -263,7 +263,7 @@ void unpack_unit(ChunkLayout layout, DType type, const uint8_t* packed, uint8_t*
   }
 }
 
-void pack_matrix(ChunkLayout layout, Matrix* w) {
+void pack_matrix(ChunkLayout layout, Matrix* w, void (*unit_packer)(uint8_t* unit)) {
   SINAN_CHECK(w->layout == ChunkLayout::kFile && chunk_layout_supports(layout, w->dtype));
   SINAN_CHECK(w->block_scales == nullptr);
   const size_t bytes = unit_bytes(w->dtype);
@@ -271,7 +271,12 @@ void pack_matrix(ChunkLayout layout, Matrix* w) {
   for (int64_t r = 0; r < w->rows; ++r) {
     uint8_t* row = data + static_cast<size_t>(r) * w->row_bytes;
     for (int64_t u = 0; u < w->cols / unit_values(w->dtype); ++u) {
-      if (unit_is_rearranged(w->dtype, w->cols, u)) pack_unit(layout, w->dtype, row + u * bytes);
+      if (!unit_is_rearranged(w->dtype, w->cols, u)) continue;  // in a row's short last chunk
+      if (unit_packer != nullptr) {
+        unit_packer(row + u * bytes);
+      } else {
+        pack_unit(layout, w->dtype, row + u * bytes);
+      }
     }
   }
   w->layout = layout;

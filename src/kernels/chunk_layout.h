@@ -54,8 +54,9 @@ void pack_unit(ChunkLayout layout, DType type, uint8_t* unit);
 // The inverse: `packed` (one unit in `layout`) back to the file layout in `file` (may not alias).
 void unpack_unit(ChunkLayout layout, DType type, const uint8_t* packed, uint8_t* file);
 
-// Rearranges every row's whole units of w (its bytes must be writable) into `layout` and records it in
-// w->layout.
-void pack_matrix(ChunkLayout layout, Matrix* w);
+// Rearranges every row's units that unit_is_rearranged names (w's bytes must be writable) into `layout`
+// and records it in w->layout. `unit_packer`, when given, does pack_unit's work for one unit (a tier's SIMD
+// packer, bit for bit the same).
+void pack_matrix(ChunkLayout layout, Matrix* w, void (*unit_packer)(uint8_t* unit) = nullptr);
 
 }  // namespace sinan

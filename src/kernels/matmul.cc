@@ -58,19 +58,9 @@ void pack_for_active_tier(Matrix* w, uint8_t* out) {
   const ChunkLayout layout = preferred_chunk_layout(*w);
   SINAN_CHECK(w->layout == ChunkLayout::kFile && layout != ChunkLayout::kFile);
   if (out != w->data) std::memcpy(out, w->data, w->nbytes());
-  const auto pack = cpu::active_matmul_kernels().pack_unit[static_cast<int>(w->dtype)];
-  const size_t bytes = unit_bytes(w->dtype);
-  for (int64_t r = 0; r < w->rows; ++r) {
-    for (int64_t u = 0; u < w->cols / unit_values(w->dtype); ++u) {
-      if (!unit_is_rearranged(w->dtype, w->cols, u)) continue;  // in a row's short last chunk
-      uint8_t* unit = out + static_cast<size_t>(r) * w->row_bytes + u * bytes;
-      if (pack != nullptr) {
-        pack(unit);
-      } else {
-        pack_unit(layout, w->dtype, unit);
-      }
-    }
-  }
+  Matrix view = *w;
+  view.data = out;
+  pack_matrix(layout, &view, cpu::active_matmul_kernels().pack_unit[static_cast<int>(w->dtype)]);
   w->layout = layout;
 }
 
