@@ -215,6 +215,7 @@ TEST(Decode, ActivationQuantizerMatchesTheReferenceOnEveryTier) {
         ASSERT_EQ(std::memcmp(in_value_order(got[c].q, order).data(), want[c].q, sizeof(want[c].q)), 0) << where;
         for (int i = 0; i < cpu::kGroupsPerChunk; ++i) ASSERT_TRUE(same_float(got[c].group_scale[i], want[c].group_scale[i])) << where;
         for (int i = 0; i < cpu::kGroupsPerChunk; ++i) ASSERT_TRUE(same_float(got[c].group_sum[i], want[c].group_sum[i])) << where;
+        for (int b = 0; b < 8; ++b) ASSERT_TRUE(same_float(got[c].block_sum[b], want[c].block_sum[b])) << where;
       }
     }
   }

@@ -21,6 +21,7 @@
 #include "kernels/cpu/decode_reference.h"
 #include "kernels/cpu/matmul_kernels.h"
 #include "matmul_test_util.h"
+#include "quant/block_layouts.h"
 
 namespace sinan {
 namespace {
@@ -188,6 +189,35 @@ TEST(Matmul, EveryTypeTierAndShapeMatchesTheExactProduct) {
           expect_matches(ys, count, es, count, s.tokens, what + " slice");
         }
       }
+    }
+  }
+}
+
+// q4_K at its extremes: every scale and min 63 and every level 15 (the folded form multiplies the int16
+// sums by the scales before widening, so the largest sums must stay exact), against activations at the
+// int8 limits with both signs, through the fused (1 token) and panel (6 tokens) tiles of every tier.
+TEST(Matmul, Q4_KAtItsLargestScalesAndLevelsIsExact) {
+  std::mt19937 rng(8);
+  const int64_t rows = 5, cols = 512;
+  TestMatrix t = make_matrix(DType::kQ4_K, rows, cols, rng);
+  for (int64_t r = 0; r < rows; ++r) {
+    auto* blocks = reinterpret_cast<BlockQ4_K*>(const_cast<uint8_t*>(t.m.row(r)));
+    for (int64_t b = 0; b < cols / 256; ++b) {
+      blocks[b].d = 0x3c00 + static_cast<uint16_t>(r);  // 1.0 and just above
+      blocks[b].dmin = 0x3800;                          // 0.5
+      std::memset(blocks[b].scales, 0xff, sizeof(blocks[b].scales));
+      std::memset(blocks[b].qs, 0xff, sizeof(blocks[b].qs));
+    }
+    dequantize_matrix_row(t.m, r, t.decoded.data() + r * cols);
+  }
+  for (const int64_t tokens : {1, 6}) {
+    std::vector<float> x(static_cast<size_t>(tokens * cols));
+    for (int64_t i = 0; i < tokens * cols; ++i) x[i] = (i / 32 + i / 7) % 3 == 0 ? -1.0f : 1.0f;
+    const Expected e = expected_product(t, 0, rows, x, cols, tokens);
+    for (CpuTier tier : test::reachable_tiers()) {
+      std::vector<float> y(static_cast<size_t>(tokens * rows));
+      cpu::matmul_with(cpu::matmul_kernels(tier), t.m, x.data(), cols, tokens, y.data(), rows, nullptr);
+      expect_matches(y, rows, e, rows, tokens, fmt::format("{} tokens={}", cpu::cpu_tier_name(tier), tokens));
     }
   }
 }

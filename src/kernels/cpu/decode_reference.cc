@@ -239,6 +239,7 @@ void quantize_act_chunk_reference(const float* x, int64_t cols, int64_t chunk, A
     out->group_scale[2 * b] = out->group_scale[2 * b + 1] = d;
     out->group_sum[2 * b] = d * static_cast<float>(sums[0]);
     out->group_sum[2 * b + 1] = d * static_cast<float>(sums[1]);
+    out->block_sum[b] = d * static_cast<float>(sums[0] + sums[1]);
   }
 }
 

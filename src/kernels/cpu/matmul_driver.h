@@ -26,6 +26,7 @@
 #pragma once
 
 #include <array>
+#include <type_traits>
 #include <cstdint>
 #include <utility>
 
@@ -61,6 +62,14 @@ void int_tile_entry(const IntChunk* w, int64_t w_stride, const ActChunk* a, int6
                     float* y, int64_t y_stride, bool accumulate) {
   float sums[R][T];
   int_tile<R, T, kSigned>(w, w_stride, a, a_stride, n_chunks, sums);
+  store_tile(&sums[0][0], R, T, y, y_stride, accumulate);
+}
+
+template <int R, int T>
+void k4_tile_entry(const K4Chunk* w, int64_t w_stride, const ActChunk* a, int64_t a_stride, int64_t n_chunks, float* y,
+                   int64_t y_stride, bool accumulate) {
+  float sums[R][T];
+  k4_tile<R, T>(w, w_stride, a, a_stride, n_chunks, sums);
   store_tile(&sums[0][0], R, T, y, y_stride, accumulate);
 }
 
@@ -103,6 +112,18 @@ template <bool kSigned, size_t... Rs>
 constexpr std::array<std::array<IntTileFn, kIntTokens>, sizeof...(Rs)> int_tile_table(std::index_sequence<Rs...>) {
   return {int_tile_row<kSigned, static_cast<int>(Rs) + 1>(std::make_index_sequence<kIntTokens>())...};
 }
+using K4TileFn = void (*)(const K4Chunk* w, int64_t w_stride, const ActChunk* a, int64_t a_stride, int64_t n_chunks,
+                          float* y, int64_t y_stride, bool accumulate);
+template <int R, size_t... Ts>
+constexpr std::array<K4TileFn, sizeof...(Ts)> k4_tile_row(std::index_sequence<Ts...>) {
+  return {&k4_tile_entry<R, static_cast<int>(Ts) + 1>...};
+}
+template <DType kType, size_t... Rs>  // kType (q4_K) only defers the instantiation to the tier that uses it
+constexpr std::array<std::array<K4TileFn, kIntTokens>, sizeof...(Rs)> k4_tile_table(std::index_sequence<Rs...>) {
+  return {k4_tile_row<static_cast<int>(Rs) + 1>(std::make_index_sequence<kIntTokens>())...};
+}
+template <DType kType>
+inline constexpr auto kK4Tiles = k4_tile_table<kType>(std::make_index_sequence<kIntRows>());
 template <int R, size_t... Ts>
 constexpr std::array<FloatTileFn, sizeof...(Ts)> float_tile_row(std::index_sequence<Ts...>) {
   return {&float_tile_entry<R, static_cast<int>(Ts) + 1>...};
@@ -237,13 +258,17 @@ struct Int8Path {
       fused_int_tile<R, T, kType>(w, r0, chunk0, a, a_stride, n_chunks, out);
     }
   }
-  using Panel = IntChunk;
+  // q4_K's folded form (kFoldedK4, AVX2) has its own panel chunks and tiles.
+  static constexpr bool kFolded = kFoldedK4<kType>;
+  using Panel = std::conditional_t<kFolded, K4Chunk, IntChunk>;
   using Act = ActChunk;
   static constexpr int kRows = kIntRows, kTokens = kIntTokens;
   static constexpr int64_t kPanel = kPanelChunks;
   static constexpr int64_t kActBudget = kActChunkBudget;
-  static void decode(const Matrix& w, int64_t row, int64_t chunk, IntChunk* out) {
-    if constexpr (kPacked) {
+  static void decode(const Matrix& w, int64_t row, int64_t chunk, Panel* out) {
+    if constexpr (kFolded) {
+      decode_k4_chunk<kPacked>(w, row, chunk, out);
+    } else if constexpr (kPacked) {
       decode_int_packed<kType>(w, row, chunk, out);
     } else {
       decode_int_in_lane_order<kType, kForm>(w, row, chunk, out);
@@ -252,7 +277,14 @@ struct Int8Path {
   static void quantize(const float* x, int64_t cols, int64_t chunk_begin, int64_t n_chunks, ActChunk* out) {
     quantize_act_in_lane_order(x, cols, chunk_begin, n_chunks, out);
   }
-  static constexpr const auto& kTiles = kIntTiles<kForm == LevelForm::kSigned>;
+  static constexpr const auto& tiles() {
+    if constexpr (kFolded) {
+      return kK4Tiles<kType>;
+    } else {
+      return kIntTiles<kForm == LevelForm::kSigned>;
+    }
+  }
+  static constexpr const auto& kTiles = tiles();
 };
 
 template <DType kType, bool kPacked = false>

@@ -65,10 +65,10 @@ inline void to_lane_order(uint8_t* q) {
   for (int v = 0; v < 8; ++v) _mm256_store_si256(reinterpret_cast<__m256i*>(q + 32 * v), out[v]);
 }
 
-// q4_K straight into group-major-8. In half h (values 128 h ..), lane l of vector v holds values
+// q4_K's levels straight into group-major-8. In half h (values 128 h ..), lane l of vector v holds values
 // 16 l + 4 v .. + 3 of the half: the low (l % 4 < 2) or high nibbles of qs dword 8 (l / 4) + 4 (l % 2) + v
 // of the half's 64 bytes.
-__attribute__((always_inline)) inline void q4_K_regs_grouped(const BlockQ4_K& x, ChunkRegs* regs) {
+__attribute__((always_inline)) inline void q4_K_levels_grouped(const BlockQ4_K& x, __m256i (&levels)[8]) {
   const __m256i mask = _mm256_set1_epi8(0x0f);
   for (int h = 0; h < 2; ++h) {
     const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qs + 64 * h));       // dwords 0..7
@@ -79,8 +79,12 @@ __attribute__((always_inline)) inline void q4_K_regs_grouped(const BlockQ4_K& x,
     // Vector v: dwords v, 4 + v, their high nibbles | 8 + v, 12 + v, their high nibbles.
     const __m256i dwords[4] = {_mm256_unpacklo_epi64(u, high), _mm256_unpackhi_epi64(u, high),
                                _mm256_unpacklo_epi64(u2, high2), _mm256_unpackhi_epi64(u2, high2)};
-    for (int v = 0; v < 4; ++v) regs->q[4 * h + v] = _mm256_and_si256(dwords[v], mask);
+    for (int v = 0; v < 4; ++v) levels[4 * h + v] = _mm256_and_si256(dwords[v], mask);
   }
+}
+
+__attribute__((always_inline)) inline void q4_K_regs_grouped(const BlockQ4_K& x, ChunkRegs* regs) {
+  q4_K_levels_grouped(x, regs->q);
   k4_scale_regs(k4_scales_mins(x.scales), k4_d_dmin(x), regs);
 }
 
@@ -433,10 +437,142 @@ inline void decode_int_packed(const Matrix& w, int64_t row, int64_t chunk, IntCh
   store_chunk_regs(regs, out);
 }
 
+// ---- q4_K in the folded form: its 6-bit scales multiply the int16 sums in the integer widening (pmaddwd
+// against the scales instead of ones), so a chunk's float work per (row, token) is d x (the two halves'
+// integer sums times the activations' block scales) and dmin x (the 8 mins times the activations' block
+// sums). Per row and chunk this takes 3 shuffles where the float form spreads, converts and scales 16
+// scales and mins (in-cache q4_K GEMV: 64 -> 52 vector instructions per row and chunk).
+struct K4Regs {
+  __m256i q[8];                    // levels in group-major-8 order
+  __m256i scale16_lo, scale16_hi;  // both int16 halves of int32 lane l of half h: sub-block (8 h + l) / 2's scale
+  __m256 mins;                     // lane k: sub-block k's 6-bit min, as float
+  __m256 d, dmin;                  // the block's two factors, broadcast
+};
+
+__attribute__((always_inline)) inline void k4_folded_scale_regs(__m128i scales_mins, uint32_t d_dmin, K4Regs* regs) {
+  const __m256i both = _mm256_broadcastsi128_si256(scales_mins);  // the 16 bytes in each 128-bit lane
+  const char z = static_cast<char>(0x80);
+  // Scale bytes s0..s3 (each to two int32 lanes, twice as int16): lanes 0..3 in the low 128 bits.
+  const auto pairs = [&](char s0, char s1, char s2, char s3) {
+    return _mm256_shuffle_epi8(both, _mm256_setr_epi8(s0, z, s0, z, s0, z, s0, z, s1, z, s1, z, s1, z, s1, z, s2, z, s2, z,
+                                                      s2, z, s2, z, s3, z, s3, z, s3, z, s3, z));
+  };
+  regs->scale16_lo = pairs(0, 1, 2, 3);
+  regs->scale16_hi = pairs(4, 5, 6, 7);
+  regs->mins = _mm256_cvtepi32_ps(_mm256_shuffle_epi8(
+      both, _mm256_setr_epi8(8, z, z, z, 9, z, z, z, 10, z, z, z, 11, z, z, z, 12, z, z, z, 13, z, z, z, 14, z, z, z, 15, z, z, z)));
+  const __m128 d_dmin_floats = _mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<int>(d_dmin)));  // d dmin 0 0
+  regs->d = _mm256_broadcastss_ps(d_dmin_floats);
+  regs->dmin = _mm256_broadcastss_ps(_mm_movehdup_ps(d_dmin_floats));
+}
+
+template <bool kPacked>
+__attribute__((always_inline)) inline void decode_k4_folded(const Matrix& w, int64_t row, int64_t chunk, K4Regs* regs) {
+  const BlockQ4_K& x = reinterpret_cast<const BlockQ4_K*>(w.row(row))[chunk];
+  if constexpr (kPacked) {
+    packed_low_bits(x.qs, regs->q);
+  } else {
+    q4_K_levels_grouped(x, regs->q);
+  }
+  k4_folded_scale_regs(k4_scales_mins(x.scales), k4_d_dmin(x), regs);
+}
+
+// One half's levels x activations -> lane l: scale x (group 8 h + l's integer dot product), exact
+// (|int16 sum| <= 4 x 2 x 15 x 127 = 15240; |lane| <= 2 x 15240 x 63 < 2^24, so exact in float too).
+template <class Levels>
+__attribute__((always_inline)) inline __m256i k4_half_sums(const Levels& wq, const ActChunk& a, int h, __m256i scale16) {
+  __m256i p[4];
+  for (int k = 0; k < 4; ++k) {
+    p[k] = _mm256_maddubs_epi16(wq[4 * h + k], _mm256_load_si256(reinterpret_cast<const __m256i*>(a.q + 32 * (4 * h + k))));
+  }
+  return _mm256_madd_epi16(_mm256_add_epi16(_mm256_add_epi16(p[0], p[1]), _mm256_add_epi16(p[2], p[3])), scale16);
+}
+
+// One (row, token) pair's chunk added to acc; the mins first, as they do not wait for the products.
+template <class Levels>
+__attribute__((always_inline)) inline __m256 k4_folded_step(const Levels& wq, __m256i scale16_lo, __m256i scale16_hi,
+                                                            __m256 mins, __m256 d, __m256 dmin, const ActChunk& a,
+                                                            __m256 acc) {
+  acc = _mm256_fnmadd_ps(_mm256_mul_ps(mins, _mm256_load_ps(a.block_sum)), dmin, acc);
+  const __m256i lo = k4_half_sums(wq, a, 0, scale16_lo), hi = k4_half_sums(wq, a, 1, scale16_hi);
+  const __m256 sums = _mm256_fmadd_ps(_mm256_cvtepi32_ps(hi), _mm256_load_ps(a.group_scale + 8),
+                                      _mm256_mul_ps(_mm256_cvtepi32_ps(lo), _mm256_load_ps(a.group_scale)));
+  return _mm256_fmadd_ps(sums, d, acc);
+}
+
+template <int R, int T, bool kPacked>
+inline void fused_k4_tile(const Matrix& w, int64_t r0, int64_t chunk0, const ActChunk* a, int64_t a_stride,
+                          int64_t n_chunks, float (&out)[R][T]) {
+  __m256 acc[R][T];
+  for (int r = 0; r < R; ++r) {
+    for (int t = 0; t < T; ++t) acc[r][t] = _mm256_setzero_ps();
+  }
+  for (int64_t c = 0; c < n_chunks; ++c) {
+#pragma GCC unroll 4  // as fused_int_tile
+    for (int r = 0; r < R; ++r) {
+      K4Regs wc;
+      decode_k4_folded<kPacked>(w, r0 + r, chunk0 + c, &wc);
+      for (int t = 0; t < T; ++t) {
+        acc[r][t] = k4_folded_step(LevelsInRegs{wc.q}, wc.scale16_lo, wc.scale16_hi, wc.mins, wc.d, wc.dmin,
+                                   a[t * a_stride + c], acc[r][t]);
+      }
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    for (int t = 0; t < T; ++t) out[r][t] = sum_of(acc[r][t]);
+  }
+}
+
+// The folded form of a chunk stored for a panel (many tokens): what fused_k4_tile keeps in registers.
+template <bool kPacked>
+inline void decode_k4_chunk(const Matrix& w, int64_t row, int64_t chunk, K4Chunk* out) {
+  K4Regs regs;
+  decode_k4_folded<kPacked>(w, row, chunk, &regs);
+  for (int v = 0; v < 8; ++v) _mm256_store_si256(reinterpret_cast<__m256i*>(out->q + 32 * v), regs.q[v]);
+  _mm256_store_si256(reinterpret_cast<__m256i*>(out->scale16), regs.scale16_lo);
+  _mm256_store_si256(reinterpret_cast<__m256i*>(out->scale16 + 16), regs.scale16_hi);
+  _mm256_store_ps(out->mins, regs.mins);
+  out->d = _mm256_cvtss_f32(regs.d);
+  out->dmin = _mm256_cvtss_f32(regs.dmin);
+}
+
+// The panel tile of the folded form: fused_k4_tile's steps on stored chunks, so the two agree bit for bit.
+template <int R, int T>
+inline void k4_tile(const K4Chunk* w, int64_t w_stride, const ActChunk* a, int64_t a_stride, int64_t n_chunks,
+                    float (&out)[R][T]) {
+  __m256 acc[R][T];
+  for (int r = 0; r < R; ++r) {
+    for (int t = 0; t < T; ++t) acc[r][t] = _mm256_setzero_ps();
+  }
+  for (int64_t c = 0; c < n_chunks; ++c) {
+    for (int r = 0; r < R; ++r) {
+      const K4Chunk& wc = w[r * w_stride + c];
+      const __m256i scale16_lo = _mm256_load_si256(reinterpret_cast<const __m256i*>(wc.scale16));
+      const __m256i scale16_hi = _mm256_load_si256(reinterpret_cast<const __m256i*>(wc.scale16 + 16));
+      const __m256 mins = _mm256_load_ps(wc.mins), d = _mm256_broadcast_ss(&wc.d), dmin = _mm256_broadcast_ss(&wc.dmin);
+      for (int t = 0; t < T; ++t) {
+        acc[r][t] = k4_folded_step(LevelsInPanel{wc.q}, scale16_lo, scale16_hi, mins, d, dmin, a[t * a_stride + c],
+                                   acc[r][t]);
+      }
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    for (int t = 0; t < T; ++t) out[r][t] = sum_of(acc[r][t]);
+  }
+}
+
+// q4_K takes the folded form in every tile (fused and panel).
+template <DType kType>
+inline constexpr bool kFoldedK4 = kType == DType::kQ4_K;
+
 template <int R, int T, DType kType, bool kPacked = false>
 inline void fused_int_tile(const Matrix& w, int64_t r0, int64_t chunk0, const ActChunk* a, int64_t a_stride,
                            int64_t n_chunks, float (&out)[R][T]) {
   static_assert(kFusedIntAvailable<kType>);
+  if constexpr (kFoldedK4<kType>) {
+    fused_k4_tile<R, T, kPacked>(w, r0, chunk0, a, a_stride, n_chunks, out);
+    return;
+  }
   constexpr int kTerms = int16_terms(kMaxLevel<kType>);
   __m256 acc[R][T];
   for (int r = 0; r < R; ++r) {

@@ -268,6 +268,8 @@ __attribute__((always_inline)) inline void store_grouped(const GroupedChunk& chu
   _mm512_store_ps(out->group_min, chunk.min);
 }
 
+template <DType kType>
+inline constexpr bool kFoldedK4 = false;  // q4_K's folded form (microkernels_avx2.h): AVX2 only
 // The types with a register decoder (the fused int tile's types).
 template <DType kType>
 inline constexpr bool kFusedIntAvailable = kType == DType::kQ4_K || kType == DType::kQ6_K || kType == DType::kQ4_0 ||

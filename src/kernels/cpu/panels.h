@@ -41,14 +41,25 @@ struct alignas(64) IntChunk {
 };
 static_assert(sizeof(IntChunk) == 384);
 
+// One q4_K row's chunk in the folded form (AVX2, microkernels_avx2.h): the levels as IntChunk holds them,
+// the 6-bit scales as the int16 factors of the integer widening, the mins and the block's two factors.
+struct alignas(64) K4Chunk {
+  uint8_t q[kChunk];
+  int16_t scale16[32];  // int16 2 l and 2 l + 1 (half 0) or 16 + ... (half 1): lane l's sub-block scale
+  float mins[8];        // sub-block k's 6-bit min
+  float d, dmin;
+};
+static_assert(sizeof(K4Chunk) == 384);
+
 // One token's chunk of activations, quantized per 32 values. Values past the end of the row are zero.
 struct alignas(64) ActChunk {
   int8_t q[kChunk];
   float group_sum[kGroupsPerChunk];    // d * sum of the 16 levels of group g (64-byte aligned)
   float group_scale[kGroupsPerChunk];  // d of the 32-value block holding group g (so 2b and 2b + 1 agree),
                                        // one 64-byte vector lined up with IntChunk::group_scale
+  float block_sum[kChunk / 32];        // d * sum of the 32 levels of block b (the q4_K tile's mins)
 };
-static_assert(sizeof(ActChunk) == 384);
+static_assert(sizeof(ActChunk) == 448);
 
 // One q8_0 weight row's chunk (levels widened) or one token's activations (int16 levels), in the wide lane
 // order. Values past the end of the row are zero (level and scale).
@@ -65,7 +76,7 @@ struct alignas(64) FloatChunk {
 
 // Stack budgets of one matmul call (per thread): quantized activations and the decoded weight panel.
 // Worker threads have glibc's default 8 MiB stacks; these stay well below.
-constexpr int64_t kActChunkBudget = 480;  // 180 KiB of ActChunks
+constexpr int64_t kActChunkBudget = 480;  // 210 KiB of ActChunks
 // Chunks per row decoded at a time. Measured (1.5B tg, alternating binaries): 8 for int8 activations
 // (+1-7% over 4), 4 for q8_0's int16 path (8: -12%) and for float weights (8: 4 rows x 8 KiB, slower).
 constexpr int64_t kPanelChunks = 8;
@@ -87,7 +98,7 @@ constexpr int lane_position(LaneOrder order, int i) {
 
 // Where value i (0..255) of a chunk sits in the wide lane order.
 constexpr int wide_position(int i) { return 32 * ((i % 32) / 4) + 4 * (i / 32) + i % 4; }
-constexpr int64_t kWideChunkBudget = kActChunkBudget * sizeof(ActChunk) / sizeof(WideChunk);  // same bytes
+constexpr int64_t kWideChunkBudget = 320;  // 180 KiB of WideChunks
 
 inline int64_t chunks_for(int64_t cols) { return (cols + kChunk - 1) / kChunk; }
 inline int64_t min_of(int64_t a, int64_t b) { return a < b ? a : b; }

@@ -48,7 +48,7 @@ inline float quantize_levels_32(const float* x, float limit, __m256i (&levels)[4
   return d;
 }
 
-inline void quantize_block32(const float* x, int8_t* q, float* group_scale, float* group_sum) {
+inline void quantize_block32(const float* x, int8_t* q, float* group_scale, float* group_sum, float* block_sum) {
   __m256i levels[4];
   const float d = quantize_levels_32(x, 127.0f, levels);
   const __m256i packed = _mm256_packs_epi16(_mm256_packs_epi32(levels[0], levels[1]),
@@ -56,8 +56,10 @@ inline void quantize_block32(const float* x, int8_t* q, float* group_scale, floa
   _mm256_store_si256(reinterpret_cast<__m256i*>(q),
                      _mm256_permutevar8x32_epi32(packed, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
   group_scale[0] = group_scale[1] = d;
-  group_sum[0] = d * static_cast<float>(sum_of_8(_mm256_add_epi32(levels[0], levels[1])));
-  group_sum[1] = d * static_cast<float>(sum_of_8(_mm256_add_epi32(levels[2], levels[3])));
+  const int first = sum_of_8(_mm256_add_epi32(levels[0], levels[1])), second = sum_of_8(_mm256_add_epi32(levels[2], levels[3]));
+  group_sum[0] = d * static_cast<float>(first);
+  group_sum[1] = d * static_cast<float>(second);
+  *block_sum = d * static_cast<float>(first + second);
 }
 
 // Chunks [chunk_begin, chunk_begin + n_chunks) of one activation row of `cols` values.
@@ -68,15 +70,15 @@ inline void quantize_act_chunks(const float* x, int64_t cols, int64_t chunk_begi
     for (int b = 0; b < 8; ++b) {
       const int64_t start = begin + 32 * b;
       if (start + 32 <= cols) {
-        quantize_block32(x + start, a.q + 32 * b, a.group_scale + 2 * b, a.group_sum + 2 * b);
+        quantize_block32(x + start, a.q + 32 * b, a.group_scale + 2 * b, a.group_sum + 2 * b, a.block_sum + b);
       } else if (start < cols) {
         alignas(32) float padded[32] = {};
         std::memcpy(padded, x + start, sizeof(float) * static_cast<size_t>(cols - start));
-        quantize_block32(padded, a.q + 32 * b, a.group_scale + 2 * b, a.group_sum + 2 * b);
+        quantize_block32(padded, a.q + 32 * b, a.group_scale + 2 * b, a.group_sum + 2 * b, a.block_sum + b);
       } else {
         std::memset(a.q + 32 * b, 0, 32);
         a.group_scale[2 * b] = a.group_scale[2 * b + 1] = 0.0f;
-        a.group_sum[2 * b] = a.group_sum[2 * b + 1] = 0.0f;
+        a.group_sum[2 * b] = a.group_sum[2 * b + 1] = a.block_sum[b] = 0.0f;
       }
     }
   }
