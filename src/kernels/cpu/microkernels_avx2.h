@@ -3,6 +3,7 @@
 //    into int16 pairs (no saturation: levels <= 63), which add up per group lane into exact group sums
 //    (int_chunk_step). Signed levels (iq4) use |w| x sign(a, w), as maddubs needs one unsigned operand.
 //    For up to 4 tokens the k-quants and the 32-value nibble formats decode into registers (fused tile).
+//    q4_K takes a folded form: its 6-bit scales are the int16 factors of the widening madd (K4Regs).
 //  - wide (q8_0): int16 levels and activations, pmaddwd (wide_tile; fused_wide_tile up to 3 tokens).
 //  - float: 8 values per step, one FMA per (row, token); the ragged end uses masked loads. For a few
 //    tokens (decode) the weights are converted in registers as they stream (Loader8), without a panel.

@@ -7,6 +7,9 @@
 // ActChunks with the same geometry. A dot product is then integer sums of 4 products per lane (VNNI's
 // vpdpbusd, AVX2's maddubs + madd), scaled per lane in float, minus sum_g group_min[g] * group_sum[g].
 //
+// q4_K on AVX2 keeps its integer scales instead (K4Chunk, the folded form of microkernels_avx2.h), so its
+// products take them in the integer widening and the mins meet the activations' per-block sums.
+//
 // Lane order: the scalar tier keeps a chunk's 256 levels (weights and activations alike) in value order.
 // The SIMD tiers keep them group-major, so that a 32-bit lane sees one group (one scale) through the chunk
 // and its integer sums need one float scaling per chunk: on AVX-512 lane g of 64-byte vector v holds values
