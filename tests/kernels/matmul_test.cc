@@ -193,31 +193,45 @@ TEST(Matmul, EveryTypeTierAndShapeMatchesTheExactProduct) {
   }
 }
 
-// q4_K at its extremes: every scale and min 63 and every level 15 (the folded form multiplies the int16
-// sums by the scales before widening, so the largest sums must stay exact), against activations at the
-// int8 limits with both signs, through the fused (1 token) and panel (6 tokens) tiles of every tier.
-TEST(Matmul, Q4_KAtItsLargestScalesAndLevelsIsExact) {
-  std::mt19937 rng(8);
-  const int64_t rows = 5, cols = 512;
-  TestMatrix t = make_matrix(DType::kQ4_K, rows, cols, rng);
-  for (int64_t r = 0; r < rows; ++r) {
-    auto* blocks = reinterpret_cast<BlockQ4_K*>(const_cast<uint8_t*>(t.m.row(r)));
-    for (int64_t b = 0; b < cols / 256; ++b) {
-      blocks[b].d = 0x3c00 + static_cast<uint16_t>(r);  // 1.0 and just above
-      blocks[b].dmin = 0x3800;                          // 0.5
+// The k4 types at their extremes: every scale and min 63 and every level 15 (q4_K) or 31 (q5_K). The
+// folded form (AVX2) multiplies the int16 sums by the scales before widening, so the largest sums must stay
+// exact; activations at the int8 limits with both signs, through the fused (1 token) and panel (6 tokens)
+// tiles of every tier.
+template <class Block>
+void set_k4_extremes(TestMatrix* t) {
+  for (int64_t r = 0; r < t->m.rows; ++r) {
+    auto* blocks = reinterpret_cast<Block*>(const_cast<uint8_t*>(t->m.row(r)));
+    for (int64_t b = 0; b < t->m.cols / 256; ++b) {
+      blocks[b].d = static_cast<uint16_t>(0x3c00 + r);  // 1.0 and just above
+      blocks[b].dmin = 0x3800;                         // 0.5
       std::memset(blocks[b].scales, 0xff, sizeof(blocks[b].scales));
       std::memset(blocks[b].qs, 0xff, sizeof(blocks[b].qs));
+      if constexpr (requires { blocks[b].qh; }) std::memset(blocks[b].qh, 0xff, sizeof(blocks[b].qh));
     }
-    dequantize_matrix_row(t.m, r, t.decoded.data() + r * cols);
+    dequantize_matrix_row(t->m, r, t->decoded.data() + r * t->m.cols);
   }
-  for (const int64_t tokens : {1, 6}) {
-    std::vector<float> x(static_cast<size_t>(tokens * cols));
-    for (int64_t i = 0; i < tokens * cols; ++i) x[i] = (i / 32 + i / 7) % 3 == 0 ? -1.0f : 1.0f;
-    const Expected e = expected_product(t, 0, rows, x, cols, tokens);
-    for (CpuTier tier : test::reachable_tiers()) {
-      std::vector<float> y(static_cast<size_t>(tokens * rows));
-      cpu::matmul_with(cpu::matmul_kernels(tier), t.m, x.data(), cols, tokens, y.data(), rows, nullptr);
-      expect_matches(y, rows, e, rows, tokens, fmt::format("{} tokens={}", cpu::cpu_tier_name(tier), tokens));
+}
+
+TEST(Matmul, KQuantsAtTheirLargestScalesAndLevelsAreExact) {
+  std::mt19937 rng(8);
+  const int64_t rows = 5, cols = 512;
+  for (DType type : {DType::kQ4_K, DType::kQ5_K}) {
+    TestMatrix t = make_matrix(type, rows, cols, rng);
+    if (type == DType::kQ4_K) {
+      set_k4_extremes<BlockQ4_K>(&t);
+    } else {
+      set_k4_extremes<BlockQ5_K>(&t);
+    }
+    for (const int64_t tokens : {1, 6}) {
+      std::vector<float> x(static_cast<size_t>(tokens * cols));
+      for (int64_t i = 0; i < tokens * cols; ++i) x[i] = (i / 32 + i / 7) % 3 == 0 ? -1.0f : 1.0f;
+      const Expected e = expected_product(t, 0, rows, x, cols, tokens);
+      for (CpuTier tier : test::reachable_tiers()) {
+        std::vector<float> y(static_cast<size_t>(tokens * rows));
+        cpu::matmul_with(cpu::matmul_kernels(tier), t.m, x.data(), cols, tokens, y.data(), rows, nullptr);
+        expect_matches(y, rows, e, rows, tokens,
+                       fmt::format("{} {} tokens={}", cpu::cpu_tier_name(tier), dtype_name(type), tokens));
+      }
     }
   }
 }

@@ -258,7 +258,7 @@ struct Int8Path {
       fused_int_tile<R, T, kType>(w, r0, chunk0, a, a_stride, n_chunks, out);
     }
   }
-  // q4_K's folded form (kFoldedK4, AVX2) has its own panel chunks and tiles.
+  // The k4 types' folded form (kFoldedK4: q4_K, q5_K on AVX2) has its own panel chunks and tiles.
   static constexpr bool kFolded = kFoldedK4<kType>;
   using Panel = std::conditional_t<kFolded, K4Chunk, IntChunk>;
   using Act = ActChunk;
@@ -267,7 +267,7 @@ struct Int8Path {
   static constexpr int64_t kActBudget = kActChunkBudget;
   static void decode(const Matrix& w, int64_t row, int64_t chunk, Panel* out) {
     if constexpr (kFolded) {
-      decode_k4_chunk<kPacked>(w, row, chunk, out);
+      decode_k4_chunk<kType, kPacked>(w, row, chunk, out);
     } else if constexpr (kPacked) {
       decode_int_packed<kType>(w, row, chunk, out);
     } else {

@@ -3,7 +3,7 @@
 //    into int16 pairs (no saturation: levels <= 63), which add up per group lane into exact group sums
 //    (int_chunk_step). Signed levels (iq4) use |w| x sign(a, w), as maddubs needs one unsigned operand.
 //    For up to 4 tokens the k-quants and the 32-value nibble formats decode into registers (fused tile).
-//    q4_K takes a folded form: its 6-bit scales are the int16 factors of the widening madd (K4Regs).
+//    q4_K and q5_K take a folded form: their 6-bit scales are the int16 factors of the widening madd (K4Regs).
 //  - wide (q8_0): int16 levels and activations, pmaddwd (wide_tile; fused_wide_tile up to 3 tokens).
 //  - float: 8 values per step, one FMA per (row, token); the ragged end uses masked loads. For a few
 //    tokens (decode) the weights are converted in registers as they stream (Loader8), without a panel.
@@ -438,11 +438,12 @@ inline void decode_int_packed(const Matrix& w, int64_t row, int64_t chunk, IntCh
   store_chunk_regs(regs, out);
 }
 
-// ---- q4_K in the folded form: its 6-bit scales multiply the int16 sums in the integer widening (pmaddwd
-// against the scales instead of ones), so a chunk's float work per (row, token) is d x (the two halves'
-// integer sums times the activations' block scales) and dmin x (the 8 mins times the activations' block
-// sums). Per row and chunk this takes 3 shuffles where the float form spreads, converts and scales 16
-// scales and mins (in-cache q4_K GEMV: 64 -> 52 vector instructions per row and chunk).
+// ---- q4_K and q5_K in the folded form: their 6-bit scales multiply the int16 sums in the integer
+// widening (pmaddwd against the scales instead of ones), so a chunk's float work per (row, token) is
+// d x (the two halves' integer sums times the activations' block scales) and dmin x (the 8 mins times the
+// activations' block sums). Per row and chunk this takes 3 shuffles where the float form spreads,
+// converts and scales 16 scales and mins (q4_K GEMV: 64 -> 52 vector instructions per row and chunk,
+// in-cache time -9%).
 struct K4Regs {
   __m256i q[8];                    // levels in group-major-8 order
   __m256i scale16_lo, scale16_hi;  // both int16 halves of int32 lane l of half h: sub-block (8 h + l) / 2's scale
@@ -467,19 +468,30 @@ __attribute__((always_inline)) inline void k4_folded_scale_regs(__m128i scales_m
   regs->dmin = _mm256_broadcastss_ps(_mm_movehdup_ps(d_dmin_floats));
 }
 
-template <bool kPacked>
+// q4_K (rearranged at load or not) or q5_K (value order, transposed) in the folded form.
+template <DType kType, bool kPacked>
 __attribute__((always_inline)) inline void decode_k4_folded(const Matrix& w, int64_t row, int64_t chunk, K4Regs* regs) {
-  const BlockQ4_K& x = reinterpret_cast<const BlockQ4_K*>(w.row(row))[chunk];
-  if constexpr (kPacked) {
-    packed_low_bits(x.qs, regs->q);
+  if constexpr (kType == DType::kQ5_K) {
+    static_assert(!kPacked);
+    const BlockQ5_K& x = reinterpret_cast<const BlockQ5_K*>(w.row(row))[chunk];
+    __m256i value_order[8];
+    k4_levels<true>(x, value_order);
+    value_to_group_major8(value_order, regs->q);
+    k4_folded_scale_regs(k4_scales_mins(x.scales), k4_d_dmin(x), regs);
   } else {
-    q4_K_levels_grouped(x, regs->q);
+    const BlockQ4_K& x = reinterpret_cast<const BlockQ4_K*>(w.row(row))[chunk];
+    if constexpr (kPacked) {
+      packed_low_bits(x.qs, regs->q);
+    } else {
+      q4_K_levels_grouped(x, regs->q);
+    }
+    k4_folded_scale_regs(k4_scales_mins(x.scales), k4_d_dmin(x), regs);
   }
-  k4_folded_scale_regs(k4_scales_mins(x.scales), k4_d_dmin(x), regs);
 }
 
 // One half's levels x activations -> lane l: scale x (group 8 h + l's integer dot product), exact
-// (|int16 sum| <= 4 x 2 x 15 x 127 = 15240; |lane| <= 2 x 15240 x 63 < 2^24, so exact in float too).
+// (|int16 sum| <= 4 x 2 x 31 x 127 = 31496 for q5_K's levels; |lane| <= 2 x 31496 x 63 < 2^22, so exact
+// in float too).
 template <class Levels>
 __attribute__((always_inline)) inline __m256i k4_half_sums(const Levels& wq, const ActChunk& a, int h, __m256i scale16) {
   __m256i p[4];
@@ -501,7 +513,7 @@ __attribute__((always_inline)) inline __m256 k4_folded_step(const Levels& wq, __
   return _mm256_fmadd_ps(sums, d, acc);
 }
 
-template <int R, int T, bool kPacked>
+template <int R, int T, DType kType, bool kPacked>
 inline void fused_k4_tile(const Matrix& w, int64_t r0, int64_t chunk0, const ActChunk* a, int64_t a_stride,
                           int64_t n_chunks, float (&out)[R][T]) {
   __m256 acc[R][T];
@@ -512,7 +524,7 @@ inline void fused_k4_tile(const Matrix& w, int64_t r0, int64_t chunk0, const Act
 #pragma GCC unroll 4  // as fused_int_tile
     for (int r = 0; r < R; ++r) {
       K4Regs wc;
-      decode_k4_folded<kPacked>(w, r0 + r, chunk0 + c, &wc);
+      decode_k4_folded<kType, kPacked>(w, r0 + r, chunk0 + c, &wc);
       for (int t = 0; t < T; ++t) {
         acc[r][t] = k4_folded_step(LevelsInRegs{wc.q}, wc.scale16_lo, wc.scale16_hi, wc.mins, wc.d, wc.dmin,
                                    a[t * a_stride + c], acc[r][t]);
@@ -525,10 +537,10 @@ inline void fused_k4_tile(const Matrix& w, int64_t r0, int64_t chunk0, const Act
 }
 
 // The folded form of a chunk stored for a panel (many tokens): what fused_k4_tile keeps in registers.
-template <bool kPacked>
+template <DType kType, bool kPacked>
 inline void decode_k4_chunk(const Matrix& w, int64_t row, int64_t chunk, K4Chunk* out) {
   K4Regs regs;
-  decode_k4_folded<kPacked>(w, row, chunk, &regs);
+  decode_k4_folded<kType, kPacked>(w, row, chunk, &regs);
   for (int v = 0; v < 8; ++v) _mm256_store_si256(reinterpret_cast<__m256i*>(out->q + 32 * v), regs.q[v]);
   _mm256_store_si256(reinterpret_cast<__m256i*>(out->scale16), regs.scale16_lo);
   _mm256_store_si256(reinterpret_cast<__m256i*>(out->scale16 + 16), regs.scale16_hi);
@@ -562,16 +574,16 @@ inline void k4_tile(const K4Chunk* w, int64_t w_stride, const ActChunk* a, int64
   }
 }
 
-// q4_K takes the folded form in every tile (fused and panel).
+// q4_K and q5_K take the folded form in every tile (fused and panel).
 template <DType kType>
-inline constexpr bool kFoldedK4 = kType == DType::kQ4_K;
+inline constexpr bool kFoldedK4 = kType == DType::kQ4_K || kType == DType::kQ5_K;
 
 template <int R, int T, DType kType, bool kPacked = false>
 inline void fused_int_tile(const Matrix& w, int64_t r0, int64_t chunk0, const ActChunk* a, int64_t a_stride,
                            int64_t n_chunks, float (&out)[R][T]) {
   static_assert(kFusedIntAvailable<kType>);
   if constexpr (kFoldedK4<kType>) {
-    fused_k4_tile<R, T, kPacked>(w, r0, chunk0, a, a_stride, n_chunks, out);
+    fused_k4_tile<R, T, kType, kPacked>(w, r0, chunk0, a, a_stride, n_chunks, out);
     return;
   }
   constexpr int kTerms = int16_terms(kMaxLevel<kType>);

@@ -269,7 +269,7 @@ __attribute__((always_inline)) inline void store_grouped(const GroupedChunk& chu
 }
 
 template <DType kType>
-inline constexpr bool kFoldedK4 = false;  // q4_K's folded form (microkernels_avx2.h): AVX2 only
+inline constexpr bool kFoldedK4 = false;  // the k4 types' folded form (microkernels_avx2.h): AVX2 only
 // The types with a register decoder (the fused int tile's types).
 template <DType kType>
 inline constexpr bool kFusedIntAvailable = kType == DType::kQ4_K || kType == DType::kQ6_K || kType == DType::kQ4_0 ||

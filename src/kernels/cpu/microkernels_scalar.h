@@ -20,7 +20,7 @@ namespace sinan::cpu::SINAN_CPU_ISA {
 constexpr int kIntRows = 2;
 constexpr int kIntTokens = 2;
 template <DType kType>
-inline constexpr bool kFoldedK4 = false;  // q4_K's folded form (microkernels_avx2.h): AVX2 only
+inline constexpr bool kFoldedK4 = false;  // the k4 types' folded form (microkernels_avx2.h): AVX2 only
 template <DType kType>
 inline constexpr bool kFusedIntAvailable = false;  // no fused int tile: every chunk goes through the panel
 constexpr int kFusedIntTokens = 0;

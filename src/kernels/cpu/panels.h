@@ -7,8 +7,9 @@
 // ActChunks with the same geometry. A dot product is then integer sums of 4 products per lane (VNNI's
 // vpdpbusd, AVX2's maddubs + madd), scaled per lane in float, minus sum_g group_min[g] * group_sum[g].
 //
-// q4_K on AVX2 keeps its integer scales instead (K4Chunk, the folded form of microkernels_avx2.h), so its
-// products take them in the integer widening and the mins meet the activations' per-block sums.
+// q4_K and q5_K on AVX2 keep their integer scales instead (K4Chunk, the folded form of
+// microkernels_avx2.h), so their products take them in the integer widening and the mins meet the
+// activations' per-block sums.
 //
 // Lane order: the scalar tier keeps a chunk's 256 levels (weights and activations alike) in value order.
 // The SIMD tiers keep them group-major, so that a 32-bit lane sees one group (one scale) through the chunk
@@ -44,8 +45,9 @@ struct alignas(64) IntChunk {
 };
 static_assert(sizeof(IntChunk) == 384);
 
-// One q4_K row's chunk in the folded form (AVX2, microkernels_avx2.h): the levels as IntChunk holds them,
-// the 6-bit scales as the int16 factors of the integer widening, the mins and the block's two factors.
+// One q4_K or q5_K row's chunk in the folded form (AVX2, microkernels_avx2.h): the levels as IntChunk
+// holds them, the 6-bit scales as the int16 factors of the integer widening, the mins and the block's two
+// factors.
 struct alignas(64) K4Chunk {
   uint8_t q[kChunk];
   int16_t scale16[32];  // int16 2 l and 2 l + 1 (half 0) or 16 + ... (half 1): lane l's sub-block scale
@@ -60,7 +62,7 @@ struct alignas(64) ActChunk {
   float group_sum[kGroupsPerChunk];    // d * sum of the 16 levels of group g (64-byte aligned)
   float group_scale[kGroupsPerChunk];  // d of the 32-value block holding group g (so 2b and 2b + 1 agree),
                                        // one 64-byte vector lined up with IntChunk::group_scale
-  float block_sum[kChunk / 32];        // d * sum of the 32 levels of block b (the q4_K tile's mins)
+  float block_sum[kChunk / 32];        // d * sum of the 32 levels of block b (the folded k4 tiles' mins)
 };
 static_assert(sizeof(ActChunk) == 448);
 

@@ -340,9 +340,10 @@ inline void decode_k4(const Block& x, IntChunk* out) {
   set_k4_scales(out, k4_scales_mins(x.scales), k4_d_dmin(x));
 }
 #else
-// q4_K / q5_K into registers: 32 bytes of nibbles hold values 64 g .. + 31 (low) and 64 g + 32 .. + 31 (high).
+// q4_K / q5_K levels into registers, value order: 32 bytes of nibbles hold values 64 g .. + 31 (low) and
+// 64 g + 32 .. + 31 (high).
 template <bool kFifthBit, typename Block>
-__attribute__((always_inline)) inline void k4_regs(const Block& x, ChunkRegs* regs) {
+__attribute__((always_inline)) inline void k4_levels(const Block& x, __m256i (&levels)[8]) {
   const __m256i mask = _mm256_set1_epi8(0x0f);
   __m256i qh = _mm256_setzero_si256();
   if constexpr (kFifthBit) qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qh));
@@ -354,9 +355,14 @@ __attribute__((always_inline)) inline void k4_regs(const Block& x, ChunkRegs* re
       low = _mm256_or_si256(low, select_bit(qh, static_cast<uint8_t>(1u << (2 * g)), 0x10));
       high = _mm256_or_si256(high, select_bit(qh, static_cast<uint8_t>(1u << (2 * g + 1)), 0x10));
     }
-    regs->q[2 * g] = low;
-    regs->q[2 * g + 1] = high;
+    levels[2 * g] = low;
+    levels[2 * g + 1] = high;
   }
+}
+
+template <bool kFifthBit, typename Block>
+__attribute__((always_inline)) inline void k4_regs(const Block& x, ChunkRegs* regs) {
+  k4_levels<kFifthBit>(x, regs->q);
   k4_scale_regs(k4_scales_mins(x.scales), k4_d_dmin(x), regs);
 }
 
