@@ -11,6 +11,7 @@
 //   kLaneOrder, to_lane_order(q), decode_int_grouped<..>       the tier's lane order of levels (panels.h)
 //   kFusedIntAvailable<kType>, kFusedIntTokens, fused_int_tile<R, T, kType>   tiles decoding in registers
 //   kFusedWideAvailable, kFusedWideTokens, fused_wide_tile<R, T>                (the SIMD tiers)
+//   kFoldedK4<kType>, decode_k4_chunk<kType, kPacked>, k4_tile<R, T>   the k4 types' folded form (AVX2)
 //   kPackedLayout, kPackedAvailable<kType>, decode_int_packed<kType>, fused_int_tile_packed<R, T, kType>,
 //   pack_chunk_simd<kType>, kPackedWideAvailable, decode_wide_packed, fused_wide_tile_packed<R, T>,
 //   pack_q8_0_half_simd                              (q8_0's int16 path)
