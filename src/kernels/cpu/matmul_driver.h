@@ -27,8 +27,8 @@
 #pragma once
 
 #include <array>
-#include <type_traits>
 #include <cstdint>
+#include <type_traits>
 #include <utility>
 
 #include "kernels/cpu/decode_reference.h"
@@ -119,7 +119,7 @@ template <int R, size_t... Ts>
 constexpr std::array<K4TileFn, sizeof...(Ts)> k4_tile_row(std::index_sequence<Ts...>) {
   return {&k4_tile_entry<R, static_cast<int>(Ts) + 1>...};
 }
-template <DType kType, size_t... Rs>  // kType (q4_K) only defers the instantiation to the tier that uses it
+template <DType kType, size_t... Rs>  // kType (q4_K, q5_K) only defers the instantiation to the tier using it
 constexpr std::array<std::array<K4TileFn, kIntTokens>, sizeof...(Rs)> k4_tile_table(std::index_sequence<Rs...>) {
   return {k4_tile_row<static_cast<int>(Rs) + 1>(std::make_index_sequence<kIntTokens>())...};
 }
