@@ -463,9 +463,7 @@ __attribute__((always_inline)) inline void k4_folded_scale_regs(__m128i scales_m
   regs->scale16_hi = pairs(4, 5, 6, 7);
   regs->mins = _mm256_cvtepi32_ps(_mm256_shuffle_epi8(
       both, _mm256_setr_epi8(8, z, z, z, 9, z, z, z, 10, z, z, z, 11, z, z, z, 12, z, z, z, 13, z, z, z, 14, z, z, z, 15, z, z, z)));
-  const __m128 d_dmin_floats = _mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<int>(d_dmin)));  // d dmin 0 0
-  regs->d = _mm256_broadcastss_ps(d_dmin_floats);
-  regs->dmin = _mm256_broadcastss_ps(_mm_movehdup_ps(d_dmin_floats));
+  k4_d_dmin_vectors(d_dmin, &regs->d, &regs->dmin);
 }
 
 // q4_K (rearranged at load or not) or q5_K (value order, transposed) in the folded form.

@@ -269,6 +269,13 @@ inline uint32_t k4_d_dmin(const Block& x) {
 }
 
 #if !defined(__AVX512F__)
+// A k-quant block's d and dmin (k4_d_dmin's dword), each broadcast, from one conversion.
+__attribute__((always_inline)) inline void k4_d_dmin_vectors(uint32_t d_dmin, __m256* d, __m256* dmin) {
+  const __m128 d_dmin_floats = _mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<int>(d_dmin)));  // d dmin 0 0
+  *d = _mm256_broadcastss_ps(d_dmin_floats);
+  *dmin = _mm256_broadcastss_ps(_mm_movehdup_ps(d_dmin_floats));
+}
+
 // Scales (bytes 0..7) times d and mins (bytes 8..15) times dmin, each to the two groups of its sub-block,
 // into regs' scale and min vectors. d and dmin come from one conversion of their dword. One in-lane byte
 // shuffle per vector widens and spreads the bytes (unpack, shift and a lane-crossing widen before: in-cache
@@ -283,9 +290,8 @@ __attribute__((always_inline)) inline void k4_scale_regs(__m128i scales_mins, ui
         both, _mm256_setr_epi8(b(0), z, z, z, b(0), z, z, z, b(1), z, z, z, b(1), z, z, z,
                                b(2), z, z, z, b(2), z, z, z, b(3), z, z, z, b(3), z, z, z)));
   };
-  const __m128 d_dmin_floats = _mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<int>(d_dmin)));  // d dmin 0 0
-  const __m256 d = _mm256_broadcastss_ps(d_dmin_floats);
-  const __m256 dmin = _mm256_broadcastss_ps(_mm_movehdup_ps(d_dmin_floats));
+  __m256 d, dmin;
+  k4_d_dmin_vectors(d_dmin, &d, &dmin);
   regs->scale_lo = _mm256_mul_ps(d, spread(0));
   regs->scale_hi = _mm256_mul_ps(d, spread(4));
   regs->min_lo = _mm256_mul_ps(dmin, spread(8));
