@@ -115,14 +115,11 @@ constexpr int int16_terms(int max_level) { return max_level <= 31 ? 4 : max_leve
 // the offset form, two take off the mins times the activations' group sums. Integer sums are exact in any
 // order, so the panel and fused tiles agree bit for bit however each adds them.
 
-// Where a tile reads a row's 8 level vectors: registers (the fused tile) or a panel chunk.
+// A row's 8 level vectors in registers, as the fused tiles' steps read them (the panel tiles, int_tile
+// and k4_tile, do the same arithmetic in their own loop order).
 struct LevelsInRegs {
   const __m256i* q;
   __m256i operator[](int v) const { return q[v]; }
-};
-struct LevelsInPanel {
-  const uint8_t* q;
-  __m256i operator[](int v) const { return _mm256_load_si256(reinterpret_cast<const __m256i*>(q + 32 * v)); }
 };
 
 // One half's 4 vectors of levels x activations -> the 8 groups' int32 sums (lane l: group 8 h + l). In the
