@@ -5,9 +5,9 @@
 //    For up to 4 tokens the k-quants and the 32-value nibble formats decode into registers (fused tile).
 //    q4_K and q5_K take a folded form: their 6-bit scales are the int16 factors of the widening madd (K4Regs).
 //  - wide (q8_0): int16 levels and activations, pmaddwd (wide_tile; fused_wide_tile up to 3 tokens).
-//  - float: 8 values per step, one FMA per (row, token); the ragged end uses masked loads. For a few
-//    tokens (decode) the weights are converted in registers as they stream (Loader8, in
-//    microkernels_avx2_float.h), without a panel.
+//  - float (microkernels_avx2_float.h): 8 values per step, one FMA per (row, token); the ragged end uses
+//    masked loads. For a few tokens (decode) the weights are converted in registers as they stream
+//    (Loader8), without a panel.
 // Include after simd_decode.h (fp8_to_float).
 #pragma once
 
@@ -115,17 +115,10 @@ constexpr int int16_terms(int max_level) { return max_level <= 31 ? 4 : max_leve
 // the offset form, two take off the mins times the activations' group sums. Integer sums are exact in any
 // order, so the panel and fused tiles agree bit for bit however each adds them.
 
-// A row's 8 level vectors in registers, as the fused tiles' steps read them (the panel tiles, int_tile
-// and k4_tile, do the same arithmetic in their own loop order).
-struct LevelsInRegs {
-  const __m256i* q;
-  __m256i operator[](int v) const { return q[v]; }
-};
-
 // One half's 4 vectors of levels x activations -> the 8 groups' int32 sums (lane l: group 8 h + l). In the
 // signed form maddubs takes the levels' absolute values (it needs one unsigned operand).
-template <bool kSigned, int kTerms, class Levels>
-__attribute__((always_inline)) inline __m256i half_group_sums(const Levels& wq, const ActChunk& a, int h) {
+template <bool kSigned, int kTerms>
+__attribute__((always_inline)) inline __m256i half_group_sums(const __m256i (&wq)[8], const ActChunk& a, int h) {
   const __m256i ones = _mm256_set1_epi16(1);
   __m256i p[4];
   for (int k = 0; k < 4; ++k) {
@@ -146,8 +139,8 @@ __attribute__((always_inline)) inline __m256i half_group_sums(const Levels& wq, 
 
 // One (row, token) pair's chunk added to acc. The mins come first: they do not wait for the products,
 // so only two FMAs follow the integer sums (measured: in-cache q4_K GEMV -9%).
-template <bool kSigned, int kTerms, class Levels>
-__attribute__((always_inline)) inline __m256 int_chunk_step(const Levels& wq, __m256 scale_lo, __m256 scale_hi,
+template <bool kSigned, int kTerms>
+__attribute__((always_inline)) inline __m256 int_chunk_step(const __m256i (&wq)[8], __m256 scale_lo, __m256 scale_hi,
                                                             __m256 min_lo, __m256 min_hi, const ActChunk& a, __m256 acc) {
   if constexpr (!kSigned) {
     acc = _mm256_fnmadd_ps(min_lo, _mm256_load_ps(a.group_sum), acc);
@@ -552,8 +545,7 @@ __attribute__((always_inline)) inline void decode_k4_folded(const Matrix& w, int
 // One half's levels x activations -> lane l: scale x (group 8 h + l's integer dot product), exact
 // (|int16 sum| <= 4 x 2 x 31 x 127 = 31496 for q5_K's levels; |lane| <= 2 x 31496 x 63 < 2^22, so exact
 // in float too).
-template <class Levels>
-__attribute__((always_inline)) inline __m256i k4_half_sums(const Levels& wq, const ActChunk& a, int h, __m256i scale16) {
+__attribute__((always_inline)) inline __m256i k4_half_sums(const __m256i (&wq)[8], const ActChunk& a, int h, __m256i scale16) {
   __m256i p[4];
   for (int k = 0; k < 4; ++k) {
     p[k] = _mm256_maddubs_epi16(wq[4 * h + k], _mm256_load_si256(reinterpret_cast<const __m256i*>(a.q + 32 * (4 * h + k))));
@@ -562,8 +554,7 @@ __attribute__((always_inline)) inline __m256i k4_half_sums(const Levels& wq, con
 }
 
 // One (row, token) pair's chunk added to acc; the mins first, as they do not wait for the products.
-template <class Levels>
-__attribute__((always_inline)) inline __m256 k4_folded_step(const Levels& wq, __m256i scale16_lo, __m256i scale16_hi,
+__attribute__((always_inline)) inline __m256 k4_folded_step(const __m256i (&wq)[8], __m256i scale16_lo, __m256i scale16_hi,
                                                             __m256 mins, __m256 d, __m256 dmin, const ActChunk& a,
                                                             __m256 acc) {
   acc = _mm256_fnmadd_ps(_mm256_mul_ps(mins, _mm256_load_ps(a.block_sum)), dmin, acc);
@@ -586,7 +577,7 @@ inline void fused_k4_tile(const Matrix& w, int64_t r0, int64_t chunk0, const Act
       K4Regs wc;
       decode_k4_folded<kType, kPacked>(w, r0 + r, chunk0 + c, &wc);
       for (int t = 0; t < T; ++t) {
-        acc[r][t] = k4_folded_step(LevelsInRegs{wc.q}, wc.scale16_lo, wc.scale16_hi, wc.mins, wc.d, wc.dmin,
+        acc[r][t] = k4_folded_step(wc.q, wc.scale16_lo, wc.scale16_hi, wc.mins, wc.d, wc.dmin,
                                    a[t * a_stride + c], acc[r][t]);
       }
     }
@@ -706,7 +697,7 @@ inline void fused_int_tile(const Matrix& w, int64_t r0, int64_t chunk0, const Ac
         decode_regs<kType>(w, r0 + r, chunk0 + c, &wc);
       }
       for (int t = 0; t < T; ++t) {
-        acc[r][t] = int_chunk_step<false, kTerms>(LevelsInRegs{wc.q}, wc.scale_lo, wc.scale_hi, wc.min_lo, wc.min_hi,
+        acc[r][t] = int_chunk_step<false, kTerms>(wc.q, wc.scale_lo, wc.scale_hi, wc.min_lo, wc.min_hi,
                                                   a[t * a_stride + c], acc[r][t]);
       }
     }
@@ -908,36 +899,6 @@ template <int R, int T>
 inline void fused_wide_tile_packed(const Matrix& w, int64_t r0, int64_t chunk0, const WideChunk* a, int64_t a_stride,
                                    int64_t n_chunks, float (&out)[R][T]) {
   fused_wide_tile<R, T, true>(w, r0, chunk0, a, a_stride, n_chunks, out);
-}
-
-template <int R, int T>
-inline void float_tile(const float* const* w, const float* const* x, int64_t count, float (&out)[R][T]) {
-  __m256 acc[R][T];
-  for (int r = 0; r < R; ++r) {
-    for (int t = 0; t < T; ++t) acc[r][t] = _mm256_setzero_ps();
-  }
-  int64_t i = 0;
-  for (; i + 8 <= count; i += 8) {
-    __m256 wv[R];
-    for (int r = 0; r < R; ++r) wv[r] = _mm256_loadu_ps(w[r] + i);
-    for (int t = 0; t < T; ++t) {
-      const __m256 xv = _mm256_loadu_ps(x[t] + i);
-      for (int r = 0; r < R; ++r) acc[r][t] = _mm256_fmadd_ps(wv[r], xv, acc[r][t]);
-    }
-  }
-  if (i < count) {
-    const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(count - i)),
-                                            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-    __m256 wv[R];
-    for (int r = 0; r < R; ++r) wv[r] = _mm256_maskload_ps(w[r] + i, mask);
-    for (int t = 0; t < T; ++t) {
-      const __m256 xv = _mm256_maskload_ps(x[t] + i, mask);
-      for (int r = 0; r < R; ++r) acc[r][t] = _mm256_fmadd_ps(wv[r], xv, acc[r][t]);
-    }
-  }
-  for (int r = 0; r < R; ++r) {
-    for (int t = 0; t < T; ++t) out[r][t] = sum_of(acc[r][t]);
-  }
 }
 
 }  // namespace sinan::cpu::SINAN_CPU_ISA

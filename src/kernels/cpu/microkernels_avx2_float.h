@@ -1,5 +1,6 @@
-// AVX2 fused float tiles (microkernels_avx2.h includes this at its end): for a few tokens the float types'
-// weights are converted to float32 in registers as they stream (Loader8), without a panel.
+// AVX2 float tiles (microkernels_avx2.h includes this at its end): the panel tile on decoded float rows,
+// and for a few tokens the fused tiles, which convert the float types' weights to float32 in registers as
+// they stream (Loader8), without a panel.
 #pragma once
 
 #include <immintrin.h>
@@ -12,6 +13,38 @@
 #endif
 
 namespace sinan::cpu::SINAN_CPU_ISA {
+
+// ---- the panel tile: R decoded float rows x T tokens.
+
+template <int R, int T>
+inline void float_tile(const float* const* w, const float* const* x, int64_t count, float (&out)[R][T]) {
+  __m256 acc[R][T];
+  for (int r = 0; r < R; ++r) {
+    for (int t = 0; t < T; ++t) acc[r][t] = _mm256_setzero_ps();
+  }
+  int64_t i = 0;
+  for (; i + 8 <= count; i += 8) {
+    __m256 wv[R];
+    for (int r = 0; r < R; ++r) wv[r] = _mm256_loadu_ps(w[r] + i);
+    for (int t = 0; t < T; ++t) {
+      const __m256 xv = _mm256_loadu_ps(x[t] + i);
+      for (int r = 0; r < R; ++r) acc[r][t] = _mm256_fmadd_ps(wv[r], xv, acc[r][t]);
+    }
+  }
+  if (i < count) {
+    const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(count - i)),
+                                            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    __m256 wv[R];
+    for (int r = 0; r < R; ++r) wv[r] = _mm256_maskload_ps(w[r] + i, mask);
+    for (int t = 0; t < T; ++t) {
+      const __m256 xv = _mm256_maskload_ps(x[t] + i, mask);
+      for (int r = 0; r < R; ++r) acc[r][t] = _mm256_fmadd_ps(wv[r], xv, acc[r][t]);
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    for (int t = 0; t < T; ++t) out[r][t] = sum_of(acc[r][t]);
+  }
+}
 
 // ---- fused float tiles: 8 weights of a row converted to float32 in registers, bit-identical to the
 // reference decoders. The ragged end of 16- and 8-bit rows goes through a zero-padded copy.
