@@ -11,6 +11,7 @@
 //   kLaneOrder, to_lane_order(q), decode_int_grouped<..>       the tier's lane order of levels (panels.h)
 //   kFusedIntAvailable<kType>, kFusedIntTokens, fused_int_tile<R, T, kType>   tiles decoding in registers
 //   kFusedWideAvailable, kFusedWideTokens, fused_wide_tile<R, T>                (the SIMD tiers)
+//   kOneRowFusedTokens                               up to this many tokens a fused tile takes one row
 //   kFoldedK4<kType>, decode_k4_chunk<kType, kPacked>, k4_tile<R, T>   the k4 types' folded form (AVX2)
 //   kPackedLayout, kPackedAvailable<kType>, decode_int_packed<kType>, fused_int_tile_packed<R, T, kType>,
 //   pack_chunk_simd<kType>, kPackedWideAvailable, decode_wide_packed, fused_wide_tile_packed<R, T>,
@@ -344,14 +345,18 @@ constexpr std::array<std::array<FusedTileFn<Path>, Path::kFusedTokens>, sizeof..
   return {fused_tile_row<Path, static_cast<int>(Rs) + 1>(std::make_index_sequence<Path::kFusedTokens>())...};
 }
 
+// A tile of one row reads its rows as one forward stream, which the hardware prefetchers follow alongside
+// the software prefetch; a tile of several rows reads as many streams interleaved. Where the tier asks for
+// it (kOneRowFusedTokens) the few-token tiles take one row: each row's sums are the same either way.
 template <class Path>
 void fused_rows(const Matrix& w, const typename Path::Act* act, int64_t n_tokens, float* y, int64_t y_stride,
                 int64_t row_begin, int64_t row_end) {
   static constexpr auto kTiles = fused_tile_table<Path>(std::make_index_sequence<Path::kRows>());
   const int64_t n_chunks = chunks_for(w.cols);
-  RowMajorPrefetch prefetch(w, row_begin, row_end, Path::kRows);
-  for (int64_t r0 = row_begin; r0 < row_end; r0 += Path::kRows) {
-    const int64_t rc = min_of(Path::kRows, row_end - r0);
+  const int64_t tile_rows = n_tokens <= kOneRowFusedTokens ? 1 : Path::kRows;
+  RowMajorPrefetch prefetch(w, row_begin, row_end, tile_rows);
+  for (int64_t r0 = row_begin; r0 < row_end; r0 += tile_rows) {
+    const int64_t rc = min_of(tile_rows, row_end - r0);
     for (int64_t k0 = 0; k0 < n_chunks; k0 += Path::kPanel) {
       const int64_t kc = min_of(Path::kPanel, n_chunks - k0);
       prefetch.panel(rc, k0, kc);

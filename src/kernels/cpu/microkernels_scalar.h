@@ -25,6 +25,7 @@ template <DType kType>
 inline constexpr bool kFusedIntAvailable = false;  // no fused int tile: every chunk goes through the panel
 constexpr int kFusedIntTokens = 0;
 constexpr bool kFusedWideAvailable = false;
+constexpr int kOneRowFusedTokens = 0;  // (no fused tiles)
 constexpr int kFusedWideTokens = 0;
 constexpr int kFloatRows = 2;
 constexpr int kWideRows = 2;
