@@ -9,10 +9,11 @@
 // Each case cycles through copies of its matrix totalling 512 MiB, so no call finds its weights in L3,
 // on 2 MB pages where the kernel gives them (as the engine's loaded weights are).
 //
-//   ./build/benchmarks/decode_stream_bench [--rounds N] [--threads N] [--tokens N]
+// It holds ~4.2 GiB of weights.
+//
+//   ./build/benchmarks/decode_stream_bench [--rounds N (8)] [--threads N (all)] [--tokens 1-16 (1)]
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -55,8 +56,7 @@ const Case kCases[] = {
     {"q8_0 down 1536 x 8960", DType::kQ8_0, 1536, 8960},
 };
 
-// Copies of one rows x cols matrix of `type` (16 distinct random rows repeated; the timing does not depend
-// on the values), in the tier's load-time layout where it has one, totalling at least kStreamedBytes.
+// An anonymous mapping aligned to 2 MB and advised to take huge pages.
 class HugePageBuffer {
  public:
   explicit HugePageBuffer(size_t bytes) : bytes_((bytes + kHuge - 1) / kHuge * kHuge) {
@@ -88,6 +88,8 @@ struct Copies {
   std::vector<Matrix> matrices;
 };
 
+// Copies of one rows x cols matrix of `type` (16 distinct random rows repeated; the timing does not depend
+// on the values), in the tier's load-time layout where it has one, totalling at least kStreamedBytes.
 Copies make_copies(const cpu::MatmulKernels& kernels, const Case& c) {
   Matrix m;
   m.dtype = c.type;
@@ -126,11 +128,11 @@ double median_of(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
-int parse_int(const char* text, const char* flag) {
+int parse_int(const char* text, const char* flag, int max) {
   char* end = nullptr;
   const long value = std::strtol(text, &end, 10);
-  if (end == text || *end != '\0' || value < 1 || value > 1000) {
-    std::fprintf(stderr, "decode_stream_bench: %s takes a whole number from 1 to 1000, got '%s'\n", flag, text);
+  if (end == text || *end != '\0' || value < 1 || value > max) {
+    std::fprintf(stderr, "decode_stream_bench: %s takes a whole number from 1 to %d, got '%s'\n", flag, max, text);
     std::exit(2);
   }
   return static_cast<int>(value);
@@ -145,13 +147,13 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (i + 1 < argc && arg == "--rounds") {
-      rounds = parse_int(argv[++i], "--rounds");
+      rounds = parse_int(argv[++i], "--rounds", 1000);
     } else if (i + 1 < argc && arg == "--threads") {
-      threads = parse_int(argv[++i], "--threads");
+      threads = parse_int(argv[++i], "--threads", 1024);
     } else if (i + 1 < argc && arg == "--tokens") {
-      tokens = parse_int(argv[++i], "--tokens");
+      tokens = parse_int(argv[++i], "--tokens", 16);
     } else {
-      std::fprintf(stderr, "usage: decode_stream_bench [--rounds N] [--threads N] [--tokens N]\n");
+      std::fprintf(stderr, "usage: decode_stream_bench [--rounds N (8)] [--threads N (all)] [--tokens 1-16 (1)]\n");
       return arg == "--help" || arg == "-h" ? 0 : 2;
     }
   }

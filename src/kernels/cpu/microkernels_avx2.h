@@ -250,8 +250,8 @@ inline constexpr bool kFusedIntAvailable = kType == DType::kQ4_K || kType == DTy
 constexpr int kFusedIntTokens = kIntTokens;
 // Up to this many tokens the fused tiles (decode) take one row at a time (matmul_driver.h's fused_rows).
 // Measured on the Zen 3 VM (2026-12-07, alternating runs): 1.5B Q4_K_M tg64 24.1 -> 27.1 tokens/s (4 of 4
-// pairs faster), V2-Lite 14.5 -> 16.2 (3 of 3); GEMV from memory, 2 threads, interleaved in one process:
-// q6_K 8960 x 1536 +8 to +29% in 5 of 5 rounds, q8_0 0 to +20%, q4_K within 4%; 2 tokens: no slower.
+// pairs faster), V2-Lite 14.5 -> 16.2 (2 of 3 faster, 1 equal); decode GEMVs from memory, interleaved with
+// the bandwidth probe (decode_stream_bench, docs/BENCHMARKS.md): 0-25% faster per case; 2 tokens: no slower.
 constexpr int kOneRowFusedTokens = 2;
 
 template <DType kType>

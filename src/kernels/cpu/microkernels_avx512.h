@@ -353,7 +353,7 @@ inline void int_tile(const IntChunk* w, int64_t w_stride, const ActChunk* a, int
 // instead of being stored to a panel and loaded back. The per-lane integer sums and the float steps on
 // them are int_tile's, so a row's result is the same bit for bit whichever of the two a batch takes.
 constexpr int kFusedIntTokens = kIntTokens;
-constexpr int kOneRowFusedTokens = 0;  // not measured on an AVX-512 machine since the AVX2 tier's change: kIntRows
+constexpr int kOneRowFusedTokens = 0;  // fused tiles of kIntRows rows (one-row tiles not measured on AVX-512)
 
 // One chunk of fused_int_tile: a points at the chunk's activations.
 template <int R, int T, DType kType, bool kWhole>
