@@ -14,10 +14,12 @@
 
 namespace sinan::cpu::SINAN_CPU_ISA {
 
-// ---- the panel tile: R decoded float rows x T tokens.
+// ---- the loop every float tile shares: R rows (anything with load / load_part of 8 floats at a column)
+// x T tokens over `count` columns from col0; the ragged end is read under a mask.
 
-template <int R, int T>
-inline void float_tile(const float* const* w, const float* const* x, int64_t count, float (&out)[R][T]) {
+template <int R, int T, class Row>
+__attribute__((always_inline)) inline void float_rows_tile(const Row (&rows)[R], const float* const* x,
+                                                           int64_t col0, int64_t count, float (&out)[R][T]) {
   __m256 acc[R][T];
   for (int r = 0; r < R; ++r) {
     for (int t = 0; t < T; ++t) acc[r][t] = _mm256_setzero_ps();
@@ -25,7 +27,7 @@ inline void float_tile(const float* const* w, const float* const* x, int64_t cou
   int64_t i = 0;
   for (; i + 8 <= count; i += 8) {
     __m256 wv[R];
-    for (int r = 0; r < R; ++r) wv[r] = _mm256_loadu_ps(w[r] + i);
+    for (int r = 0; r < R; ++r) wv[r] = rows[r].load(col0 + i);
     for (int t = 0; t < T; ++t) {
       const __m256 xv = _mm256_loadu_ps(x[t] + i);
       for (int r = 0; r < R; ++r) acc[r][t] = _mm256_fmadd_ps(wv[r], xv, acc[r][t]);
@@ -35,7 +37,7 @@ inline void float_tile(const float* const* w, const float* const* x, int64_t cou
     const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(count - i)),
                                             _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
     __m256 wv[R];
-    for (int r = 0; r < R; ++r) wv[r] = _mm256_maskload_ps(w[r] + i, mask);
+    for (int r = 0; r < R; ++r) wv[r] = rows[r].load_part(col0 + i, count - i, mask);
     for (int t = 0; t < T; ++t) {
       const __m256 xv = _mm256_maskload_ps(x[t] + i, mask);
       for (int r = 0; r < R; ++r) acc[r][t] = _mm256_fmadd_ps(wv[r], xv, acc[r][t]);
@@ -44,6 +46,21 @@ inline void float_tile(const float* const* w, const float* const* x, int64_t cou
   for (int r = 0; r < R; ++r) {
     for (int t = 0; t < T; ++t) out[r][t] = sum_of(acc[r][t]);
   }
+}
+
+// ---- the panel tile: R decoded float rows x T tokens.
+
+struct DecodedFloatRow {
+  const float* values;
+  __m256 load(int64_t col) const { return _mm256_loadu_ps(values + col); }
+  __m256 load_part(int64_t col, int64_t, __m256i mask) const { return _mm256_maskload_ps(values + col, mask); }
+};
+
+template <int R, int T>
+inline void float_tile(const float* const* w, const float* const* x, int64_t count, float (&out)[R][T]) {
+  DecodedFloatRow rows[R];
+  for (int r = 0; r < R; ++r) rows[r] = {w[r]};
+  float_rows_tile<R, T>(rows, x, 0, count, out);
 }
 
 // ---- fused float tiles: 8 weights of a row converted to float32 in registers, bit-identical to the
@@ -130,32 +147,7 @@ inline void fused_float_tile(const Matrix& w, int64_t r0, const float* const* x,
                              float (&out)[R][T]) {
   Loader8<kType> rows[R];
   for (int r = 0; r < R; ++r) rows[r] = Loader8<kType>::make(w, r0 + r);
-  __m256 acc[R][T];
-  for (int r = 0; r < R; ++r) {
-    for (int t = 0; t < T; ++t) acc[r][t] = _mm256_setzero_ps();
-  }
-  int64_t i = 0;
-  for (; i + 8 <= count; i += 8) {
-    __m256 wv[R];
-    for (int r = 0; r < R; ++r) wv[r] = rows[r].load(col0 + i);
-    for (int t = 0; t < T; ++t) {
-      const __m256 xv = _mm256_loadu_ps(x[t] + i);
-      for (int r = 0; r < R; ++r) acc[r][t] = _mm256_fmadd_ps(wv[r], xv, acc[r][t]);
-    }
-  }
-  if (i < count) {
-    const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(count - i)),
-                                            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-    __m256 wv[R];
-    for (int r = 0; r < R; ++r) wv[r] = rows[r].load_part(col0 + i, count - i, mask);
-    for (int t = 0; t < T; ++t) {
-      const __m256 xv = _mm256_maskload_ps(x[t] + i, mask);
-      for (int r = 0; r < R; ++r) acc[r][t] = _mm256_fmadd_ps(wv[r], xv, acc[r][t]);
-    }
-  }
-  for (int r = 0; r < R; ++r) {
-    for (int t = 0; t < T; ++t) out[r][t] = sum_of(acc[r][t]);
-  }
+  float_rows_tile<R, T>(rows, x, col0, count, out);
 }
 
 template <DType kType>
