@@ -24,13 +24,12 @@
 
 #include <sys/mman.h>
 
+#include "bench_matrix.h"
 #include "core/thread_pool.h"
-#include "kernels/chunk_layout.h"
 #include "kernels/cpu/bandwidth.h"
 #include "kernels/cpu/matmul_kernels.h"
 #include "kernels/matmul.h"
 #include "model/context.h"
-#include "quant/quantize.h"
 
 namespace sinan {
 namespace {
@@ -88,37 +87,20 @@ struct Copies {
   std::vector<Matrix> matrices;
 };
 
-// Copies of one rows x cols matrix of `type` (16 distinct random rows repeated; the timing does not depend
-// on the values), in the tier's load-time layout where it has one, totalling at least kStreamedBytes.
+// Copies of one rows x cols matrix of `type` (bench_matrix.h), in the tier's load-time layout where it has
+// one, totalling at least kStreamedBytes.
 Copies make_copies(const cpu::MatmulKernels& kernels, const Case& c) {
-  Matrix m;
-  m.dtype = c.type;
-  m.rows = c.rows;
-  m.cols = c.cols;
-  m.row_bytes = *dtype_row_bytes(c.type, c.cols);
-  auto first = std::make_unique<uint8_t[]>(m.nbytes());
-  std::mt19937 rng(1);
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  std::vector<float> values(static_cast<size_t>(c.cols));
-  const int64_t distinct = std::min<int64_t>(16, c.rows);
-  for (int64_t r = 0; r < distinct; ++r) {
-    for (auto& v : values) v = normal(rng);
-    quantize_row(c.type, values.data(), first.get() + r * m.row_bytes, c.cols);
-  }
-  for (int64_t r = distinct; r < c.rows; ++r) {
-    std::memcpy(first.get() + r * m.row_bytes, first.get() + (r % distinct) * m.row_bytes, m.row_bytes);
-  }
-  m.data = first.get();
-  if (kernels.packed_rows[static_cast<int>(c.type)] != nullptr) pack_matrix(kernels.packed_layout, &m);
+  const bool packed = kernels.packed_rows[static_cast<int>(c.type)] != nullptr;
+  const BenchMatrix first = make_matrix(c.type, c.rows, c.cols, packed ? kernels.packed_layout : ChunkLayout::kFile);
+  const size_t bytes = first.m.nbytes();
   Copies copies;
-  const size_t n = std::max<size_t>(1, (kStreamedBytes + m.nbytes() - 1) / m.nbytes());
-  for (size_t i = 0; i < n; ++i) {
-    auto bytes = std::make_unique<HugePageBuffer>(m.nbytes());
-    std::memcpy(bytes->data(), first.get(), m.nbytes());
-    Matrix copy = m;
-    copy.data = bytes->data();
+  for (size_t i = 0; i < std::max<size_t>(1, (kStreamedBytes + bytes - 1) / bytes); ++i) {
+    auto buffer = std::make_unique<HugePageBuffer>(bytes);
+    std::memcpy(buffer->data(), first.m.data, bytes);
+    Matrix copy = first.m;
+    copy.data = buffer->data();
     copies.matrices.push_back(copy);
-    copies.storage.push_back(std::move(bytes));
+    copies.storage.push_back(std::move(buffer));
   }
   return copies;
 }
