@@ -350,8 +350,9 @@ constexpr std::array<std::array<FusedTileFn<Path>, Path::kFusedTokens>, sizeof..
 // it (kOneRowFusedTokens) the few-token tiles take one row: each row's sums are the same either way.
 // Those one-row tiles are inlined into the row loop (flatten): a call per row and panel, with the tile's
 // set-up and reduction around it, cost as much as a short row's arithmetic. MLA's per-head W_UK and W_UV
-// rows are 128 and 512 columns (V2-Lite's W_UK, q5_0: 2.6 -> 1.6 ms per token); the 1.5B GEMVs stream
-// faster in 15 of 16 decode_stream_bench cases (up to 23%). The same tile, same arguments, so the same bits.
+// rows are 128 and 512 columns (AVX2 on Zen 3: V2-Lite's W_UK, q5_0, 2.6 -> 1.6 ms per token; the 1.5B
+// GEMVs stream faster in 15 of 16 decode_stream_bench cases, up to 23%; AVX-512 on Zen 5: one token only,
+// see microkernels_avx512.h). The same tile, same arguments, so the same bits.
 template <class Path, int T>
 [[gnu::flatten]] void fused_one_row_tiles(const Matrix& w, const typename Path::Act* act, int64_t n_chunks, float* y,
                                           int64_t y_stride, int64_t row_begin, int64_t row_end) {

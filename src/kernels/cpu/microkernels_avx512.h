@@ -74,6 +74,10 @@ __attribute__((always_inline)) inline __m512 sums_of(const __m512* v, int n) {
 // measured no gain from it).
 template <int R, int T>
 inline void store_sums(const __m512 (&acc)[R][T], float (&out)[R][T]) {
+  if constexpr (R * T == 1) {  // a one-row decode tile: sum_of is the same sum in 7 instructions, not 12
+    out[0][0] = sum_of(acc[0][0]);
+    return;
+  }
   const __m512* flat = &acc[0][0];
   alignas(64) float lanes[16];
   for (int base = 0; base < R * T; base += 16) {
@@ -353,7 +357,12 @@ inline void int_tile(const IntChunk* w, int64_t w_stride, const ActChunk* a, int
 // instead of being stored to a panel and loaded back. The per-lane integer sums and the float steps on
 // them are int_tile's, so a row's result is the same bit for bit whichever of the two a batch takes.
 constexpr int kFusedIntTokens = kIntTokens;
-constexpr int kOneRowFusedTokens = 0;  // fused tiles of kIntRows rows (one-row tiles not measured on AVX-512)
+// One token takes one-row tiles (matmul_driver.h's fused_rows): one forward stream per tile, inlined into
+// the row loop. decode_stream_bench on Zen 5, two runs, the two switched per case: q4_K +3-22%, q6_K down
+// +11-16%, q8_0 +0-9%, q6_K output -1% and -5% against the 4-row tiles. `sinan bench` tg64, the two switched
+// per repetition: 1.5B Q4_K_M faster in 9 of 9 (+2-20%), V2-Lite Q4_K_M 4 of 4 (+1-11%), 1.5B Q8_0 4 of 4.
+// Two tokens keep the 4-row tiles: one-row tiles took q8_0's down projection from 36-40 to 26 GB/s.
+constexpr int kOneRowFusedTokens = 1;
 
 // One chunk of fused_int_tile: a points at the chunk's activations.
 template <int R, int T, DType kType, bool kWhole>
