@@ -251,6 +251,10 @@ template <DType kType, LevelForm kForm, bool kPacked = false>
 struct Int8Path {
   static constexpr bool kFused = kFusedIntAvailable<kType>;
   static constexpr int kFusedTokens = kFusedIntTokens;
+  static constexpr bool kHalfRowPairs = kHalfRowPairsAvailable<kType> && !kPacked;
+  static int64_t half_row_pairs(const Matrix& w, const ActChunk& a, float* y, int64_t row_begin, int64_t row_end) {
+    return fused_half_row_pairs<kType>(w, a, y, row_begin, row_end);
+  }
   template <int R, int T>
   static void fused_tile(const Matrix& w, int64_t r0, int64_t chunk0, const ActChunk* a, int64_t a_stride,
                          int64_t n_chunks, float (&out)[R][T]) {
@@ -291,6 +295,8 @@ struct Int8Path {
 
 template <DType kType, bool kPacked = false>
 struct WidePath {  // q8_0: int16 activations against widened levels (panels.h)
+  static constexpr bool kHalfRowPairs = false;
+  static int64_t half_row_pairs(const Matrix&, const WideChunk&, float*, int64_t row_begin, int64_t) { return row_begin; }
   static constexpr bool kFused = kFusedWideAvailable;
   static constexpr int kFusedTokens = kFusedWideTokens;
   template <int R, int T>
@@ -356,6 +362,11 @@ constexpr std::array<std::array<FusedTileFn<Path>, Path::kFusedTokens>, sizeof..
 template <class Path, int T>
 [[gnu::flatten]] void fused_one_row_tiles(const Matrix& w, const typename Path::Act* act, int64_t n_chunks, float* y,
                                           int64_t y_stride, int64_t row_begin, int64_t row_end) {
+  if constexpr (T == 1 && Path::kHalfRowPairs) {
+    if (2 * w.cols == kChunk) {  // rows of half a chunk (MLA's W_UK): two per step, the same bits
+      row_begin = Path::half_row_pairs(w, act[0], y, row_begin, row_end);
+    }
+  }
   RowMajorPrefetch prefetch(w, row_begin, row_end, 1);
   for (int64_t r = row_begin; r < row_end; ++r) {
     for (int64_t k0 = 0; k0 < n_chunks; k0 += Path::kPanel) {

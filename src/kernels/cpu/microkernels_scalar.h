@@ -25,6 +25,12 @@ template <DType kType>
 inline constexpr bool kFusedIntAvailable = false;  // no fused int tile: every chunk goes through the panel
 constexpr int kFusedIntTokens = 0;
 constexpr bool kFusedWideAvailable = false;
+template <DType kType>  // (128-column rows two at a time: the AVX-512 tier's fused_half_row_pairs)
+inline constexpr bool kHalfRowPairsAvailable = false;
+template <DType kType>
+inline int64_t fused_half_row_pairs(const Matrix&, const ActChunk&, float*, int64_t row_begin, int64_t) {
+  return row_begin;
+}
 constexpr int kOneRowFusedTokens = 0;  // (no fused tiles)
 constexpr int kFusedWideTokens = 0;
 constexpr int kFloatRows = 2;
