@@ -247,7 +247,8 @@ class Deepseek2Model : public Model {
       if (n == 0) continue;
       // An expert with one slot reads the token's row of s.h itself: matmul_jobs quantizes each distinct
       // input once, so one token's experts (and the shared expert) share one quantization instead of 7.
-      const float* in = n == 1 ? s.h.data() + s.routed_token[begin] * hidden : s.gathered_in.data() + begin * hidden;
+      const float* in =
+          n == 1 ? s.h.data() + s.routed_token[begin] * hidden : s.gathered_in.data() + begin * hidden;
       s.jobs.push_back({&w.experts[e].gate, in, hidden, n, s.slot_gate.data() + begin * ffn, ffn});  // [n, ffn]
       s.jobs.push_back({&w.experts[e].up, in, hidden, n, s.slot_up.data() + begin * ffn, ffn});      // [n, ffn]
     }

@@ -414,7 +414,8 @@ inline void fused_int_tile(const Matrix& w, int64_t r0, int64_t chunk0, const Ac
 // thread, in cache: a V2-Lite W_UK head (q5_0, 512 x 128) 5.7 -> 1.6 us. No software prefetch: a head is
 // 45 KB read as one forward stream.
 template <DType kType>
-inline constexpr bool kHalfRowPairsAvailable = kFusedIntAvailable<kType> && kType != DType::kQ4_K && kType != DType::kQ6_K;
+inline constexpr bool kHalfRowPairsAvailable =
+    kFusedIntAvailable<kType> && kType != DType::kQ4_K && kType != DType::kQ6_K;
 
 // sum_of of lanes 0..7 and of lanes 8..15 of v, in lanes 0 and 8: i + (i + 4), then + (i + 2), then + (i + 1).
 __attribute__((always_inline)) inline __m512 half_sums(__m512 v) {
@@ -426,13 +427,15 @@ __attribute__((always_inline)) inline __m512 half_sums(__m512 v) {
 // y[r] for rows [row_begin, row_end) of a 128-column matrix, one token (`a`: its one activation chunk), two
 // rows per step; an odd last row is left to the caller. Returns the first row not done.
 template <DType kType>
-inline int64_t fused_half_row_pairs(const Matrix& w, const ActChunk& a, float* y, int64_t row_begin, int64_t row_end) {
+inline int64_t fused_half_row_pairs(const Matrix& w, const ActChunk& a, float* y, int64_t row_begin,
+                                    int64_t row_end) {
   static_assert(kHalfRowPairsAvailable<kType>);
   const auto repeat = [](__m512i v) { return _mm512_shuffle_i64x2(v, v, _MM_SHUFFLE(1, 0, 1, 0)); };
   ActChunk pair;  // a's groups 0..7 in lanes 0..7 and again in 8..15
   for (int v = 0; v < 4; ++v) _mm512_store_si512(pair.q + 64 * v, repeat(_mm512_load_si512(a.q + 64 * v)));
-  _mm512_store_ps(pair.group_sum, _mm512_castsi512_ps(repeat(_mm512_castps_si512(_mm512_load_ps(a.group_sum)))));
-  _mm512_store_ps(pair.group_scale, _mm512_castsi512_ps(repeat(_mm512_castps_si512(_mm512_load_ps(a.group_scale)))));
+  const auto repeat_floats = [&](const float* v) { return _mm512_castsi512_ps(repeat(_mm512_load_si512(v))); };
+  _mm512_store_ps(pair.group_sum, repeat_floats(a.group_sum));
+  _mm512_store_ps(pair.group_scale, repeat_floats(a.group_scale));
   int64_t r = row_begin;
   for (; r + 2 <= row_end; r += 2) {
     __m512 acc[1][1] = {{_mm512_setzero_ps()}};
