@@ -235,10 +235,6 @@ class Deepseek2Model : public Model {
   void grouped_experts(const MoeWeights& w, int64_t T, Deepseek2Scratch& s, ThreadPool& pool) const {
     const int64_t hidden = config_.hidden_size, n_experts = config_.n_routed_experts, k = config_.experts_per_token;
     const int64_t ffn = config_.moe_intermediate_size, slots = T * k;
-    for (int64_t i = 0; i < slots; ++i) {
-      const float* src = s.h.data() + s.routed_token[i] * hidden;
-      std::copy(src, src + hidden, s.gathered_in.data() + i * hidden);  // [slots, hidden]
-    }
     const bool shared = !w.shared.empty();
     const int64_t shared_ffn = shared ? w.shared.gate.rows : 0;
     s.jobs.clear();
@@ -247,8 +243,14 @@ class Deepseek2Model : public Model {
       if (n == 0) continue;
       // An expert with one slot reads the token's row of s.h itself: matmul_jobs quantizes each distinct
       // input once, so one token's experts (and the shared expert) share one quantization instead of 7.
-      const float* in =
-          n == 1 ? s.h.data() + s.routed_token[begin] * hidden : s.gathered_in.data() + begin * hidden;
+      const float* in = s.h.data() + s.routed_token[begin] * hidden;
+      if (n > 1) {
+        for (int32_t i = begin; i < begin + n; ++i) {
+          const float* src = s.h.data() + s.routed_token[i] * hidden;
+          std::copy(src, src + hidden, s.gathered_in.data() + i * hidden);  // [slots, hidden]
+        }
+        in = s.gathered_in.data() + begin * hidden;
+      }
       s.jobs.push_back({&w.experts[e].gate, in, hidden, n, s.slot_gate.data() + begin * ffn, ffn});  // [n, ffn]
       s.jobs.push_back({&w.experts[e].up, in, hidden, n, s.slot_up.data() + begin * ffn, ffn});      // [n, ffn]
     }

@@ -296,9 +296,6 @@ struct Int8Path {
 template <DType kType, bool kPacked = false>
 struct WidePath {  // q8_0: int16 activations against widened levels (panels.h)
   static constexpr bool kHalfRowPairs = false;
-  static int64_t half_row_pairs(const Matrix&, const WideChunk&, float*, int64_t row_begin, int64_t) {
-    return row_begin;
-  }
   static constexpr bool kFused = kFusedWideAvailable;
   static constexpr int kFusedTokens = kFusedWideTokens;
   template <int R, int T>
