@@ -119,7 +119,8 @@ std::vector<Shape> shapes_for(int64_t block) {
   if (block == 32) {
     return {{1, 32, 1},    {3, 96, 2},     {5, 288, 3},   {17, 544, 4},  {67, 256, 5},  {130, 1056, 9},
             {64, 1280, 17}, {7, 1280, 70}, {33, 288, 7}, {2, 2080, 6}, {96, 64, 1},
-            {35, 128, 1},   {64, 128, 2}};  // half-chunk rows (MLA's W_UK): the AVX-512 tier takes two per step
+            {35, 128, 1},   {64, 128, 2},   // half-chunk rows (MLA's W_UK): the AVX-512 tier takes two per step
+            {21, 1408, 1},  {9, 384, 1},    {16, 2176, 1}};  // a half last chunk (V2-Lite's expert down): in pairs
   }
   return {{1, 256, 1},   {3, 512, 2},    {5, 768, 3},  {17, 256, 4}, {67, 512, 5},  {130, 1280, 9},
           {64, 1280, 17}, {7, 1280, 70}, {33, 2304, 7}, {2, 256, 6}, {96, 256, 1}};
@@ -301,7 +302,7 @@ TEST(Matmul, ATokenGetsTheSameBitsInAnyBatch) {
                      DType::kQ4_0, DType::kQ4_1, DType::kQ5_0, DType::kQ5_1, DType::kIQ4_NL, DType::kIQ4_XS}) {
     for (const Shape shape :  // tokens unused: 150 below
          {Shape{3, 35, 0}, Shape{70, 288, 0}, Shape{65, 544, 0}, Shape{21, 2304, 0}, Shape{67, 1024, 0},
-          Shape{33, 128, 0}}) {
+          Shape{33, 128, 0}, Shape{21, 1408, 0}, Shape{10, 2176, 0}}) {
       const int64_t block = dtype_info(type).block_elems;
       if (block > 1 && type != DType::kF8E4M3 && shape.cols % block != 0) continue;  // whole blocks only
       TestMatrix t = make_matrix(type, shape.rows, shape.cols, rng, type == DType::kF8E4M3 ? 128 : 0);

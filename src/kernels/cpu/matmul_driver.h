@@ -255,6 +255,10 @@ struct Int8Path {
   static int64_t half_row_pairs(const Matrix& w, const ActChunk& a, float* y, int64_t row_begin, int64_t row_end) {
     return fused_half_row_pairs<kType>(w, a, y, row_begin, row_end);
   }
+  static constexpr bool kTailPairs = kHalfRowPairsAvailable<kType> && !kPacked;
+  static void tail_pair(const Matrix& w, int64_t r, int64_t chunk0, const ActChunk* a, int64_t n_chunks, float (&out)[2]) {
+    fused_tail_pair<kType>(w, r, chunk0, a, n_chunks, out);
+  }
   template <int R, int T>
   static void fused_tile(const Matrix& w, int64_t r0, int64_t chunk0, const ActChunk* a, int64_t a_stride,
                          int64_t n_chunks, float (&out)[R][T]) {
@@ -296,6 +300,11 @@ struct Int8Path {
 template <DType kType, bool kPacked = false>
 struct WidePath {  // q8_0: int16 activations against widened levels (panels.h)
   static constexpr bool kHalfRowPairs = false;
+  static constexpr bool kTailPairs = kWideTailPairsAvailable && !kPacked;
+  static void tail_pair(const Matrix& w, int64_t r, int64_t chunk0, const WideChunk* a, int64_t n_chunks,
+                        float (&out)[2]) {
+    fused_wide_tail_pair(w, r, chunk0, a, n_chunks, out);
+  }
   static constexpr bool kFused = kFusedWideAvailable;
   static constexpr int kFusedTokens = kFusedWideTokens;
   template <int R, int T>
@@ -358,12 +367,44 @@ constexpr std::array<std::array<FusedTileFn<Path>, Path::kFusedTokens>, sizeof..
 // rows are 128 and 512 columns (AVX2 on Zen 3: V2-Lite's W_UK, q5_0, 2.6 -> 1.6 ms per token; the 1.5B
 // GEMVs stream faster in 15 of 16 decode_stream_bench cases, up to 23%; AVX-512 on Zen 5: one token only,
 // see microkernels_avx512.h). The same tile, same arguments, so the same bits.
+// One token, rows whose last chunk is half (Path::kTailPairs, 256 k + 128 columns with k >= 1): each row's
+// panels but the last as fused_one_row_tiles takes them, then both rows' last panels in one call that
+// puts their two half chunks into one whole step (the same bits). Returns the first row not done (an odd
+// last row is left to the caller).
+template <class Path>
+int64_t fused_tail_pair_rows(const Matrix& w, const typename Path::Act* act, int64_t n_chunks, float* y,
+                             int64_t row_begin, int64_t row_end) {
+  const int64_t last = (n_chunks - 1) / Path::kPanel * Path::kPanel;  // the first chunk of the last panel
+  RowMajorPrefetch prefetch(w, row_begin, row_end, 1);
+  int64_t r = row_begin;
+  for (; r + 2 <= row_end; r += 2) {
+    for (int64_t row = r; row < r + 2; ++row) {
+      for (int64_t k0 = 0; k0 < last; k0 += Path::kPanel) {
+        prefetch.panel(1, k0, Path::kPanel);
+        float sums[1][1];
+        Path::template fused_tile<1, 1>(w, row, k0, act + k0, n_chunks, Path::kPanel, sums);
+        y[row] = k0 > 0 ? y[row] + sums[0][0] : sums[0][0];  // store_tile's rule
+      }
+    }
+    prefetch.panel(2, last, n_chunks - last);
+    float sums[2];
+    Path::tail_pair(w, r, last, act + last, n_chunks - last, sums);
+    for (int i = 0; i < 2; ++i) y[r + i] = last > 0 ? y[r + i] + sums[i] : sums[i];
+  }
+  return r;
+}
+
 template <class Path, int T>
 [[gnu::flatten]] void fused_one_row_tiles(const Matrix& w, const typename Path::Act* act, int64_t n_chunks, float* y,
                                           int64_t y_stride, int64_t row_begin, int64_t row_end) {
   if constexpr (T == 1 && Path::kHalfRowPairs) {
     if (2 * w.cols == kChunk) {  // rows of half a chunk (MLA's W_UK): two per step, the same bits
       row_begin = Path::half_row_pairs(w, act[0], y, row_begin, row_end);
+    }
+  }
+  if constexpr (T == 1 && Path::kTailPairs) {
+    if (w.cols % kChunk == kChunk / 2 && w.cols > kChunk) {
+      row_begin = fused_tail_pair_rows<Path>(w, act, n_chunks, y, row_begin, row_end);
     }
   }
   RowMajorPrefetch prefetch(w, row_begin, row_end, 1);

@@ -258,6 +258,10 @@ template <DType kType>
 inline int64_t fused_half_row_pairs(const Matrix&, const ActChunk&, float*, int64_t row_begin, int64_t) {
   return row_begin;
 }
+template <DType kType>  // (two rows' half last chunks in one step: the AVX-512 tier's fused_tail_pair)
+inline void fused_tail_pair(const Matrix&, int64_t, int64_t, const ActChunk*, int64_t, float (&)[2]) {}
+constexpr bool kWideTailPairsAvailable = false;
+inline void fused_wide_tail_pair(const Matrix&, int64_t, int64_t, const WideChunk*, int64_t, float (&)[2]) {}
 constexpr int kOneRowFusedTokens = 2;
 
 template <DType kType>

@@ -174,6 +174,9 @@ struct ChunkLoads {
   __m512i first, second, last;  // bytes [0, 64), [64, 128), [kChunkBytes - 64, kChunkBytes)
 };
 
+// The mask of a 64-byte load's first k bytes (none for k <= 0, all for k >= 64).
+inline __mmask64 bytes_below(int k) { return k <= 0 ? __mmask64{0} : k >= 64 ? ~__mmask64{0} : (__mmask64{1} << k) - 1; }
+
 __attribute__((always_inline)) inline __m512i gather_words(const ChunkLoads& c, const ChunkWordGather& g) {
   const __m512i low = _mm512_permutex2var_epi16(c.first, _mm512_load_si512(g.first), c.second);
   if (g.from_last == 0) return low;
@@ -219,19 +222,8 @@ struct Block32Gathers {
 // < 8 blocks, kWhole false) is read with masked loads, which neither read nor fault past its last block;
 // the zero bytes give its missing groups zero scales and mins, and their levels are cleared.
 template <DType kType, bool kWhole>
-__attribute__((always_inline)) inline void block32_grouped_regs(const typename Block32Layout<kType>::Block* x, int count,
-                                                                GroupedChunk* out) {
+__attribute__((always_inline)) inline void block32_loads_grouped(const ChunkLoads& loads, int count, GroupedChunk* out) {
   using Gathers = Block32Gathers<kType>;
-  const auto* bytes = reinterpret_cast<const uint8_t*>(x);
-  ChunkLoads loads;
-  if constexpr (kWhole) {
-    loads = {_mm512_loadu_si512(bytes), _mm512_loadu_si512(bytes + 64), _mm512_loadu_si512(bytes + Gathers::kChunkBytes - 64)};
-  } else {
-    const int n = count * Gathers::kBytes;  // bytes present
-    const auto below = [](int k) { return k <= 0 ? __mmask64{0} : k >= 64 ? ~__mmask64{0} : (__mmask64{1} << k) - 1; };
-    loads = {_mm512_maskz_loadu_epi8(below(n), bytes), _mm512_maskz_loadu_epi8(below(n - 64), bytes + 64),
-             _mm512_maskz_loadu_epi8(below(n - (Gathers::kChunkBytes - 64)), bytes + Gathers::kChunkBytes - 64)};
-  }
   const __m512i head = gather_words(loads, Gathers::kHead);
   const __m512i mask = _mm512_set1_epi8(0x0f);
   const __m512i nibble_shift = _mm512_setr_epi32(0, 4, 0, 4, 0, 4, 0, 4, 0, 4, 0, 4, 0, 4, 0, 4);
@@ -264,6 +256,42 @@ __attribute__((always_inline)) inline void block32_grouped_regs(const typename B
   } else {
     out->min = _mm512_mul_ps(_mm512_set1_ps(Block32Layout<kType>::kOffset), out->scale);
   }
+}
+
+// One chunk of a row (count blocks; fewer than 8 only if kWhole is false) read and decoded as above.
+template <DType kType, bool kWhole>
+__attribute__((always_inline)) inline void block32_grouped_regs(const typename Block32Layout<kType>::Block* x, int count,
+                                                                GroupedChunk* out) {
+  using Gathers = Block32Gathers<kType>;
+  const auto* bytes = reinterpret_cast<const uint8_t*>(x);
+  ChunkLoads loads;
+  if constexpr (kWhole) {
+    loads = {_mm512_loadu_si512(bytes), _mm512_loadu_si512(bytes + 64), _mm512_loadu_si512(bytes + Gathers::kChunkBytes - 64)};
+  } else {
+    const int n = count * Gathers::kBytes;  // bytes present
+    loads = {_mm512_maskz_loadu_epi8(bytes_below(n), bytes), _mm512_maskz_loadu_epi8(bytes_below(n - 64), bytes + 64),
+             _mm512_maskz_loadu_epi8(bytes_below(n - (Gathers::kChunkBytes - 64)), bytes + Gathers::kChunkBytes - 64)};
+  }
+  block32_loads_grouped<kType, kWhole>(loads, count, out);
+}
+
+// The first 4 blocks of `first` and of `second` (two rows' half last chunks) as one whole chunk: the
+// loads a chunk of 8 contiguous blocks gives, put together from the two (4 blocks are 72..96 bytes).
+template <DType kType>
+__attribute__((always_inline)) inline void block32_two_halves_regs(const typename Block32Layout<kType>::Block* first,
+                                                                   const typename Block32Layout<kType>::Block* second,
+                                                                   GroupedChunk* out) {
+  using Gathers = Block32Gathers<kType>;
+  constexpr int kHalf = 4 * Gathers::kBytes;
+  static_assert(kHalf >= 64 && kHalf <= 128);
+  const auto* a = reinterpret_cast<const uint8_t*>(first);
+  const auto* b = reinterpret_cast<const uint8_t*>(second);
+  // Bytes [64, 128) of the pair: first's [64, kHalf), then second's [0, 128 - kHalf) (a masked load whose
+  // address starts below `second` reads nothing there).
+  const __m512i middle = _mm512_mask_loadu_epi8(_mm512_maskz_loadu_epi8(bytes_below(kHalf - 64), a + 64),
+                                                ~bytes_below(kHalf - 64), b - (kHalf - 64));
+  const ChunkLoads loads = {_mm512_loadu_si512(a), middle, _mm512_loadu_si512(b + kHalf - 64)};
+  block32_loads_grouped<kType, true>(loads, 8, out);
 }
 
 __attribute__((always_inline)) inline void store_grouped(const GroupedChunk& chunk, IntChunk* out) {
@@ -447,6 +475,50 @@ inline int64_t fused_half_row_pairs(const Matrix& w, const ActChunk& a, float* y
   return r;
 }
 
+// Rows whose last chunk is half (256 k + 128 columns, k >= 1: V2-Lite's expert down projections, 1408
+// columns) end in a step half on zeros, which costs like a whole one (Zen 5, one thread, in cache: 1.1 whole
+// chunks for q5_0). Two rows' half chunks make one whole step against the activations repeated in both
+// halves: lanes 0..7 are row r's groups and 8..15 row r + 1's, each the value a one-row tile's short step
+// gives that lane (same bytes, same instructions), added into the lanes 0..7 of the row's accumulator with
+// masked multiply-adds; its lanes 8..15, which the short step adds exact zeros to, are left as they are.
+// So each row's sum has the one-row tile's bits (a -0.0 lane aside, which the zero makes +0.0).
+// out[i]: the sum over chunks [chunk0, chunk0 + n_chunks) of row r + i, the last of them the half one.
+template <DType kType>
+inline void fused_tail_pair(const Matrix& w, int64_t r, int64_t chunk0, const ActChunk* a, int64_t n_chunks,
+                            float (&out)[2]) {
+  static_assert(kHalfRowPairsAvailable<kType>);
+  using Block = typename Block32Layout<kType>::Block;
+  const int64_t whole = n_chunks - 1;
+  __m512 acc[2];
+  for (int i = 0; i < 2; ++i) {  // each row's whole chunks, as its one-row tile takes them
+    __m512 row_acc[1][1] = {{_mm512_setzero_ps()}};
+    for (int64_t c = 0; c < whole; ++c) fused_int_step<1, 1, kType, true>(w, r + i, chunk0 + c, a + c, 0, row_acc);
+    acc[i] = row_acc[0][0];
+  }
+  const int64_t tail = chunk0 + whole;
+  GroupedChunk wc;
+  block32_two_halves_regs<kType>(reinterpret_cast<const Block*>(w.row(r)) + 8 * tail,
+                                 reinterpret_cast<const Block*>(w.row(r + 1)) + 8 * tail, &wc);
+  const ActChunk& at = a[whole];
+  const auto repeat = [](__m512 v) { return _mm512_shuffle_f32x4(v, v, _MM_SHUFFLE(1, 0, 1, 0)); };
+  __m512i dots = _mm512_setzero_si512();
+  for (int v = 0; v < 4; ++v) {
+    const __m512i aq = _mm512_load_si512(at.q + 64 * v);
+    dots = _mm512_dpbusd_epi32(dots, wc.q[v], _mm512_shuffle_i64x2(aq, aq, _MM_SHUFFLE(1, 0, 1, 0)));
+  }
+  const __m512 sums = repeat(_mm512_load_ps(at.group_sum));
+  const __m512 products = _mm512_cvtepi32_ps(dots);
+  const __m512 scale = _mm512_mul_ps(wc.scale, repeat(_mm512_load_ps(at.group_scale)));
+  constexpr __mmask16 kLow = 0x00ff;
+  acc[0] = _mm512_mask3_fmadd_ps(products, scale, acc[0], kLow);
+  acc[0] = _mm512_mask3_fnmadd_ps(wc.min, sums, acc[0], kLow);
+  const auto down = [](__m512 v) { return _mm512_shuffle_f32x4(v, v, _MM_SHUFFLE(3, 2, 3, 2)); };  // lanes 8..15 to 0..7
+  acc[1] = _mm512_mask3_fmadd_ps(down(products), down(scale), acc[1], kLow);
+  acc[1] = _mm512_mask3_fnmadd_ps(down(wc.min), sums, acc[1], kLow);
+  out[0] = sum_of(acc[0]);
+  out[1] = sum_of(acc[1]);
+}
+
 // q8_0's int16 path (panels.h, wide lane order): 8 vpdpwssd per (row, token) and chunk add the 16 products
 // of lane g, all from block g / 2, exactly; the lanes are scaled once per chunk.
 template <int R, int T>
@@ -487,11 +559,14 @@ struct WideRegs {
   __m512 scale;
 };
 
-__attribute__((always_inline)) inline void decode_q8_0_wide_regs(const BlockQ8_0* x, WideRegs* out) {
+// Blocks 0..3 are lo[0..3] and blocks 4..7 hi[0..3]: a chunk is lo = x, hi = x + 4; two rows' half last
+// chunks are lo and hi from the two rows.
+__attribute__((always_inline)) inline void decode_q8_0_wide_regs(const BlockQ8_0* lo, const BlockQ8_0* hi, WideRegs* out) {
+  const auto x = [&](int b) -> const BlockQ8_0& { return b < 4 ? lo[b] : hi[b - 4]; };
   __m512i pair[4];  // blocks 2i (dwords 0..7) and 2i + 1 (dwords 8..15)
   for (int i = 0; i < 4; ++i) {
-    pair[i] = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[2 * i].qs))),
-                                 _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[2 * i + 1].qs)), 1);
+    pair[i] = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x(2 * i).qs))),
+                                 _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x(2 * i + 1).qs)), 1);
   }
   // Dword 8 h + b of int8 vectors 2k (h = 0) and 2k + 1 (h = 1) is dword 2k + h of block b: dword
   // 16 ((b % 4) / 2) + 8 (b % 2) + 2k + h of the pair sources (0, 1) for b < 4, (2, 3) for b >= 4.
@@ -504,10 +579,10 @@ __attribute__((always_inline)) inline void decode_q8_0_wide_regs(const BlockQ8_0
     out->q[2 * k] = _mm512_cvtepi8_epi16(_mm512_castsi512_si256(both));
     out->q[2 * k + 1] = _mm512_cvtepi8_epi16(_mm512_extracti64x4_epi64(both, 1));
   }
-  const __m128i d_halves = _mm_setr_epi16(static_cast<int16_t>(x[0].d), static_cast<int16_t>(x[1].d),
-                                          static_cast<int16_t>(x[2].d), static_cast<int16_t>(x[3].d),
-                                          static_cast<int16_t>(x[4].d), static_cast<int16_t>(x[5].d),
-                                          static_cast<int16_t>(x[6].d), static_cast<int16_t>(x[7].d));
+  const __m128i d_halves = _mm_setr_epi16(static_cast<int16_t>(x(0).d), static_cast<int16_t>(x(1).d),
+                                          static_cast<int16_t>(x(2).d), static_cast<int16_t>(x(3).d),
+                                          static_cast<int16_t>(x(4).d), static_cast<int16_t>(x(5).d),
+                                          static_cast<int16_t>(x(6).d), static_cast<int16_t>(x(7).d));
   const __m512i twice = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
   out->scale = _mm512_permutexvar_ps(twice, _mm512_castps256_ps512(_mm256_cvtph_ps(d_halves)));
 }
@@ -517,7 +592,7 @@ __attribute__((always_inline)) inline void decode_wide_regs(const Matrix& w, int
   int count;
   const auto* x = chunk_blocks<BlockQ8_0>(w, row, chunk, &count);
   if (count == 8) {
-    decode_q8_0_wide_regs(x, out);
+    decode_q8_0_wide_regs(x, x + 4, out);
     return;
   }
   alignas(64) WideChunk partial;
@@ -529,6 +604,30 @@ __attribute__((always_inline)) inline void decode_wide_regs(const Matrix& w, int
 constexpr bool kFusedWideAvailable = true;
 constexpr int kFusedWideTokens = kWideTokens;
 
+// One chunk of fused_wide_tile: a points at the chunk's activations.
+template <int R, int T>
+__attribute__((always_inline)) inline void fused_wide_step(const Matrix& w, int64_t r0, int64_t chunk, const WideChunk* a,
+                                                           int64_t a_stride, __m512 (&acc)[R][T]) {
+  __m512 as[T];
+  for (int t = 0; t < T; ++t) as[t] = _mm512_load_ps(a[t * a_stride].group_scale);
+#pragma GCC unroll 4  // GCC 12 left this loop rolled, its accumulators on the stack (1.5B Q8_0 tg -9%)
+  for (int r = 0; r < R; ++r) {
+    WideRegs wc;
+    decode_wide_regs(w, r0 + r, chunk, &wc);
+    __m512i dots[T];
+    for (int t = 0; t < T; ++t) dots[t] = _mm512_setzero_si512();
+    for (int v = 0; v < 8; ++v) {
+      for (int t = 0; t < T; ++t) {
+        dots[t] = _mm512_dpwssd_epi32(dots[t], wc.q[v], _mm512_load_si512(a[t * a_stride].q + 32 * v));
+      }
+    }
+    for (int t = 0; t < T; ++t) {
+      const __m512 scale = _mm512_mul_ps(wc.scale, as[t]);
+      acc[r][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dots[t]), scale, acc[r][t]);
+    }
+  }
+}
+
 // wide_tile for a few tokens, each weight chunk decoded into registers (as fused_int_tile).
 template <int R, int T>
 inline void fused_wide_tile(const Matrix& w, int64_t r0, int64_t chunk0, const WideChunk* a, int64_t a_stride,
@@ -537,27 +636,41 @@ inline void fused_wide_tile(const Matrix& w, int64_t r0, int64_t chunk0, const W
   for (int r = 0; r < R; ++r) {
     for (int t = 0; t < T; ++t) acc[r][t] = _mm512_setzero_ps();
   }
-  for (int64_t c = 0; c < n_chunks; ++c) {
-    __m512 as[T];
-    for (int t = 0; t < T; ++t) as[t] = _mm512_load_ps(a[t * a_stride + c].group_scale);
-#pragma GCC unroll 4  // GCC 12 left this loop rolled, its accumulators on the stack (1.5B Q8_0 tg -9%)
-    for (int r = 0; r < R; ++r) {
-      WideRegs wc;
-      decode_wide_regs(w, r0 + r, chunk0 + c, &wc);
-      __m512i dots[T];
-      for (int t = 0; t < T; ++t) dots[t] = _mm512_setzero_si512();
-      for (int v = 0; v < 8; ++v) {
-        for (int t = 0; t < T; ++t) {
-          dots[t] = _mm512_dpwssd_epi32(dots[t], wc.q[v], _mm512_load_si512(a[t * a_stride + c].q + 32 * v));
-        }
-      }
-      for (int t = 0; t < T; ++t) {
-        const __m512 scale = _mm512_mul_ps(wc.scale, as[t]);
-        acc[r][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dots[t]), scale, acc[r][t]);
-      }
-    }
-  }
+  for (int64_t c = 0; c < n_chunks; ++c) fused_wide_step<R, T>(w, r0, chunk0 + c, a + c, a_stride, acc);
   store_sums(acc, out);
+}
+
+// fused_tail_pair for q8_0 (the wide lane order also has block g / 2 in lane g): V2-Lite's q8_0 expert down
+// projections, whose half last chunk cost 1.6 whole ones through decode_wide (Zen 5, one thread, in cache).
+constexpr bool kWideTailPairsAvailable = true;
+inline void fused_wide_tail_pair(const Matrix& w, int64_t r, int64_t chunk0, const WideChunk* a, int64_t n_chunks,
+                                 float (&out)[2]) {
+  const int64_t whole = n_chunks - 1;
+  __m512 acc[2];
+  for (int i = 0; i < 2; ++i) {  // each row's whole chunks, as its one-row tile takes them
+    __m512 row_acc[1][1] = {{_mm512_setzero_ps()}};
+    for (int64_t c = 0; c < whole; ++c) fused_wide_step<1, 1>(w, r + i, chunk0 + c, a + c, 0, row_acc);
+    acc[i] = row_acc[0][0];
+  }
+  const int64_t tail = chunk0 + whole;
+  WideRegs wc;
+  decode_q8_0_wide_regs(reinterpret_cast<const BlockQ8_0*>(w.row(r)) + 8 * tail,
+                        reinterpret_cast<const BlockQ8_0*>(w.row(r + 1)) + 8 * tail, &wc);
+  const WideChunk& at = a[whole];
+  __m512i dots = _mm512_setzero_si512();
+  for (int v = 0; v < 8; ++v) {
+    const __m512i aq = _mm512_load_si512(at.q + 32 * v);
+    dots = _mm512_dpwssd_epi32(dots, wc.q[v], _mm512_shuffle_i64x2(aq, aq, _MM_SHUFFLE(1, 0, 1, 0)));
+  }
+  const __m512 as = _mm512_load_ps(at.group_scale);
+  const __m512 products = _mm512_cvtepi32_ps(dots);
+  const __m512 scale = _mm512_mul_ps(wc.scale, _mm512_shuffle_f32x4(as, as, _MM_SHUFFLE(1, 0, 1, 0)));
+  constexpr __mmask16 kLow = 0x00ff;
+  acc[0] = _mm512_mask3_fmadd_ps(products, scale, acc[0], kLow);
+  const auto down = [](__m512 v) { return _mm512_shuffle_f32x4(v, v, _MM_SHUFFLE(3, 2, 3, 2)); };  // lanes 8..15 to 0..7
+  acc[1] = _mm512_mask3_fmadd_ps(down(products), down(scale), acc[1], kLow);
+  out[0] = sum_of(acc[0]);
+  out[1] = sum_of(acc[1]);
 }
 
 template <int R, int T>
