@@ -113,15 +113,17 @@ class Deepseek2Model : public Model {
     const int64_t latent_row = kv_lora + rope, q_full_stride = nh * latent_row;
     const int64_t v_head = c.v_head_dim, o_stride = nh * v_head, o_latent_stride = nh * kv_lora;
 
+    // The query's first product and kv_a both read s.h: one parallel loop, one quantization of s.h.
+    const MatmulJob from_h[] = {
+        c.q_lora_rank > 0 ? MatmulJob{&w.q_a, s.h.data(), hidden, T, s.q_a.data(), c.q_lora_rank}  // [T, q_lora]
+                          : MatmulJob{&w.q, s.h.data(), hidden, T, s.q.data(), q_stride},  // [T, n_heads * (nope + rope)]
+        {&w.kv_a, s.h.data(), hidden, T, s.kv_a.data(), latent_row}};                      // [T, kv_lora + rope]
+    matmul_jobs(from_h, &pool);
     if (c.q_lora_rank > 0) {
-      matmul(w.q_a, s.h.data(), hidden, T, s.q_a.data(), c.q_lora_rank, &pool);  // [T, q_lora]
       rms_norm(s.q_a.data(), c.q_lora_rank, w.q_a_norm.data(), c.rms_norm_eps, T, c.q_lora_rank, s.q_a.data(),
                c.q_lora_rank);
       matmul(w.q_b, s.q_a.data(), c.q_lora_rank, T, s.q.data(), q_stride, &pool);  // [T, n_heads * (nope + rope)]
-    } else {
-      matmul(w.q, s.h.data(), hidden, T, s.q.data(), q_stride, &pool);  // [T, n_heads * (nope + rope)]
     }
-    matmul(w.kv_a, s.h.data(), hidden, T, s.kv_a.data(), latent_row, &pool);  // [T, kv_lora + rope]
     // Normalize the latent in place; the rope key stays as projected.
     rms_norm(s.kv_a.data(), latent_row, w.kv_a_norm.data(), c.rms_norm_eps, T, kv_lora, s.kv_a.data(), latent_row);
 
