@@ -114,12 +114,15 @@ class Deepseek2Model : public Model {
     const int64_t v_head = c.v_head_dim, o_stride = nh * v_head, o_latent_stride = nh * kv_lora;
 
     // The query's first product and kv_a both read s.h: one parallel loop, one quantization of s.h.
+    const bool q_lora = c.q_lora_rank > 0;
+    const Matrix& q_first = q_lora ? w.q_a : w.q;
+    float* q_out = q_lora ? s.q_a.data() : s.q.data();
+    const int64_t q_width = q_lora ? c.q_lora_rank : q_stride;  // q_a's rows, or q's
     const MatmulJob from_h[] = {
-        c.q_lora_rank > 0 ? MatmulJob{&w.q_a, s.h.data(), hidden, T, s.q_a.data(), c.q_lora_rank}  // [T, q_lora]
-                          : MatmulJob{&w.q, s.h.data(), hidden, T, s.q.data(), q_stride},  // [T, n_heads * (nope + rope)]
-        {&w.kv_a, s.h.data(), hidden, T, s.kv_a.data(), latent_row}};                      // [T, kv_lora + rope]
+        {&q_first, s.h.data(), hidden, T, q_out, q_width},             // [T, q_width]
+        {&w.kv_a, s.h.data(), hidden, T, s.kv_a.data(), latent_row}};  // [T, kv_lora + rope]
     matmul_jobs(from_h, &pool);
-    if (c.q_lora_rank > 0) {
+    if (q_lora) {
       rms_norm(s.q_a.data(), c.q_lora_rank, w.q_a_norm.data(), c.rms_norm_eps, T, c.q_lora_rank, s.q_a.data(),
                c.q_lora_rank);
       matmul(w.q_b, s.q_a.data(), c.q_lora_rank, T, s.q.data(), q_stride, &pool);  // [T, n_heads * (nope + rope)]

@@ -256,7 +256,8 @@ struct Int8Path {
     return fused_half_row_pairs<kType>(w, a, y, row_begin, row_end);
   }
   static constexpr bool kTailPairs = kHalfRowPairsAvailable<kType> && !kPacked;
-  static void tail_pair(const Matrix& w, int64_t r, int64_t chunk0, const ActChunk* a, int64_t n_chunks, float (&out)[2]) {
+  static void tail_pair(const Matrix& w, int64_t r, int64_t chunk0, const ActChunk* a, int64_t n_chunks,
+                        float (&out)[2]) {
     fused_tail_pair<kType>(w, r, chunk0, a, n_chunks, out);
   }
   template <int R, int T>

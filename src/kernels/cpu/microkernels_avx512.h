@@ -175,7 +175,9 @@ struct ChunkLoads {
 };
 
 // The mask of a 64-byte load's first k bytes (none for k <= 0, all for k >= 64).
-inline __mmask64 bytes_below(int k) { return k <= 0 ? __mmask64{0} : k >= 64 ? ~__mmask64{0} : (__mmask64{1} << k) - 1; }
+inline __mmask64 bytes_below(int k) {
+  return k <= 0 ? __mmask64{0} : k >= 64 ? ~__mmask64{0} : (__mmask64{1} << k) - 1;
+}
 
 __attribute__((always_inline)) inline __m512i gather_words(const ChunkLoads& c, const ChunkWordGather& g) {
   const __m512i low = _mm512_permutex2var_epi16(c.first, _mm512_load_si512(g.first), c.second);
@@ -222,7 +224,8 @@ struct Block32Gathers {
 // < 8 blocks, kWhole false) is read with masked loads, which neither read nor fault past its last block;
 // the zero bytes give its missing groups zero scales and mins, and their levels are cleared.
 template <DType kType, bool kWhole>
-__attribute__((always_inline)) inline void block32_loads_grouped(const ChunkLoads& loads, int count, GroupedChunk* out) {
+__attribute__((always_inline)) inline void block32_loads_grouped(const ChunkLoads& loads, int count,
+                                                                 GroupedChunk* out) {
   using Gathers = Block32Gathers<kType>;
   const __m512i head = gather_words(loads, Gathers::kHead);
   const __m512i mask = _mm512_set1_epi8(0x0f);
@@ -260,17 +263,20 @@ __attribute__((always_inline)) inline void block32_loads_grouped(const ChunkLoad
 
 // One chunk of a row (count blocks; fewer than 8 only if kWhole is false) read and decoded as above.
 template <DType kType, bool kWhole>
-__attribute__((always_inline)) inline void block32_grouped_regs(const typename Block32Layout<kType>::Block* x, int count,
-                                                                GroupedChunk* out) {
+__attribute__((always_inline)) inline void block32_grouped_regs(const typename Block32Layout<kType>::Block* x,
+                                                                int count, GroupedChunk* out) {
   using Gathers = Block32Gathers<kType>;
   const auto* bytes = reinterpret_cast<const uint8_t*>(x);
   ChunkLoads loads;
   if constexpr (kWhole) {
-    loads = {_mm512_loadu_si512(bytes), _mm512_loadu_si512(bytes + 64), _mm512_loadu_si512(bytes + Gathers::kChunkBytes - 64)};
+    loads = {_mm512_loadu_si512(bytes), _mm512_loadu_si512(bytes + 64),
+             _mm512_loadu_si512(bytes + Gathers::kChunkBytes - 64)};
   } else {
     const int n = count * Gathers::kBytes;  // bytes present
-    loads = {_mm512_maskz_loadu_epi8(bytes_below(n), bytes), _mm512_maskz_loadu_epi8(bytes_below(n - 64), bytes + 64),
-             _mm512_maskz_loadu_epi8(bytes_below(n - (Gathers::kChunkBytes - 64)), bytes + Gathers::kChunkBytes - 64)};
+    loads = {_mm512_maskz_loadu_epi8(bytes_below(n), bytes),
+             _mm512_maskz_loadu_epi8(bytes_below(n - 64), bytes + 64),
+             _mm512_maskz_loadu_epi8(bytes_below(n - (Gathers::kChunkBytes - 64)),
+                                     bytes + Gathers::kChunkBytes - 64)};
   }
   block32_loads_grouped<kType, kWhole>(loads, count, out);
 }
@@ -278,9 +284,9 @@ __attribute__((always_inline)) inline void block32_grouped_regs(const typename B
 // The first 4 blocks of `first` and of `second` (two rows' half last chunks) as one whole chunk: the
 // loads a chunk of 8 contiguous blocks gives, put together from the two (4 blocks are 72..96 bytes).
 template <DType kType>
-__attribute__((always_inline)) inline void block32_two_halves_regs(const typename Block32Layout<kType>::Block* first,
-                                                                   const typename Block32Layout<kType>::Block* second,
-                                                                   GroupedChunk* out) {
+__attribute__((always_inline)) inline void block32_two_halves_regs(
+    const typename Block32Layout<kType>::Block* first, const typename Block32Layout<kType>::Block* second,
+    GroupedChunk* out) {
   using Gathers = Block32Gathers<kType>;
   constexpr int kHalf = 4 * Gathers::kBytes;
   static_assert(kHalf >= 64 && kHalf <= 128);
@@ -492,7 +498,9 @@ inline void fused_tail_pair(const Matrix& w, int64_t r, int64_t chunk0, const Ac
   __m512 acc[2];
   for (int i = 0; i < 2; ++i) {  // each row's whole chunks, as its one-row tile takes them
     __m512 row_acc[1][1] = {{_mm512_setzero_ps()}};
-    for (int64_t c = 0; c < whole; ++c) fused_int_step<1, 1, kType, true>(w, r + i, chunk0 + c, a + c, 0, row_acc);
+    for (int64_t c = 0; c < whole; ++c) {
+      fused_int_step<1, 1, kType, true>(w, r + i, chunk0 + c, a + c, 0, row_acc);
+    }
     acc[i] = row_acc[0][0];
   }
   const int64_t tail = chunk0 + whole;
@@ -512,7 +520,8 @@ inline void fused_tail_pair(const Matrix& w, int64_t r, int64_t chunk0, const Ac
   constexpr __mmask16 kLow = 0x00ff;
   acc[0] = _mm512_mask3_fmadd_ps(products, scale, acc[0], kLow);
   acc[0] = _mm512_mask3_fnmadd_ps(wc.min, sums, acc[0], kLow);
-  const auto down = [](__m512 v) { return _mm512_shuffle_f32x4(v, v, _MM_SHUFFLE(3, 2, 3, 2)); };  // lanes 8..15 to 0..7
+  // Lanes 8..15 to 0..7.
+  const auto down = [](__m512 v) { return _mm512_shuffle_f32x4(v, v, _MM_SHUFFLE(3, 2, 3, 2)); };
   acc[1] = _mm512_mask3_fmadd_ps(down(products), down(scale), acc[1], kLow);
   acc[1] = _mm512_mask3_fnmadd_ps(down(wc.min), sums, acc[1], kLow);
   out[0] = sum_of(acc[0]);
@@ -561,12 +570,14 @@ struct WideRegs {
 
 // Blocks 0..3 are lo[0..3] and blocks 4..7 hi[0..3]: a chunk is lo = x, hi = x + 4; two rows' half last
 // chunks are lo and hi from the two rows.
-__attribute__((always_inline)) inline void decode_q8_0_wide_regs(const BlockQ8_0* lo, const BlockQ8_0* hi, WideRegs* out) {
+__attribute__((always_inline)) inline void decode_q8_0_wide_regs(const BlockQ8_0* lo, const BlockQ8_0* hi,
+                                                                 WideRegs* out) {
   const auto x = [&](int b) -> const BlockQ8_0& { return b < 4 ? lo[b] : hi[b - 4]; };
   __m512i pair[4];  // blocks 2i (dwords 0..7) and 2i + 1 (dwords 8..15)
   for (int i = 0; i < 4; ++i) {
-    pair[i] = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x(2 * i).qs))),
-                                 _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x(2 * i + 1).qs)), 1);
+    pair[i] = _mm512_inserti64x4(
+        _mm512_castsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x(2 * i).qs))),
+        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x(2 * i + 1).qs)), 1);
   }
   // Dword 8 h + b of int8 vectors 2k (h = 0) and 2k + 1 (h = 1) is dword 2k + h of block b: dword
   // 16 ((b % 4) / 2) + 8 (b % 2) + 2k + h of the pair sources (0, 1) for b < 4, (2, 3) for b >= 4.
@@ -579,10 +590,10 @@ __attribute__((always_inline)) inline void decode_q8_0_wide_regs(const BlockQ8_0
     out->q[2 * k] = _mm512_cvtepi8_epi16(_mm512_castsi512_si256(both));
     out->q[2 * k + 1] = _mm512_cvtepi8_epi16(_mm512_extracti64x4_epi64(both, 1));
   }
-  const __m128i d_halves = _mm_setr_epi16(static_cast<int16_t>(x(0).d), static_cast<int16_t>(x(1).d),
-                                          static_cast<int16_t>(x(2).d), static_cast<int16_t>(x(3).d),
-                                          static_cast<int16_t>(x(4).d), static_cast<int16_t>(x(5).d),
-                                          static_cast<int16_t>(x(6).d), static_cast<int16_t>(x(7).d));
+  const __m128i d_halves =
+      _mm_setr_epi16(static_cast<int16_t>(x(0).d), static_cast<int16_t>(x(1).d), static_cast<int16_t>(x(2).d),
+                     static_cast<int16_t>(x(3).d), static_cast<int16_t>(x(4).d), static_cast<int16_t>(x(5).d),
+                     static_cast<int16_t>(x(6).d), static_cast<int16_t>(x(7).d));
   const __m512i twice = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
   out->scale = _mm512_permutexvar_ps(twice, _mm512_castps256_ps512(_mm256_cvtph_ps(d_halves)));
 }
@@ -606,8 +617,9 @@ constexpr int kFusedWideTokens = kWideTokens;
 
 // One chunk of fused_wide_tile: a points at the chunk's activations.
 template <int R, int T>
-__attribute__((always_inline)) inline void fused_wide_step(const Matrix& w, int64_t r0, int64_t chunk, const WideChunk* a,
-                                                           int64_t a_stride, __m512 (&acc)[R][T]) {
+__attribute__((always_inline)) inline void fused_wide_step(const Matrix& w, int64_t r0, int64_t chunk,
+                                                           const WideChunk* a, int64_t a_stride,
+                                                           __m512 (&acc)[R][T]) {
   __m512 as[T];
   for (int t = 0; t < T; ++t) as[t] = _mm512_load_ps(a[t * a_stride].group_scale);
 #pragma GCC unroll 4  // GCC 12 left this loop rolled, its accumulators on the stack (1.5B Q8_0 tg -9%)
@@ -643,8 +655,8 @@ inline void fused_wide_tile(const Matrix& w, int64_t r0, int64_t chunk0, const W
 // fused_tail_pair for q8_0 (the wide lane order also has block g / 2 in lane g): V2-Lite's q8_0 expert down
 // projections, whose half last chunk cost 1.6 whole ones through decode_wide (Zen 5, one thread, in cache).
 constexpr bool kWideTailPairsAvailable = true;
-inline void fused_wide_tail_pair(const Matrix& w, int64_t r, int64_t chunk0, const WideChunk* a, int64_t n_chunks,
-                                 float (&out)[2]) {
+inline void fused_wide_tail_pair(const Matrix& w, int64_t r, int64_t chunk0, const WideChunk* a,
+                                 int64_t n_chunks, float (&out)[2]) {
   const int64_t whole = n_chunks - 1;
   __m512 acc[2];
   for (int i = 0; i < 2; ++i) {  // each row's whole chunks, as its one-row tile takes them
@@ -667,7 +679,8 @@ inline void fused_wide_tail_pair(const Matrix& w, int64_t r, int64_t chunk0, con
   const __m512 scale = _mm512_mul_ps(wc.scale, _mm512_shuffle_f32x4(as, as, _MM_SHUFFLE(1, 0, 1, 0)));
   constexpr __mmask16 kLow = 0x00ff;
   acc[0] = _mm512_mask3_fmadd_ps(products, scale, acc[0], kLow);
-  const auto down = [](__m512 v) { return _mm512_shuffle_f32x4(v, v, _MM_SHUFFLE(3, 2, 3, 2)); };  // lanes 8..15 to 0..7
+  // Lanes 8..15 to 0..7.
+  const auto down = [](__m512 v) { return _mm512_shuffle_f32x4(v, v, _MM_SHUFFLE(3, 2, 3, 2)); };
   acc[1] = _mm512_mask3_fmadd_ps(down(products), down(scale), acc[1], kLow);
   out[0] = sum_of(acc[0]);
   out[1] = sum_of(acc[1]);
