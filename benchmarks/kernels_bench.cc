@@ -85,6 +85,7 @@ const Shape kShapes[] = {
     {"llama8b ffn_down", 4096, 14336},
     {"in-cache", 256, 1024, false},
     {"in-cache, v2-lite expert ffn_down cols", 256, 1408, false},
+    {"in-cache, v2-lite W_UK head", 512, 128, false},
     // The same bytes (in L2) in short and long rows: the per-row cost of a tile against its per-chunk cost.
     {"in-cache, qwen1.5b hidden cols", 192, 1536, false},
     {"in-cache, qwen1.5b ffn cols", 32, 8960, false},

@@ -360,18 +360,10 @@ constexpr std::array<std::array<FusedTileFn<Path>, Path::kFusedTokens>, sizeof..
   return {fused_tile_row<Path, static_cast<int>(Rs) + 1>(std::make_index_sequence<Path::kFusedTokens>())...};
 }
 
-// A tile of one row reads its rows as one forward stream, which the hardware prefetchers follow alongside
-// the software prefetch; a tile of several rows reads as many streams interleaved. Where the tier asks for
-// it (kOneRowFusedTokens) the few-token tiles take one row: each row's sums are the same either way.
-// Those one-row tiles are inlined into the row loop (flatten): a call per row and panel, with the tile's
-// set-up and reduction around it, cost as much as a short row's arithmetic. MLA's per-head W_UK and W_UV
-// rows are 128 and 512 columns (AVX2 on Zen 3: V2-Lite's W_UK, q5_0, 2.6 -> 1.6 ms per token; the 1.5B
-// GEMVs stream faster in 15 of 16 decode_stream_bench cases, up to 23%; AVX-512 on Zen 5: one token only,
-// see microkernels_avx512.h). The same tile, same arguments, so the same bits.
-// One token, rows whose last chunk is half (Path::kTailPairs, 256 k + 128 columns with k >= 1): each row's
-// panels but the last as fused_one_row_tiles takes them, then both rows' last panels in one call that
-// puts their two half chunks into one whole step (the same bits). Returns the first row not done (an odd
-// last row is left to the caller).
+// One token, rows whose last chunk is half (Path::kTailPairs, 256 k + 128 columns): each row's panels but
+// the last as fused_one_row_tiles takes them, then both rows' last panels in one call that puts their two
+// half chunks into one whole step (the same bits). Returns the first row not done (an odd last row is
+// left to the caller).
 template <class Path>
 int64_t fused_tail_pair_rows(const Matrix& w, const typename Path::Act* act, int64_t n_chunks, float* y,
                              int64_t row_begin, int64_t row_end) {
@@ -395,6 +387,14 @@ int64_t fused_tail_pair_rows(const Matrix& w, const typename Path::Act* act, int
   return r;
 }
 
+// A tile of one row reads its rows as one forward stream, which the hardware prefetchers follow alongside
+// the software prefetch; a tile of several rows reads as many streams interleaved. Where the tier asks for
+// it (kOneRowFusedTokens) the few-token tiles take one row: each row's sums are the same either way.
+// Those one-row tiles are inlined into the row loop (flatten): a call per row and panel, with the tile's
+// set-up and reduction around it, cost as much as a short row's arithmetic. MLA's per-head W_UK and W_UV
+// rows are 128 and 512 columns (AVX2 on Zen 3: V2-Lite's W_UK, q5_0, 2.6 -> 1.6 ms per token; the 1.5B
+// GEMVs stream faster in 15 of 16 decode_stream_bench cases, up to 23%; AVX-512 on Zen 5: one token only,
+// see microkernels_avx512.h). The same tile, same arguments, so the same bits.
 template <class Path, int T>
 [[gnu::flatten]] void fused_one_row_tiles(const Matrix& w, const typename Path::Act* act, int64_t n_chunks, float* y,
                                           int64_t y_stride, int64_t row_begin, int64_t row_end) {
@@ -403,8 +403,8 @@ template <class Path, int T>
       row_begin = Path::half_row_pairs(w, act[0], y, row_begin, row_end);
     }
   }
-  if constexpr (T == 1 && Path::kTailPairs) {
-    if (w.cols % kChunk == kChunk / 2 && w.cols > kChunk) {
+  if constexpr (T == 1 && Path::kTailPairs) {  // (after half_row_pairs, which leaves at most one row)
+    if (w.cols % kChunk == kChunk / 2) {
       row_begin = fused_tail_pair_rows<Path>(w, act, n_chunks, y, row_begin, row_end);
     }
   }

@@ -653,7 +653,8 @@ inline void fused_wide_tile(const Matrix& w, int64_t r0, int64_t chunk0, const W
 }
 
 // fused_tail_pair for q8_0 (the wide lane order also has block g / 2 in lane g): V2-Lite's q8_0 expert down
-// projections, whose half last chunk cost 1.6 whole ones through decode_wide (Zen 5, one thread, in cache).
+// projections, whose half last chunk cost 1.6 whole ones through decode_wide (Zen 5, one thread, in cache),
+// and 128-column rows (MLA's W_UK in a q8_0 file; whole = 0).
 constexpr bool kWideTailPairsAvailable = true;
 inline void fused_wide_tail_pair(const Matrix& w, int64_t r, int64_t chunk0, const WideChunk* a,
                                  int64_t n_chunks, float (&out)[2]) {
