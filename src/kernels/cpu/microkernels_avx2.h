@@ -27,6 +27,8 @@
 #error "define SINAN_CPU_ISA before including microkernels_avx2.h"
 #endif
 
+#include "kernels/cpu/no_pair_steps.h"  // the paired half-chunk steps are AVX-512 only
+
 namespace sinan::cpu::SINAN_CPU_ISA {
 
 constexpr int kIntRows = 2;
@@ -252,16 +254,6 @@ constexpr int kFusedIntTokens = kIntTokens;
 // Measured on the Zen 3 VM (2026-12-07, alternating runs): 1.5B Q4_K_M tg64 24.1 -> 27.1 tokens/s (4 of 4
 // pairs faster), V2-Lite 14.5 -> 16.2 (2 of 3 faster, 1 equal); decode GEMVs from memory, interleaved with
 // the bandwidth probe (decode_stream_bench, docs/BENCHMARKS.md): 0-25% faster per case; 2 tokens: no slower.
-template <DType kType>  // (128-column rows two at a time: the AVX-512 tier's fused_half_row_pairs)
-inline constexpr bool kHalfRowPairsAvailable = false;
-template <DType kType>
-inline int64_t fused_half_row_pairs(const Matrix&, const ActChunk&, float*, int64_t row_begin, int64_t) {
-  return row_begin;
-}
-template <DType kType>  // (two rows' half last chunks in one step: the AVX-512 tier's fused_tail_pair)
-inline void fused_tail_pair(const Matrix&, int64_t, int64_t, const ActChunk*, int64_t, float (&)[2]) {}
-constexpr bool kWideTailPairsAvailable = false;
-inline void fused_wide_tail_pair(const Matrix&, int64_t, int64_t, const WideChunk*, int64_t, float (&)[2]) {}
 constexpr int kOneRowFusedTokens = 2;
 
 template <DType kType>

@@ -14,6 +14,7 @@
 #endif
 
 #include "kernels/cpu/no_packed_layout.h"  // no load-time layout on this tier
+#include "kernels/cpu/no_pair_steps.h"     // nor the paired half-chunk steps
 
 namespace sinan::cpu::SINAN_CPU_ISA {
 
@@ -25,16 +26,6 @@ template <DType kType>
 inline constexpr bool kFusedIntAvailable = false;  // no fused int tile: every chunk goes through the panel
 constexpr int kFusedIntTokens = 0;
 constexpr bool kFusedWideAvailable = false;
-template <DType kType>  // (128-column rows two at a time: the AVX-512 tier's fused_half_row_pairs)
-inline constexpr bool kHalfRowPairsAvailable = false;
-template <DType kType>
-inline int64_t fused_half_row_pairs(const Matrix&, const ActChunk&, float*, int64_t row_begin, int64_t) {
-  return row_begin;
-}
-template <DType kType>  // (two rows' half last chunks in one step: the AVX-512 tier's fused_tail_pair)
-inline void fused_tail_pair(const Matrix&, int64_t, int64_t, const ActChunk*, int64_t, float (&)[2]) {}
-constexpr bool kWideTailPairsAvailable = false;
-inline void fused_wide_tail_pair(const Matrix&, int64_t, int64_t, const WideChunk*, int64_t, float (&)[2]) {}
 constexpr int kOneRowFusedTokens = 0;  // (no fused tiles)
 constexpr int kFusedWideTokens = 0;
 constexpr int kFloatRows = 2;
