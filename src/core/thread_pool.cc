@@ -1,6 +1,7 @@
 #include "core/thread_pool.h"
 
 #include <algorithm>
+#include <array>
 
 #include "core/check.h"
 
@@ -132,6 +133,82 @@ void ThreadPool::parallel_for_guided(int64_t n, int64_t min_grain, FunctionRef<v
         body(begin, end);
         begin = next.load(std::memory_order_relaxed);
       }  // else begin now holds the current value: try again from there
+    }
+  });
+}
+
+namespace {
+
+// A thread's share for parallel_for_split: [begin, end) packed in one word, so the owner (advancing begin)
+// and a thief (lowering end) change it with one compare-and-swap each and never take the same index.
+struct alignas(64) SplitShare {
+  std::atomic<uint64_t> range{0};
+};
+constexpr int kMaxSplitThreads = 64;
+
+uint64_t pack_range(int64_t begin, int64_t end) {
+  return static_cast<uint64_t>(begin) << 32 | static_cast<uint64_t>(end);
+}
+int64_t range_begin(uint64_t r) {
+  return static_cast<int64_t>(r >> 32);
+}
+int64_t range_end(uint64_t r) {
+  return static_cast<int64_t>(r & 0xffffffffu);
+}
+
+}  // namespace
+
+void ThreadPool::parallel_for_split(int64_t n, int64_t min_grain,
+                                    FunctionRef<void(int64_t begin, int64_t end)> body) {
+  if (n <= 0) return;
+  min_grain = std::max<int64_t>(min_grain, 1);
+  if (n_threads_ == 1 || n <= min_grain) {
+    body(0, n);
+    return;
+  }
+  if (n_threads_ > kMaxSplitThreads || n >= (int64_t{1} << 31)) {  // beyond the packed shares
+    parallel_for_guided(n, min_grain, body);
+    return;
+  }
+  std::array<SplitShare, kMaxSplitThreads> shares;
+  const int threads = n_threads_;
+  for (int t = 0; t < threads; ++t) {  // published to the workers by run_on_all
+    shares[t].range.store(pack_range(n * t / threads, n * (t + 1) / threads), std::memory_order_relaxed);
+  }
+  run_on_all([&](int t) {
+    for (;;) {
+      uint64_t own = shares[t].range.load(std::memory_order_acquire);
+      while (range_begin(own) < range_end(own)) {
+        const int64_t begin = range_begin(own), end = range_end(own);
+        const int64_t take_end = std::min(end, begin + std::max(min_grain, (end - begin) / 2));
+        if (shares[t].range.compare_exchange_weak(own, pack_range(take_end, end),
+                                                  std::memory_order_acq_rel)) {
+          body(begin, take_end);
+          own = shares[t].range.load(std::memory_order_acquire);
+        }  // else own now holds the current share (a thief lowered its end): try again
+      }
+      // This share is done: take the back half of the largest one left, if it is worth a call.
+      int victim = -1;
+      int64_t most = 2 * min_grain - 1;
+      for (int v = 0; v < threads; ++v) {
+        const uint64_t r = shares[v].range.load(std::memory_order_acquire);
+        if (range_end(r) - range_begin(r) > most) {
+          most = range_end(r) - range_begin(r);
+          victim = v;
+        }
+      }
+      if (victim < 0) return;
+      uint64_t r = shares[victim].range.load(std::memory_order_acquire);
+      for (;;) {
+        const int64_t begin = range_begin(r), end = range_end(r);
+        if (end - begin < 2 * min_grain) break;
+        const int64_t middle = begin + (end - begin) / 2;
+        if (shares[victim].range.compare_exchange_weak(r, pack_range(begin, middle),
+                                                       std::memory_order_acq_rel)) {
+          shares[t].range.store(pack_range(middle, end), std::memory_order_release);
+          break;
+        }
+      }
     }
   });
 }

@@ -45,6 +45,14 @@ class ThreadPool {
   // each other. The slices depend on timing; callers must not let results depend on them.
   void parallel_for_guided(int64_t n, int64_t min_grain, FunctionRef<void(int64_t begin, int64_t end)> body);
 
+  // Each thread starts on its own contiguous share of [0, n) and works through it from the front, taking
+  // half of what is left of it (at least min_grain indices) per call of body, so its calls continue one
+  // forward stream; a thread whose share is done takes the back half of the largest share still left, so
+  // a thread slowed by another process is relieved as with parallel_for_guided. Where the threads keep
+  // pace, each streams one contiguous range (guided slices alternate between the threads, so each slice
+  // starts a new stream). The calls depend on timing; callers must not let results depend on them.
+  void parallel_for_split(int64_t n, int64_t min_grain, FunctionRef<void(int64_t begin, int64_t end)> body);
+
   // Calls body(thread_index) once on each of the pool's threads.
   void run_on_all(FunctionRef<void(int thread_index)> body);
 

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <thread>
 #include <vector>
 
 namespace sinan {
@@ -62,6 +64,58 @@ TEST(ThreadPool, GuidedParallelForCoversEveryIndexOnceInShrinkingSlices) {
       }
     }
   }
+}
+
+TEST(ThreadPool, SplitParallelForCoversEveryIndexOnce) {
+  for (int threads : {1, 2, 3, 7}) {
+    ThreadPool pool(threads, threads == 2 ? 4096 : 0);
+    for (int64_t n : {0, 1, 2, 5, 64, 1001, 9496}) {
+      for (int64_t min_grain : {0, 1, 3, 5000}) {
+        std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
+        pool.parallel_for_split(n, min_grain, [&](int64_t begin, int64_t end) {
+          EXPECT_LT(begin, end);
+          for (int64_t i = begin; i < end; ++i) hits[static_cast<size_t>(i)]++;
+        });
+        for (auto& h : hits) EXPECT_EQ(h.load(), 1) << threads << " " << n << " " << min_grain;
+      }
+    }
+  }
+}
+
+// Threads keep to their own shares, each taken front to back; one thread held up leaves the back of its
+// share to the others, which take it without taking an index twice.
+TEST(ThreadPool, SplitParallelForStreamsItsShareAndIsRelievedWhenSlow) {
+  ThreadPool pool(3, 4096);
+  constexpr int64_t n = 3000;
+  std::vector<std::atomic<int>> hits(n);
+  std::vector<std::atomic<int>> thread_of(n);
+  std::atomic<int> next_id{0};
+  pool.parallel_for_split(n, 4, [&](int64_t begin, int64_t end) {
+    thread_local int id = -1;
+    if (id < 0) id = next_id++;
+    if (begin < n / 3) std::this_thread::sleep_for(std::chrono::milliseconds(5));  // the first share is slow
+    for (int64_t i = begin; i < end; ++i) {
+      hits[static_cast<size_t>(i)]++;
+      thread_of[static_cast<size_t>(i)] = id;
+    }
+  });
+  for (auto& h : hits) EXPECT_EQ(h.load(), 1);
+  // While its owner sleeps on the front half, the others take part of the first share's back half.
+  int64_t relieved = 0;
+  for (int64_t i = 0; i < n / 3; ++i)
+    relieved += thread_of[static_cast<size_t>(i)].load() != thread_of[0].load();
+  EXPECT_GT(relieved, 0);
+}
+
+TEST(ThreadPool, SplitParallelForRunsOneCallWithOneThread) {
+  ThreadPool pool(1);
+  int calls = 0;
+  pool.parallel_for_split(100, 1, [&](int64_t begin, int64_t end) {
+    EXPECT_EQ(begin, 0);
+    EXPECT_EQ(end, 100);
+    ++calls;
+  });
+  EXPECT_EQ(calls, 1);
 }
 
 TEST(ThreadPool, SpinningPoolIsEquallyCorrect) {

@@ -79,14 +79,19 @@ class PreparedActivations {
   int n_entries_ = 0;
 };
 
-// Up to this many tokens a matmul is a weight stream. Its row units are handed out to whichever thread is
-// free in guided slices (a share of what is left, down to one unit), so one thread slowed by the other's
-// memory traffic or by another process holds the other at the barrier for one unit at most. Measured
-// against slices of 1/8 of a thread's share (2026-11-24, alternating pairs, tg96): 1.5B Q4_K_M faster in
-// 5 of 6 pairs (mean 41.6 -> 43.3 tokens/s), V2-Lite in 3 of 4 (22.5 -> 23.9). The activations are
-// quantized once per call (PreparedActivations), so a slice costs no more than a share. Above it each
-// thread takes one contiguous share for the k-major order. Either way each row is computed alike, so
-// results do not depend on the split.
+// Up to this many tokens a matmul is a weight stream. Each thread streams its own contiguous share of the
+// row units and a thread done with its share takes the back half of what another has left
+// (parallel_for_split), so one thread slowed by the other's memory traffic or by another process holds the
+// other at the barrier for a short piece at most. Guided slices balanced as well but alternate between the
+// threads, so every slice started a new stream: the first lines of each are read before any prefetch
+// covers them. Zen 5, 2 threads, q4_K x 1536 columns from memory, alternating in one process: 512 rows
+// 18.2-19.1 -> 13.6-14.2 us, 2048 rows 48.3-48.7 -> 41.5-41.8 us, 17920 rows 313-337 -> 304-332 us;
+// tg64 switched per repetition: V2-Lite Q4_K_M faster in 8 of 10 pairs (+1.3%, +2.3%), 1.5B Q4_K_M
+// +0.6% / +2.2% over 16-repetition runs. (Guided slices had replaced slices of 1/8 of a share on
+// 2026-11-24: 1.5B 41.6 -> 43.3 tokens/s.) The activations are quantized once per call
+// (PreparedActivations), so a piece costs no more than a share. Above it each thread takes one contiguous
+// share for the k-major order. Either way each row is computed alike, so results do not depend on the
+// split.
 constexpr int64_t kDynamicSplitTokens = 16;
 
 constexpr int64_t kRowUnit = 16;  // rows are split in units of 16, so no two threads write one cache line of y
@@ -95,7 +100,7 @@ constexpr int kMaxJobs = 96;
 void parallel_over_units(ThreadPool* pool, int64_t units, int64_t n_tokens,
                          FunctionRef<void(int64_t begin, int64_t end)> body) {
   if (n_tokens <= kDynamicSplitTokens) {
-    pool->parallel_for_guided(units, 1, body);
+    pool->parallel_for_split(units, 1, body);
   } else {
     pool->parallel_for(units, body);
   }
