@@ -21,6 +21,7 @@
 #include "kernels/cpu/bandwidth.h"
 #include "kernels/cpu/matmul_kernels.h"
 #include "kernels/matmul.h"
+#include "model/context.h"
 #include "quant/quantize.h"
 
 namespace sinan {
@@ -147,7 +148,9 @@ int main(int argc, char** argv) {
   }
   int rest_argc = static_cast<int>(rest.size());
   benchmark::Initialize(&rest_argc, rest.data());
-  static ThreadPool pool(threads);
+  // Spinning between calls as the engine's pool does: a pool that sleeps at once (the default) spent ~20 us
+  // waking its worker for every call, which a 2-thread in-cache case measured instead of its kernel.
+  static ThreadPool pool(threads, ContextOptions{}.spin_iterations);
 
   cpu::BandwidthMeasurement bw;
   if (measure_bandwidth) bw = cpu::measure_read_bandwidth(pool);
