@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -82,17 +83,15 @@ TEST(ThreadPool, SplitParallelForCoversEveryIndexOnce) {
   }
 }
 
-// Threads keep to their own shares, each taken front to back; one thread held up leaves the back of its
-// share to the others, which take it without taking an index twice.
-TEST(ThreadPool, SplitParallelForStreamsItsShareAndIsRelievedWhenSlow) {
+// A thread held up on its share leaves the back of it to the others, which take it without taking an index
+// twice.
+TEST(ThreadPool, SplitParallelForRelievesASlowThread) {
   ThreadPool pool(3, 4096);
   constexpr int64_t n = 3000;
   std::vector<std::atomic<int>> hits(n);
-  std::vector<std::atomic<int>> thread_of(n);
-  std::atomic<int> next_id{0};
+  std::vector<std::atomic<size_t>> thread_of(n);  // a hash of the thread that took each index
   pool.parallel_for_split(n, 4, [&](int64_t begin, int64_t end) {
-    thread_local int id = -1;
-    if (id < 0) id = next_id++;
+    const size_t id = std::hash<std::thread::id>{}(std::this_thread::get_id());
     if (begin < n / 3) std::this_thread::sleep_for(std::chrono::milliseconds(5));  // the first share is slow
     for (int64_t i = begin; i < end; ++i) {
       hits[static_cast<size_t>(i)]++;
@@ -102,8 +101,9 @@ TEST(ThreadPool, SplitParallelForStreamsItsShareAndIsRelievedWhenSlow) {
   for (auto& h : hits) EXPECT_EQ(h.load(), 1);
   // While its owner sleeps on the front half, the others take part of the first share's back half.
   int64_t relieved = 0;
-  for (int64_t i = 0; i < n / 3; ++i)
+  for (int64_t i = 0; i < n / 3; ++i) {
     relieved += thread_of[static_cast<size_t>(i)].load() != thread_of[0].load();
+  }
   EXPECT_GT(relieved, 0);
 }
 
