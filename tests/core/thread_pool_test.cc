@@ -46,41 +46,42 @@ TEST(ThreadPool, DynamicParallelForCoversEveryIndexOnce) {
   }
 }
 
-TEST(ThreadPool, GuidedParallelForCoversEveryIndexOnceInShrinkingSlices) {
+// Runs a schedule (a ThreadPool member taking n, a grain and a body) on pools of 1, 2, 3 and 7 threads over a
+// range of n and grains and expects every index visited exactly once; check_call(threads, n, grain, begin,
+// end) sees each call of the body.
+template <class CheckCall>
+void expect_every_index_once(void (ThreadPool::*schedule)(int64_t, int64_t,
+                                                          FunctionRef<void(int64_t, int64_t)>),
+                             CheckCall check_call) {
   for (int threads : {1, 2, 3, 7}) {
     ThreadPool pool(threads, threads == 2 ? 4096 : 0);
     for (int64_t n : {0, 1, 2, 5, 64, 1001, 9496}) {
-      for (int64_t min_grain : {0, 1, 3, 5000}) {
+      for (int64_t grain : {0, 1, 3, 5000}) {
         std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
-        pool.parallel_for_guided(n, min_grain, [&](int64_t begin, int64_t end) {
+        (pool.*schedule)(n, grain, [&](int64_t begin, int64_t end) {
           EXPECT_LT(begin, end);
-          if (threads > 1 && n > min_grain) {
-            // A share of what was left at the time, never below min_grain unless the end cuts it.
-            const int64_t share = std::max<int64_t>(std::max<int64_t>(min_grain, 1), (n - begin) / (2 * threads));
-            EXPECT_EQ(end - begin, std::min(share, n - begin)) << n << " " << min_grain << " " << begin;
-          }
+          check_call(threads, n, grain, begin, end);
           for (int64_t i = begin; i < end; ++i) hits[static_cast<size_t>(i)]++;
         });
-        for (auto& h : hits) EXPECT_EQ(h.load(), 1) << n << " " << min_grain;
+        for (auto& h : hits) EXPECT_EQ(h.load(), 1) << threads << " " << n << " " << grain;
       }
     }
   }
 }
 
-TEST(ThreadPool, SplitParallelForCoversEveryIndexOnce) {
-  for (int threads : {1, 2, 3, 7}) {
-    ThreadPool pool(threads, threads == 2 ? 4096 : 0);
-    for (int64_t n : {0, 1, 2, 5, 64, 1001, 9496}) {
-      for (int64_t min_grain : {0, 1, 3, 5000}) {
-        std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
-        pool.parallel_for_split(n, min_grain, [&](int64_t begin, int64_t end) {
-          EXPECT_LT(begin, end);
-          for (int64_t i = begin; i < end; ++i) hits[static_cast<size_t>(i)]++;
-        });
-        for (auto& h : hits) EXPECT_EQ(h.load(), 1) << threads << " " << n << " " << min_grain;
-      }
+TEST(ThreadPool, GuidedParallelForCoversEveryIndexOnceInShrinkingSlices) {
+  expect_every_index_once(&ThreadPool::parallel_for_guided, [](int threads, int64_t n, int64_t min_grain,
+                                                               int64_t begin, int64_t end) {
+    if (threads > 1 && n > min_grain) {
+      // A share of what was left at the time, never below min_grain unless the end cuts it.
+      const int64_t share = std::max<int64_t>(std::max<int64_t>(min_grain, 1), (n - begin) / (2 * threads));
+      EXPECT_EQ(end - begin, std::min(share, n - begin)) << n << " " << min_grain << " " << begin;
     }
-  }
+  });
+}
+
+TEST(ThreadPool, SplitParallelForCoversEveryIndexOnce) {
+  expect_every_index_once(&ThreadPool::parallel_for_split, [](int, int64_t, int64_t, int64_t, int64_t) {});
 }
 
 // A thread held up on its share leaves the back of it to the others, which take it without taking an index
