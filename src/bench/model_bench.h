@@ -21,6 +21,7 @@ struct BenchOptions {
   int spin_iterations = ContextOptions{}.spin_iterations;  // the thread pool's spin window
   uint64_t seed = 1;
   bool measure_bandwidth = true;
+  bool interleaved_reads = true;  // with measure_bandwidth: a plain read after every generated token
 };
 
 struct BenchStats {
@@ -35,6 +36,10 @@ struct BenchResult {
   double achieved_gbs = 0;      // bytes_per_token * tg.mean
   double bandwidth_gbs = 0;     // the machine's measured read bandwidth
   double roofline_tokens_per_s = 0;  // bandwidth / bytes_per_token
+  // Plain reads interleaved with the generation test, one after each token (0 if not measured): what the
+  // memory delivered while the test ran, as the mean over repetitions like tg.
+  double interleaved_gbs = 0;
+  double interleaved_roofline_tokens_per_s = 0;  // interleaved_gbs / bytes_per_token
   int threads = 0;
 };
 

@@ -41,6 +41,8 @@ class Context {
   PagedKvCache& mutable_cache() { return cache_; }
   const ContextOptions& options() const { return options_; }
   const Model& model() const { return model_; }
+  // The threads decode runs on, for work interleaved with it (sinan bench's reads alongside decode).
+  ThreadPool& thread_pool() { return pool_; }
   void set_tracer(Tracer* tracer) { tracer_ = tracer; }
 
  private:

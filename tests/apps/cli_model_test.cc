@@ -95,19 +95,36 @@ TEST(CliBench, JsonHasTheReportedFields) {
   const auto r = run_sinan("bench " + std::string(SINAN_DEMO_MODEL) + " -p 16 -n 4 -r 2 -t 1 --json 2>/dev/null");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto j = nlohmann::json::parse(r.output);
-  for (const char* key : {"pp_tokens_per_s", "tg_tokens_per_s", "pp_stddev", "tg_stddev", "bytes_per_token",
-                          "achieved_gbs", "bandwidth_gbs"}) {
+  for (const char* key :
+       {"pp_tokens_per_s", "tg_tokens_per_s", "pp_stddev", "tg_stddev", "bytes_per_token", "achieved_gbs",
+        "bandwidth_gbs", "interleaved_gbs", "interleaved_roofline_tokens_per_s"}) {
     ASSERT_TRUE(j.contains(key)) << key;
     EXPECT_TRUE(j[key].is_number()) << key;
   }
   EXPECT_GT(j["pp_tokens_per_s"].get<double>(), 0);
   EXPECT_GT(j["tg_tokens_per_s"].get<double>(), 0);
   EXPECT_GT(j["bandwidth_gbs"].get<double>(), 0);
+  EXPECT_GT(j["interleaved_gbs"].get<double>(), 0);
+  EXPECT_NEAR(j["interleaved_roofline_tokens_per_s"].get<double>(),
+              j["interleaved_gbs"].get<double>() * 1e9 / j["bytes_per_token"].get<double>(), 1e-6);
   EXPECT_EQ(j["tg_samples"].size(), 2u);
   // The demo: every bf16 weight is read per token except the embedding (one row) and 6 of 8 experts.
   const double bytes = j["bytes_per_token"].get<double>();
   EXPECT_GT(bytes, 6.5e6);
   EXPECT_LT(bytes, 8.5e6);
+}
+
+// The plain reads after each generated token can be left out while the best-of-7 probe stays.
+TEST(CliBench, InterleavedReadsCanBeSkipped) {
+  const auto r = run_sinan("bench " + std::string(SINAN_DEMO_MODEL) +
+                           " -p 0 -n 2 -r 1 -t 1 --no-interleaved-reads --json 2>/dev/null");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto j = nlohmann::json::parse(r.output);
+  EXPECT_GT(j["bandwidth_gbs"].get<double>(), 0);
+  EXPECT_EQ(j["interleaved_gbs"].get<double>(), 0);
+  const auto table = run_sinan("bench " + std::string(SINAN_DEMO_MODEL) + " -p 0 -n 2 -r 1 -t 1");
+  ASSERT_EQ(table.exit_code, 0) << table.output;
+  EXPECT_NE(table.output.find("plain reads interleaved with tg"), std::string::npos) << table.output;
 }
 
 // -d fills the cache first (in batches of up to 512, so 600 takes two) and counts its rows in the bytes read.

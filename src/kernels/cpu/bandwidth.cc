@@ -1,13 +1,14 @@
 #include "kernels/cpu/bandwidth.h"
 
-#include "kernels/cpu/cpu_tier.h"
-
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <memory>
 #include <vector>
+
+#include "core/check.h"
+#include "kernels/cpu/cpu_tier.h"
 
 namespace sinan::cpu {
 namespace {
@@ -41,32 +42,37 @@ uint64_t sum_words(const uint64_t* p, size_t n) {
 
 }  // namespace
 
-BandwidthMeasurement measure_read_bandwidth(ThreadPool& pool, size_t bytes, int passes) {
-  const size_t words = bytes / 8;
-  std::unique_ptr<uint64_t[]> buffer(new uint64_t[words]);
-  const int threads = pool.size();
+ReadStream::ReadStream(ThreadPool& pool, size_t bytes)
+    : words_(new uint64_t[bytes / 8]),
+      n_words_(bytes / 8),
+      threads_(pool.size()),
+      sums_(static_cast<size_t>(pool.size())) {
   pool.run_on_all([&](int t) {  // first touch by the thread that reads it
-    const size_t begin = words * t / threads, end = words * (t + 1) / threads;
-    for (size_t i = begin; i < end; ++i) buffer[i] = i;
+    const size_t begin = n_words_ * t / threads_, end = n_words_ * (t + 1) / threads_;
+    for (size_t i = begin; i < end; ++i) words_[i] = i;
   });
+}
+
+double ReadStream::read_seconds(ThreadPool& pool) {
+  SINAN_CHECK(pool.size() == threads_);
+  const auto start = std::chrono::steady_clock::now();
+  pool.run_on_all([&](int t) {
+    const size_t begin = n_words_ * t / threads_, end = n_words_ * (t + 1) / threads_;
+    sums_[t] += sum_words(words_.get() + begin, end - begin);
+  });
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+BandwidthMeasurement measure_read_bandwidth(ThreadPool& pool, size_t bytes, int passes) {
+  ReadStream stream(pool, bytes);
   std::vector<double> gbs;
-  std::vector<uint64_t> sums(static_cast<size_t>(threads));
-  for (int p = 0; p < passes; ++p) {
-    const auto start = std::chrono::steady_clock::now();
-    pool.run_on_all([&](int t) {
-      const size_t begin = words * t / threads, end = words * (t + 1) / threads;
-      sums[t] += sum_words(buffer.get() + begin, end - begin);
-    });
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    gbs.push_back(static_cast<double>(words * 8) / seconds / 1e9);
-  }
-  volatile uint64_t sink = 0;  // keep the sums alive
-  for (uint64_t s : sums) sink = sink + s;
+  for (int p = 0; p < passes; ++p)
+    gbs.push_back(static_cast<double>(stream.bytes()) / stream.read_seconds(pool) / 1e9);
   std::sort(gbs.begin(), gbs.end());
   BandwidthMeasurement m;
   m.best_gbs = gbs.back();
   m.median_gbs = gbs[gbs.size() / 2];
-  m.bytes = words * 8;
+  m.bytes = stream.bytes();
   m.passes = passes;
   return m;
 }
