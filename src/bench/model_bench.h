@@ -34,7 +34,7 @@ struct BenchResult {
   BenchStats tg;  // tokens/s
   double bytes_per_token = 0;   // read from memory per generated token (weights + KV cache)
   double achieved_gbs = 0;      // bytes_per_token * tg.mean
-  double bandwidth_gbs = 0;     // the machine's measured read bandwidth
+  double bandwidth_gbs = 0;     // the machine's read bandwidth: the best of 7 plain passes after the tests
   double roofline_tokens_per_s = 0;  // bandwidth / bytes_per_token
   // Plain reads interleaved with the generation test, one after each token (0 if not measured): what the
   // memory delivered while the test ran, as the mean over repetitions like tg.
