@@ -161,8 +161,7 @@ Result<BenchResult> run_model_bench(const Model& model, const BenchOptions& opti
   result.bytes_per_token = bytes_per_token;
   result.achieved_gbs = result.bytes_per_token * result.tg.mean / 1e9;
   if (options.measure_bandwidth) {
-    ThreadPool pool(result.threads);
-    result.bandwidth_gbs = cpu::measure_read_bandwidth(pool).best_gbs;
+    result.bandwidth_gbs = cpu::measure_read_bandwidth(context->thread_pool()).best_gbs;
     result.roofline_tokens_per_s = result.bandwidth_gbs * 1e9 / result.bytes_per_token;
   }
   return result;

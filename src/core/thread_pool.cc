@@ -1,7 +1,6 @@
 #include "core/thread_pool.h"
 
 #include <algorithm>
-#include <array>
 
 #include "core/check.h"
 
@@ -19,7 +18,9 @@ int ThreadPool::default_thread_count() {
 }
 
 ThreadPool::ThreadPool(int n_threads, int spin_iterations)
-    : n_threads_(n_threads <= 0 ? default_thread_count() : n_threads), spin_iterations_(std::max(spin_iterations, 0)) {
+    : n_threads_(n_threads <= 0 ? default_thread_count() : n_threads),
+      spin_iterations_(std::max(spin_iterations, 0)),
+      split_shares_(new SplitShare[static_cast<size_t>(n_threads_)]) {
   workers_.reserve(static_cast<size_t>(n_threads_ - 1));
   for (int i = 1; i < n_threads_; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
 }
@@ -139,13 +140,6 @@ void ThreadPool::parallel_for_guided(int64_t n, int64_t min_grain, FunctionRef<v
 
 namespace {
 
-// A thread's share for parallel_for_split: [begin, end) packed in one word, so the owner (advancing begin)
-// and a thief (lowering end) change it with one compare-and-swap each and never take the same index.
-struct alignas(64) SplitShare {
-  std::atomic<uint64_t> range{0};
-};
-constexpr int kMaxSplitThreads = 64;
-
 uint64_t pack_range(int64_t begin, int64_t end) {
   return static_cast<uint64_t>(begin) << 32 | static_cast<uint64_t>(end);
 }
@@ -166,11 +160,11 @@ void ThreadPool::parallel_for_split(int64_t n, int64_t min_grain,
     body(0, n);
     return;
   }
-  if (n_threads_ > kMaxSplitThreads || n >= (int64_t{1} << 31)) {  // beyond the packed shares
+  if (n >= (int64_t{1} << 31)) {  // beyond the packed shares
     parallel_for_guided(n, min_grain, body);
     return;
   }
-  std::array<SplitShare, kMaxSplitThreads> shares;
+  SplitShare* shares = split_shares_.get();
   const int threads = n_threads_;
   for (int t = 0; t < threads; ++t) {  // published to the workers by run_on_all
     shares[t].range.store(pack_range(n * t / threads, n * (t + 1) / threads), std::memory_order_relaxed);

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -61,9 +62,17 @@ class ThreadPool {
  private:
   void worker_loop(int thread_index);
 
+  // A thread's share for parallel_for_split: [begin, end) packed in one word, so the owner (advancing
+  // begin) and a thief (lowering end) change it with one compare-and-swap each and never take the same
+  // index. One per thread, kept with the pool (which is not re-entrant), so a call sets only its threads'.
+  struct alignas(64) SplitShare {
+    std::atomic<uint64_t> range{0};
+  };
+
   int n_threads_;
   int spin_iterations_;
   std::vector<std::thread> workers_;
+  std::unique_ptr<SplitShare[]> split_shares_;
   std::atomic<uint64_t> generation_{0};  // bumped once per job
   std::atomic<int> pending_{0};          // workers still running the current job
   std::atomic<bool> stopping_{false};
