@@ -16,12 +16,14 @@ std::string_view cpu_tier_name(CpuTier tier) {
     case CpuTier::kScalar: return "scalar";
     case CpuTier::kAvx2: return "avx2";
     case CpuTier::kAvx512: return "avx512";
+    case CpuTier::kAvx512Gfni:
+      return "avx512gfni";
   }
   return "?";
 }
 
 std::optional<CpuTier> parse_cpu_tier(std::string_view name) {
-  for (CpuTier tier : {CpuTier::kScalar, CpuTier::kAvx2, CpuTier::kAvx512}) {
+  for (CpuTier tier : {CpuTier::kScalar, CpuTier::kAvx2, CpuTier::kAvx512, CpuTier::kAvx512Gfni}) {
     if (name == cpu_tier_name(tier)) return tier;
   }
   return std::nullopt;
@@ -54,7 +56,9 @@ CpuTier detect() {
   const bool avx512 = bit(ebx, 16) && bit(ebx, 17) && bit(ebx, 30) && bit(ebx, 31) &&  // F, DQ, BW, VL
                       bit(ecx, 11) &&                                                 // VNNI
                       (xcr0 & 0xe0) == 0xe0;  // opmask and all 32 zmm registers
-  return avx512 ? CpuTier::kAvx512 : CpuTier::kAvx2;
+  if (!avx512) return CpuTier::kAvx2;
+  const bool gfni = bit(ecx, 8);
+  return gfni ? CpuTier::kAvx512Gfni : CpuTier::kAvx512;
 }
 
 }  // namespace
@@ -76,8 +80,8 @@ CpuTier active_cpu_tier() {
     if (env == nullptr || *env == '\0') return detected;
     const std::optional<CpuTier> wanted = parse_cpu_tier(env);
     if (!wanted) {
-      std::fprintf(stderr, "sinan: SINAN_CPU=%s is not one of scalar, avx2, avx512; using %s\n", env,
-                   std::string(cpu_tier_name(detected)).c_str());
+      std::fprintf(stderr, "sinan: SINAN_CPU=%s is not one of scalar, avx2, avx512, avx512gfni; using %s\n",
+                   env, std::string(cpu_tier_name(detected)).c_str());
       return detected;
     }
     if (static_cast<int>(*wanted) > static_cast<int>(detected)) {

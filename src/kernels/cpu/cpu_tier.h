@@ -1,5 +1,6 @@
 // Which SIMD tier of the CPU kernels runs: detected once from CPUID, optionally lowered by the
-// SINAN_CPU environment variable (scalar | avx2 | avx512) so every tier can be exercised on one machine.
+// SINAN_CPU environment variable (scalar | avx2 | avx512 | avx512gfni) so every tier can be exercised on one
+// machine.
 #pragma once
 
 #include <optional>
@@ -11,9 +12,12 @@ namespace sinan::cpu {
 enum class CpuTier {
   kScalar = 0,  // portable x86-64 / any CPU: plain C++
   kAvx2 = 1,    // AVX2 + FMA + F16C (Haswell, Zen 1 and later)
-  kAvx512 = 2,  // AVX-512 F/BW/VL/DQ + VNNI (Ice Lake, Sapphire Rapids, Zen 4 and later)
+  kAvx512 = 2,  // AVX-512 F/BW/VL/DQ + VNNI (Cascade Lake, Ice Lake, Sapphire Rapids, Zen 4 and later)
+  // The same with GFNI's byte affine maps (Ice Lake, Sapphire Rapids, Zen 4 and later; not Cascade Lake):
+  // only the k-quant decoders differ (one affine map per vector where the others shift and mask).
+  kAvx512Gfni = 3,
 };
-inline constexpr int kCpuTierCount = 3;
+inline constexpr int kCpuTierCount = 4;
 
 std::string_view cpu_tier_name(CpuTier tier);
 std::optional<CpuTier> parse_cpu_tier(std::string_view name);

@@ -92,5 +92,8 @@ void fill_float_types(MatmulKernels* table);
 void fill_legacy_quants(MatmulKernels* table);
 void fill_k_quants(MatmulKernels* table);
 }  // namespace avx512
+namespace avx512gfni {
+void fill_k_quants(MatmulKernels* table);
+}  // namespace avx512gfni
 
 }  // namespace sinan::cpu

@@ -233,31 +233,68 @@ inline void decode_q3_K(const BlockQ3_K& x, IntChunk* out) {
 }
 #endif
 
+// k4_scales_mins (below) on a 128- or 256-bit vector: the 16 bytes it reads in each 128-bit lane.
+template <class Vec>
+__attribute__((always_inline)) inline Vec k4_unpack_scales_mins(Vec v) {
+  if constexpr (sizeof(Vec) == 16) {
+    const __m128i low = _mm_and_si128(_mm_srlv_epi32(_mm_shuffle_epi32(v, _MM_SHUFFLE(2, 1, 2, 0)),
+                                                     _mm_setr_epi32(0, 0, 0, 4)),  // u0 u2 u1 u2>>4
+                                      _mm_setr_epi32(0x3f3f3f3f, 0x0f0f0f0f, 0x3f3f3f3f, 0x0f0f0f0f));
+    const __m128i top =
+        _mm_and_si128(_mm_srli_epi32(_mm_shuffle_epi32(v, _MM_SHUFFLE(1, 1, 0, 0)), 2),  // u0 u0 u1 u1
+                      _mm_setr_epi32(0, 0x30303030, 0, 0x30303030));
+    return _mm_or_si128(low, top);
+  } else {
+    const __m256i low = _mm256_and_si256(_mm256_srlv_epi32(_mm256_shuffle_epi32(v, _MM_SHUFFLE(2, 1, 2, 0)),
+                                                           _mm256_setr_epi32(0, 0, 0, 4, 0, 0, 0, 4)),
+                                         _mm256_setr_epi32(0x3f3f3f3f, 0x0f0f0f0f, 0x3f3f3f3f, 0x0f0f0f0f,
+                                                           0x3f3f3f3f, 0x0f0f0f0f, 0x3f3f3f3f, 0x0f0f0f0f));
+    const __m256i top =
+        _mm256_and_si256(_mm256_srli_epi32(_mm256_shuffle_epi32(v, _MM_SHUFFLE(1, 1, 0, 0)), 2),
+                         _mm256_setr_epi32(0, 0x30303030, 0, 0x30303030, 0, 0x30303030, 0, 0x30303030));
+    return _mm256_or_si256(low, top);
+  }
+}
+
 // The eight 6-bit scales and mins of q4_K / q5_K (get_scale_min_k4's layout) as bytes: scales in 0..7,
 // mins in 8..15. Reads 16 bytes from `packed`: the 12 of the scales and the 4 after them in the block.
 // Dwords u0, u1, u2: scales 0..3 = u0 & 63, mins 0..3 = u1 & 63; scales 4..7 = low nibbles of u2 with the
 // top 2 bits of u0's bytes above them, mins 4..7 = high nibbles of u2 with the top 2 bits of u1's bytes.
 __attribute__((always_inline)) inline __m128i k4_scales_mins(const uint8_t* packed) {
-  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(packed));
-  const __m128i low = _mm_and_si128(
-      _mm_srlv_epi32(_mm_shuffle_epi32(v, _MM_SHUFFLE(2, 1, 2, 0)), _mm_setr_epi32(0, 0, 0, 4)),  // u0 u2 u1 u2>>4
-      _mm_setr_epi32(0x3f3f3f3f, 0x0f0f0f0f, 0x3f3f3f3f, 0x0f0f0f0f));
-  const __m128i top = _mm_and_si128(_mm_srli_epi32(_mm_shuffle_epi32(v, _MM_SHUFFLE(1, 1, 0, 0)), 2),  // u0 u0 u1 u1
-                                    _mm_setr_epi32(0, 0x30303030, 0, 0x30303030));
-  return _mm_or_si128(low, top);
+  return k4_unpack_scales_mins(_mm_loadu_si128(reinterpret_cast<const __m128i*>(packed)));
+}
+
+// k4_scales_mins of two blocks at once (each block's in its 128-bit lane): the same instructions on a ymm,
+// half the work per block where a row's blocks are decoded two at a time.
+__attribute__((always_inline)) inline __m256i k4_scales_mins_pair(const uint8_t* first_packed,
+                                                                  const uint8_t* second_packed) {
+  return k4_unpack_scales_mins(_mm256_inserti128_si256(
+      _mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(first_packed))),
+      _mm_loadu_si128(reinterpret_cast<const __m128i*>(second_packed)), 1));
 }
 
 #if defined(__AVX512F__)
-// Scales (bytes 0..7) times d and mins (bytes 8..15) times dmin, each to the two groups of its sub-block,
-// as 16 group lanes (the fused AVX-512 tile keeps them in registers). d and dmin are the block's first two
-// halves, read as one dword; all 16 products come from one multiply, then spread to their groups.
-__attribute__((always_inline)) inline void k4_scale_vectors(__m128i scales_mins, uint32_t d_dmin, __m512* scale, __m512* min) {
-  const __m128 d_dmin_floats = _mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<int>(d_dmin)));  // d dmin 0 0
-  const __m512 multipliers = _mm512_permutexvar_ps(_mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1),
-                                                   _mm512_castps128_ps512(d_dmin_floats));  // d x 8, dmin x 8
+// d x 8 then dmin x 8: the multipliers of a block whose d and dmin are lanes 2 k and 2 k + 1 of d_dmin.
+__attribute__((always_inline)) inline __m512 k4_multipliers(__m128 d_dmin, int k) {
+  const __m512i index = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+  return _mm512_permutexvar_ps(_mm512_add_epi32(index, _mm512_set1_epi32(2 * k)),
+                               _mm512_castps128_ps512(d_dmin));
+}
+
+// Scales (bytes 0..7) times d and mins (bytes 8..15) times dmin (multipliers: k4_multipliers), each to the
+// two groups of its sub-block, as 16 group lanes: all 16 products from one multiply, then spread.
+__attribute__((always_inline)) inline void k4_scale_vectors(__m128i scales_mins, __m512 multipliers,
+                                                            __m512* scale, __m512* min) {
   const __m512 products = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(scales_mins)), multipliers);
   *scale = _mm512_permutexvar_ps(_mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7), products);
   *min = _mm512_permutexvar_ps(_mm512_setr_epi32(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15), products);
+}
+
+// The same from the block's d and dmin (its first two halves, read as one dword).
+__attribute__((always_inline)) inline void k4_scale_vectors(__m128i scales_mins, uint32_t d_dmin,
+                                                            __m512* scale, __m512* min) {
+  const __m128 d_dmin_floats = _mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<int>(d_dmin)));  // d dmin 0 0
+  k4_scale_vectors(scales_mins, k4_multipliers(d_dmin_floats, 0), scale, min);
 }
 #endif
 

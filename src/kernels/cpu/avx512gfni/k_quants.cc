@@ -1,0 +1,22 @@
+// avx512gfni tier: the avx512 tier's k-quant kernels compiled with GFNI, whose byte affine maps pick the
+// q4_K and q6_K nibbles and bit pairs in one instruction per vector (microkernels_avx512.h, __GFNI__). The
+// other kernels of the tier are the avx512 tier's (dispatch.cc).
+#define SINAN_CPU_ISA avx512gfni
+#include "kernels/cpu/simd_decode.h"
+// The tiles use the decoders above.
+#include "kernels/cpu/microkernels_avx512.h"
+// The driver needs the tier's tiles and decoders above.
+#include "kernels/cpu/matmul_driver.h"
+
+namespace sinan::cpu::avx512gfni {
+
+void fill_k_quants(MatmulKernels* table) {
+  set_int_entry<DType::kQ2_K>(table);
+  set_int_entry<DType::kQ3_K>(table);
+  set_int_entry<DType::kQ4_K>(table);
+  set_int_entry<DType::kQ5_K>(table);
+  set_int_entry<DType::kQ6_K>(table);
+  set_int_entry<DType::kIQ4_XS>(table);
+}
+
+}  // namespace sinan::cpu::avx512gfni
