@@ -11,7 +11,7 @@ namespace {
 using cpu::CpuTier;
 
 TEST(CpuDispatch, TierNamesRoundTrip) {
-  for (CpuTier tier : {CpuTier::kScalar, CpuTier::kAvx2, CpuTier::kAvx512, CpuTier::kAvx512Gfni}) {
+  for (CpuTier tier : {CpuTier::kScalar, CpuTier::kAvx2, CpuTier::kAvx512, CpuTier::kAvx512Icl}) {
     EXPECT_EQ(cpu::parse_cpu_tier(cpu::cpu_tier_name(tier)), tier);
   }
   EXPECT_FALSE(cpu::parse_cpu_tier("sse9").has_value());

@@ -16,14 +16,14 @@ std::string_view cpu_tier_name(CpuTier tier) {
     case CpuTier::kScalar: return "scalar";
     case CpuTier::kAvx2: return "avx2";
     case CpuTier::kAvx512: return "avx512";
-    case CpuTier::kAvx512Gfni:
-      return "avx512gfni";
+    case CpuTier::kAvx512Icl:
+      return "avx512icl";
   }
   return "?";
 }
 
 std::optional<CpuTier> parse_cpu_tier(std::string_view name) {
-  for (CpuTier tier : {CpuTier::kScalar, CpuTier::kAvx2, CpuTier::kAvx512, CpuTier::kAvx512Gfni}) {
+  for (CpuTier tier : {CpuTier::kScalar, CpuTier::kAvx2, CpuTier::kAvx512, CpuTier::kAvx512Icl}) {
     if (name == cpu_tier_name(tier)) return tier;
   }
   return std::nullopt;
@@ -57,8 +57,8 @@ CpuTier detect() {
                       bit(ecx, 11) &&                                                 // VNNI
                       (xcr0 & 0xe0) == 0xe0;  // opmask and all 32 zmm registers
   if (!avx512) return CpuTier::kAvx2;
-  const bool gfni = bit(ecx, 8);
-  return gfni ? CpuTier::kAvx512Gfni : CpuTier::kAvx512;
+  const bool gfni = bit(ecx, 8), vbmi = bit(ecx, 1);
+  return gfni && vbmi ? CpuTier::kAvx512Icl : CpuTier::kAvx512;
 }
 
 }  // namespace
@@ -80,7 +80,7 @@ CpuTier active_cpu_tier() {
     if (env == nullptr || *env == '\0') return detected;
     const std::optional<CpuTier> wanted = parse_cpu_tier(env);
     if (!wanted) {
-      std::fprintf(stderr, "sinan: SINAN_CPU=%s is not one of scalar, avx2, avx512, avx512gfni; using %s\n",
+      std::fprintf(stderr, "sinan: SINAN_CPU=%s is not one of scalar, avx2, avx512, avx512icl; using %s\n",
                    env, std::string(cpu_tier_name(detected)).c_str());
       return detected;
     }

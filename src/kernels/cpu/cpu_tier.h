@@ -1,5 +1,5 @@
 // Which SIMD tier of the CPU kernels runs: detected once from CPUID, optionally lowered by the
-// SINAN_CPU environment variable (scalar | avx2 | avx512 | avx512gfni) so every tier can be exercised on one
+// SINAN_CPU environment variable (scalar | avx2 | avx512 | avx512icl) so every tier can be exercised on one
 // machine.
 #pragma once
 
@@ -13,9 +13,10 @@ enum class CpuTier {
   kScalar = 0,  // portable x86-64 / any CPU: plain C++
   kAvx2 = 1,    // AVX2 + FMA + F16C (Haswell, Zen 1 and later)
   kAvx512 = 2,  // AVX-512 F/BW/VL/DQ + VNNI (Cascade Lake, Ice Lake, Sapphire Rapids, Zen 4 and later)
-  // The same with GFNI's byte affine maps (Ice Lake, Sapphire Rapids, Zen 4 and later; not Cascade Lake):
-  // only the k-quant decoders differ (one affine map per vector where the others shift and mask).
-  kAvx512Gfni = 3,
+  // The same with Ice Lake's additions GFNI and VBMI (Ice Lake, Sapphire Rapids, Zen 4 and later; not
+  // Cascade Lake): only decoders differ, q4_K and q6_K (GFNI's byte affine maps pick nibbles and bit
+  // pairs) and q5_0 / q5_1 (a VBMI bit-field gather places the fifth bits).
+  kAvx512Icl = 3,
 };
 inline constexpr int kCpuTierCount = 4;
 

@@ -126,10 +126,11 @@ std::array<MatmulKernels, kCpuTierCount> build_tables() {
     avx512::fill_legacy_quants(&tables[2]);
     avx512::fill_k_quants(&tables[2]);
   }
-  if (detected >= static_cast<int>(CpuTier::kAvx512Gfni)) {
-    tables[3] = tables[2];  // the avx512 kernels but the k-quants
-    tables[3].tier = CpuTier::kAvx512Gfni;
-    avx512gfni::fill_k_quants(&tables[3]);
+  if (detected >= static_cast<int>(CpuTier::kAvx512Icl)) {
+    tables[3] = tables[2];  // the avx512 float kernels
+    tables[3].tier = CpuTier::kAvx512Icl;
+    avx512icl::fill_legacy_quants(&tables[3]);
+    avx512icl::fill_k_quants(&tables[3]);
   }
 #endif
   return tables;

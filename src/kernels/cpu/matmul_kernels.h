@@ -92,8 +92,9 @@ void fill_float_types(MatmulKernels* table);
 void fill_legacy_quants(MatmulKernels* table);
 void fill_k_quants(MatmulKernels* table);
 }  // namespace avx512
-namespace avx512gfni {
+namespace avx512icl {
+void fill_legacy_quants(MatmulKernels* table);
 void fill_k_quants(MatmulKernels* table);
-}  // namespace avx512gfni
+}  // namespace avx512icl
 
 }  // namespace sinan::cpu

@@ -279,12 +279,32 @@ __attribute__((always_inline)) inline void block32_loads_grouped(const ChunkLoad
   const __m512i head = gather_words(loads, Gathers::kHead);
   const __m512i mask = _mm512_set1_epi8(0x0f);
   const __m512i nibble_shift = _mm512_setr_epi32(0, 4, 0, 4, 0, 4, 0, 4, 0, 4, 0, 4, 0, 4, 0, 4);
+#if defined(__AVX512VBMI__)
+  __m512i qh_blocks = _mm512_setzero_si512();  // qword b: qh of block b (twice)
+  if constexpr (Gathers::kFifthBit) {
+    qh_blocks = _mm512_permutexvar_epi32(
+        _mm512_setr_epi32(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15), head);
+  }
+#else
   __m512i qh_pairs = _mm512_setzero_si512();  // 128-bit lane k: qh of blocks 2 k, 2 k + 1 in dwords 0, 1
   if constexpr (Gathers::kFifthBit) {
     qh_pairs = _mm512_permutexvar_epi32(_mm512_setr_epi32(8, 9, 8, 9, 10, 11, 10, 11, 12, 13, 12, 13, 14, 15, 14, 15), head);
   }
+#endif
   for (int v = 0; v < 4; ++v) {
     __m512i q = _mm512_and_si512(_mm512_srlv_epi32(gather_words(loads, Gathers::kQs[v]), nibble_shift), mask);
+#if defined(__AVX512VBMI__)
+    if constexpr (Gathers::kFifthBit) {
+      // Byte i of dword h of qword b (value 16 h + 4 v + i of block b): the 8 bits of qh_b from bit
+      // 16 h + 4 v + i - 4 (mod 64, a rotation), so the value's fifth bit lands on bit 4.
+      uint64_t windows = 0;
+      for (int p = 0; p < 8; ++p)
+        windows |= static_cast<uint64_t>((16 * (p / 4) + 4 * v + p % 4 - 4) & 63) << (8 * p);
+      const __m512i shifted =
+          _mm512_multishift_epi64_epi8(_mm512_set1_epi64(static_cast<long long>(windows)), qh_blocks);
+      q = _mm512_ternarylogic_epi32(q, shifted, _mm512_set1_epi8(0x10), 0xF8);  // q | (shifted & 0x10)
+    }
+#else
     if constexpr (Gathers::kFifthBit) {
       // Lane-local dword j (block j / 2, half j % 2), byte i: qh byte 4 (j / 2) + 2 (j % 2) + v / 2.
       const char a = static_cast<char>(v / 2), b = static_cast<char>(2 + v / 2);
@@ -294,6 +314,7 @@ __attribute__((always_inline)) inline void block32_loads_grouped(const ChunkLoad
       const __m512i bits = _mm512_set1_epi32(static_cast<int>((1u << bit) | (2u << bit) << 8 | (4u << bit) << 16 | (8u << bit) << 24));
       q = _mm512_mask_add_epi8(q, _mm512_test_epi8_mask(under, bits), q, _mm512_set1_epi8(16));
     }
+#endif
     if constexpr (kType == DType::kIQ4_NL) {
       q = _mm512_shuffle_epi8(_mm512_broadcast_i32x4(_mm256_castsi256_si128(iq4_table<LevelForm::kOffset>())), q);
     }
