@@ -623,6 +623,29 @@ void set_wide_entry(MatmulKernels* table) {
   }
 }
 
+// The block formats' entries, the same list on every tier, by family: each tier's translation unit for a
+// family fills that family (a template, so a unit instantiates only the family it calls).
+enum class BlockFamily { k32Value, kSuperBlock };
+template <BlockFamily kFamily>
+void set_block_format_entries(MatmulKernels* table) {
+  if constexpr (kFamily == BlockFamily::k32Value) {
+    set_int_entry<DType::kQ4_0>(table);
+    set_int_entry<DType::kQ4_1>(table);
+    set_int_entry<DType::kQ5_0>(table);
+    set_int_entry<DType::kQ5_1>(table);
+    set_int_entry<DType::kQ8_0>(table);  // its int8 decoder, for the tests
+    set_wide_entry<DType::kQ8_0>(table);
+    set_int_entry<DType::kIQ4_NL>(table);
+  } else {
+    set_int_entry<DType::kQ2_K>(table);
+    set_int_entry<DType::kQ3_K>(table);
+    set_int_entry<DType::kQ4_K>(table);
+    set_int_entry<DType::kQ5_K>(table);
+    set_int_entry<DType::kQ6_K>(table);
+    set_int_entry<DType::kIQ4_XS>(table);
+  }
+}
+
 template <DType kType>
 void set_float_entry(MatmulKernels* table) {
   table->rows[static_cast<int>(kType)] = &float_matmul_rows<kType>;

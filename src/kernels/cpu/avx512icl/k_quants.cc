@@ -11,12 +11,7 @@
 namespace sinan::cpu::avx512icl {
 
 void fill_k_quants(MatmulKernels* table) {
-  set_int_entry<DType::kQ2_K>(table);
-  set_int_entry<DType::kQ3_K>(table);
-  set_int_entry<DType::kQ4_K>(table);
-  set_int_entry<DType::kQ5_K>(table);
-  set_int_entry<DType::kQ6_K>(table);
-  set_int_entry<DType::kIQ4_XS>(table);
+  set_block_format_entries<BlockFamily::kSuperBlock>(table);
 }
 
 }  // namespace sinan::cpu::avx512icl

@@ -10,13 +10,7 @@
 namespace sinan::cpu::avx512icl {
 
 void fill_legacy_quants(MatmulKernels* table) {
-  set_int_entry<DType::kQ4_0>(table);
-  set_int_entry<DType::kQ4_1>(table);
-  set_int_entry<DType::kQ5_0>(table);
-  set_int_entry<DType::kQ5_1>(table);
-  set_int_entry<DType::kQ8_0>(table);  // its int8 decoder, for the tests
-  set_wide_entry<DType::kQ8_0>(table);
-  set_int_entry<DType::kIQ4_NL>(table);
+  set_block_format_entries<BlockFamily::k32Value>(table);
 }
 
 }  // namespace sinan::cpu::avx512icl

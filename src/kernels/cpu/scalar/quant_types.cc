@@ -8,19 +8,8 @@
 namespace sinan::cpu::scalar {
 
 void fill_quant_types(MatmulKernels* table) {
-  set_int_entry<DType::kQ4_0>(table);
-  set_int_entry<DType::kQ4_1>(table);
-  set_int_entry<DType::kQ5_0>(table);
-  set_int_entry<DType::kQ5_1>(table);
-  set_int_entry<DType::kQ8_0>(table);  // its int8 decoder, for the tests
-  set_wide_entry<DType::kQ8_0>(table);
-  set_int_entry<DType::kIQ4_NL>(table);
-  set_int_entry<DType::kQ2_K>(table);
-  set_int_entry<DType::kQ3_K>(table);
-  set_int_entry<DType::kQ4_K>(table);
-  set_int_entry<DType::kQ5_K>(table);
-  set_int_entry<DType::kQ6_K>(table);
-  set_int_entry<DType::kIQ4_XS>(table);
+  set_block_format_entries<BlockFamily::k32Value>(table);
+  set_block_format_entries<BlockFamily::kSuperBlock>(table);
 }
 
 }  // namespace sinan::cpu::scalar
