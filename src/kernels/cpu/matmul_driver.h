@@ -201,7 +201,7 @@ inline void prefetch_next_panel(const Matrix& w, int64_t r0, int64_t tile_rows, 
 // of the rows in pieces, each the front half of what is left of it (parallel_for_split), so the rows after
 // a piece are most often its next piece, whose first 8 KiB no prefetch covered when each piece stopped at
 // its own end. Zen 5, tg, the two alternating token by token in one run (2026-12-07): 1.5B Q4_K_M 0.1-4.2%
-// less time per token in 9 of 10 runs, V2-Lite Q4_K_M 0.2-2.7% in 5 of 5.
+// less time per token in 9 of 10 runs, V2-Lite Q4_K_M 0.2-2.7% in 9 of 10.
 constexpr int64_t kRowMajorPrefetchBytes = 8192;
 
 class RowMajorPrefetch {
