@@ -9,12 +9,14 @@
 //   decode_int<kType, kForm>(w, row, chunk, IntChunk*), decode_float<kType>(w, row, chunk, n, FloatChunk*)
 //   kPrefersSignedLevels                                       AVX2: q8_0 / iq4 keep int8 levels
 //   kLaneOrder, to_lane_order(q), decode_int_grouped<..>       the tier's lane order of levels (panels.h)
-//   kFusedIntAvailable<kType>, kFusedIntTokens, fused_int_tile<R, T, kType>   tiles decoding in registers
-//   kFusedWideAvailable, kFusedWideTokens, fused_wide_tile<R, T>                (the SIMD tiers)
+//   kFusedIntAvailable<kType>, kFusedIntTokens, fused_int_tile<R, T, kType, kPrefetch>   tiles decoding
+//   kFusedWideAvailable, kFusedWideTokens, fused_wide_tile<R, T, kPrefetch>   in registers (SIMD tiers);
+//                                                    kPrefetch: the inline prefetch (prefetch_ahead.h)
 //   kOneRowFusedTokens                               up to this many tokens a fused tile takes one row
 //   kFoldedK4<kType>, decode_k4_chunk<kType, kPacked>, k4_tile<R, T>   the k4 types' folded form (AVX2)
-//   kPackedLayout, kPackedAvailable<kType>, decode_int_packed<kType>, fused_int_tile_packed<R, T, kType>,
-//   pack_chunk_simd<kType>, kPackedWideAvailable, decode_wide_packed, fused_wide_tile_packed<R, T>,
+//   kPackedLayout, kPackedAvailable<kType>, decode_int_packed<kType>,
+//   fused_int_tile_packed<R, T, kType, kPrefetch>, pack_chunk_simd<kType>, kPackedWideAvailable,
+//   decode_wide_packed, fused_wide_tile_packed<R, T, kPrefetch>,
 //   pack_q8_0_half_simd                              (q8_0's int16 path)
 //                                                    matrices rearranged at load (kernels/chunk_layout.h)
 // Everything here lives in the tier's namespace, so no symbol compiled with one tier's flags can be
@@ -35,6 +37,7 @@
 #include "kernels/cpu/decode_reference.h"
 #include "kernels/cpu/matmul_kernels.h"
 #include "kernels/cpu/panels.h"
+#include "kernels/cpu/prefetch_ahead.h"
 #include "kernels/matrix.h"
 
 #ifndef SINAN_CPU_ISA
@@ -193,16 +196,15 @@ inline void prefetch_next_panel(const Matrix& w, int64_t r0, int64_t tile_rows, 
 }
 
 // The row-major (decode) loops walk their rows, one contiguous stretch of memory, a tile of rows at a time
-// and a panel at a time within it. Each panel prefetches as many bytes as it reads, a whole number of
-// tiles (at least kRowMajorPrefetchBytes) ahead: the next tiles arrive row by row while this one is in
-// hand. Measured on the 1.5B q4_K_M file (tg, 2 threads): the next panel only 30.4 tokens/s, 4 KiB ahead
-// 34, 8 KiB 37-40 (noise +-3); whole tiles ahead rather than 8 KiB help rows of 8960 columns and more.
-// The prefetch runs on past the rows in hand, up to the matrix's last row: a decode thread takes its share
-// of the rows in pieces, each the front half of what is left of it (parallel_for_split), so the rows after
-// a piece are most often its next piece, whose first 8 KiB no prefetch covered when each piece stopped at
-// its own end. Zen 5, tg, the two alternating token by token in one run (2026-12-07): 1.5B Q4_K_M 0.1-4.2%
-// less time per token in 9 of 10 runs, V2-Lite Q4_K_M 0.2-2.7% in 9 of 10.
-constexpr int64_t kRowMajorPrefetchBytes = 8192;
+// and a panel at a time within it. One-row tiles prefetch inline, chunk by chunk (prefetch_ahead.h). The
+// tiles of several rows, and the panels, take RowMajorPrefetch: before each panel the row loop prefetches
+// as many bytes as the panel reads, a whole number of tiles (at least kPrefetchAheadBytes) ahead, so the
+// next tiles arrive row by row while this one is in hand (whole tiles rather than 8 KiB help rows of 8960
+// columns and more). The prefetch runs on past the rows in hand, up to the matrix's last row: a decode
+// thread takes its share of the rows in pieces, each the front half of what is left of it
+// (parallel_for_split), so the rows after a piece are most often its next piece (for the one-row tiles,
+// before they prefetched inline: 0.1-4.2% less time per token on the 1.5B Q4_K_M than stopping at each
+// piece's end).
 
 class RowMajorPrefetch {
  public:
@@ -212,7 +214,7 @@ class RowMajorPrefetch {
         row_bytes_(static_cast<int64_t>(w.row_bytes)) {
     const int64_t tile_bytes = tile_rows * row_bytes_;
     end_ = (w.rows - row_begin) * row_bytes_;
-    issued_ = wanted_ = (kRowMajorPrefetchBytes + tile_bytes - 1) / tile_bytes * tile_bytes;
+    issued_ = wanted_ = (kPrefetchAheadBytes + tile_bytes - 1) / tile_bytes * tile_bytes;
   }
   void panel(int64_t rows, int64_t chunk0, int64_t chunks) {  // once per panel, with where it is
     // The lines issued track the bytes read exactly: rounding each panel up to whole lines would let the
@@ -267,13 +269,13 @@ struct Int8Path {
                         float (&out)[2]) {
     fused_tail_pair<kType>(w, r, chunk0, a, n_chunks, out);
   }
-  template <int R, int T>
+  template <int R, int T, bool kPrefetch = false>
   static void fused_tile(const Matrix& w, int64_t r0, int64_t chunk0, const ActChunk* a, int64_t a_stride,
                          int64_t n_chunks, float (&out)[R][T]) {
     if constexpr (kPacked) {
-      fused_int_tile_packed<R, T, kType>(w, r0, chunk0, a, a_stride, n_chunks, out);
+      fused_int_tile_packed<R, T, kType, kPrefetch>(w, r0, chunk0, a, a_stride, n_chunks, out);
     } else {
-      fused_int_tile<R, T, kType>(w, r0, chunk0, a, a_stride, n_chunks, out);
+      fused_int_tile<R, T, kType, kPrefetch>(w, r0, chunk0, a, a_stride, n_chunks, out);
     }
   }
   // The k4 types' folded form (kFoldedK4: q4_K, q5_K on AVX2) has its own panel chunks and tiles.
@@ -315,13 +317,13 @@ struct WidePath {  // q8_0: int16 activations against widened levels (panels.h)
   }
   static constexpr bool kFused = kFusedWideAvailable;
   static constexpr int kFusedTokens = kFusedWideTokens;
-  template <int R, int T>
+  template <int R, int T, bool kPrefetch = false>
   static void fused_tile(const Matrix& w, int64_t r0, int64_t chunk0, const WideChunk* a, int64_t a_stride,
                          int64_t n_chunks, float (&out)[R][T]) {
     if constexpr (kPacked) {
-      fused_wide_tile_packed<R, T>(w, r0, chunk0, a, a_stride, n_chunks, out);
+      fused_wide_tile_packed<R, T, kPrefetch>(w, r0, chunk0, a, a_stride, n_chunks, out);
     } else {
-      fused_wide_tile<R, T>(w, r0, chunk0, a, a_stride, n_chunks, out);
+      fused_wide_tile<R, T, kPrefetch>(w, r0, chunk0, a, a_stride, n_chunks, out);
     }
   }
   using Panel = WideChunk;
@@ -375,19 +377,16 @@ template <class Path>
 int64_t fused_tail_pair_rows(const Matrix& w, const typename Path::Act* act, int64_t n_chunks, float* y,
                              int64_t row_begin, int64_t row_end) {
   const int64_t last = (n_chunks - 1) / Path::kPanel * Path::kPanel;  // the first chunk of the last panel
-  RowMajorPrefetch prefetch(w, row_begin, 1);
   int64_t r = row_begin;
   for (; r + 2 <= row_end; r += 2) {
     for (int64_t row = r; row < r + 2; ++row) {
       for (int64_t k0 = 0; k0 < last; k0 += Path::kPanel) {
-        prefetch.panel(1, k0, Path::kPanel);
         float sums[1][1];
-        Path::template fused_tile<1, 1>(w, row, k0, act + k0, n_chunks, Path::kPanel, sums);
+        Path::template fused_tile<1, 1, true>(w, row, k0, act + k0, n_chunks, Path::kPanel, sums);
         y[row] = k0 > 0 ? y[row] + sums[0][0] : sums[0][0];  // store_tile's rule
       }
     }
-    prefetch.panel(2, last, n_chunks - last);
-    float sums[2];
+    float sums[2];  // (tail_pair prefetches inline, as the tiles)
     Path::tail_pair(w, r, last, act + last, n_chunks - last, sums);
     for (int i = 0; i < 2; ++i) y[r + i] = last > 0 ? y[r + i] + sums[i] : sums[i];
   }
@@ -401,7 +400,8 @@ int64_t fused_tail_pair_rows(const Matrix& w, const typename Path::Act* act, int
 // set-up and reduction around it, cost as much as a short row's arithmetic. MLA's per-head W_UK and W_UV
 // rows are 128 and 512 columns (AVX2 on Zen 3: V2-Lite's W_UK, q5_0, 2.6 -> 1.6 ms per token; the 1.5B
 // GEMVs stream faster in 15 of 16 decode_stream_bench cases, up to 23%; AVX-512 on Zen 5: one token only,
-// see microkernels_avx512.h). The same tile, same arguments, so the same bits.
+// see microkernels_avx512.h). The same tile, same arguments, so the same bits. Each chunk step prefetches
+// inline (prefetch_ahead.h; a 128-column row pair of half_row_pairs does not: a head is one short stream).
 template <class Path, int T>
 [[gnu::flatten]] void fused_one_row_tiles(const Matrix& w, const typename Path::Act* act, int64_t n_chunks, float* y,
                                           int64_t y_stride, int64_t row_begin, int64_t row_end) {
@@ -415,13 +415,11 @@ template <class Path, int T>
       row_begin = fused_tail_pair_rows<Path>(w, act, n_chunks, y, row_begin, row_end);
     }
   }
-  RowMajorPrefetch prefetch(w, row_begin, 1);
   for (int64_t r = row_begin; r < row_end; ++r) {
     for (int64_t k0 = 0; k0 < n_chunks; k0 += Path::kPanel) {
       const int64_t kc = min_of(Path::kPanel, n_chunks - k0);
-      prefetch.panel(1, k0, kc);
       float sums[1][T];
-      Path::template fused_tile<1, T>(w, r, k0, act + k0, n_chunks, kc, sums);
+      Path::template fused_tile<1, T, true>(w, r, k0, act + k0, n_chunks, kc, sums);
       for (int t = 0; t < T; ++t) {
         float& out = y[t * y_stride + r];
         out = k0 > 0 ? out + sums[0][t] : sums[0][t];  // store_tile's rule

@@ -17,9 +17,10 @@
 #include <cstring>
 #include <type_traits>
 
-#include "kernels/cpu/decode_reference.h"
 #include "kernels/chunk_layout.h"
+#include "kernels/cpu/decode_reference.h"
 #include "kernels/cpu/panels.h"
+#include "kernels/cpu/prefetch_ahead.h"
 #include "kernels/matrix.h"
 #include "quant/block_layouts.h"
 
@@ -571,7 +572,7 @@ __attribute__((always_inline)) inline __m256 k4_folded_step(const __m256i (&wq)[
   return _mm256_fmadd_ps(sums, d, acc);
 }
 
-template <int R, int T, DType kType, bool kPacked>
+template <int R, int T, DType kType, bool kPrefetch, bool kPacked>
 inline void fused_k4_tile(const Matrix& w, int64_t r0, int64_t chunk0, const ActChunk* a, int64_t a_stride,
                           int64_t n_chunks, float (&out)[R][T]) {
   __m256 acc[R][T];
@@ -581,6 +582,7 @@ inline void fused_k4_tile(const Matrix& w, int64_t r0, int64_t chunk0, const Act
   for (int64_t c = 0; c < n_chunks; ++c) {
 #pragma GCC unroll 4  // as fused_int_tile
     for (int r = 0; r < R; ++r) {
+      if constexpr (kPrefetch) prefetch_chunks_ahead<kType>(w, r0 + r, chunk0 + c);
       K4Regs wc;
       decode_k4_folded<kType, kPacked>(w, r0 + r, chunk0 + c, &wc);
       for (int t = 0; t < T; ++t) {
@@ -679,12 +681,13 @@ inline void k4_tile(const K4Chunk* w, int64_t w_stride, const ActChunk* a, int64
 template <DType kType>
 inline constexpr bool kFoldedK4 = kType == DType::kQ4_K || kType == DType::kQ5_K;
 
-template <int R, int T, DType kType, bool kPacked = false>
+// kPrefetch: the inline prefetch (prefetch_ahead.h), for the one-row tiles.
+template <int R, int T, DType kType, bool kPrefetch = false, bool kPacked = false>
 inline void fused_int_tile(const Matrix& w, int64_t r0, int64_t chunk0, const ActChunk* a, int64_t a_stride,
                            int64_t n_chunks, float (&out)[R][T]) {
   static_assert(kFusedIntAvailable<kType>);
   if constexpr (kFoldedK4<kType>) {
-    fused_k4_tile<R, T, kType, kPacked>(w, r0, chunk0, a, a_stride, n_chunks, out);
+    fused_k4_tile<R, T, kType, kPrefetch, kPacked>(w, r0, chunk0, a, a_stride, n_chunks, out);
     return;
   }
   constexpr int kTerms = int16_terms(kMaxLevel<kType>);
@@ -697,6 +700,7 @@ inline void fused_int_tile(const Matrix& w, int64_t r0, int64_t chunk0, const Ac
     // activation vectors to the stack for the row loop (in-cache q4_K GEMV 10.6 -> 9.4 us).
 #pragma GCC unroll 4
     for (int r = 0; r < R; ++r) {
+      if constexpr (kPrefetch) prefetch_chunks_ahead<kType>(w, r0 + r, chunk0 + c);
       ChunkRegs wc;
       if constexpr (kPacked) {
         decode_regs_packed<kType>(w, r0 + r, chunk0 + c, &wc);
@@ -715,10 +719,10 @@ inline void fused_int_tile(const Matrix& w, int64_t r0, int64_t chunk0, const Ac
 }
 
 // fused_int_tile on a rearranged matrix.
-template <int R, int T, DType kType>
-inline void fused_int_tile_packed(const Matrix& w, int64_t r0, int64_t chunk0, const ActChunk* a, int64_t a_stride,
-                                  int64_t n_chunks, float (&out)[R][T]) {
-  fused_int_tile<R, T, kType, true>(w, r0, chunk0, a, a_stride, n_chunks, out);
+template <int R, int T, DType kType, bool kPrefetch = false>
+inline void fused_int_tile_packed(const Matrix& w, int64_t r0, int64_t chunk0, const ActChunk* a,
+                                  int64_t a_stride, int64_t n_chunks, float (&out)[R][T]) {
+  fused_int_tile<R, T, kType, kPrefetch, true>(w, r0, chunk0, a, a_stride, n_chunks, out);
 }
 
 // q8_0's int16 path (panels.h, wide lane order): a 32-element vector is two ymm halves, lanes 0..7 (blocks
@@ -852,8 +856,8 @@ constexpr int kFusedWideTokens = kWideTokens;
 
 // wide_tile for a few tokens, each weight chunk decoded into registers half by half; the integer sums and
 // the float steps on them are wide_tile's, so the results agree bit for bit. A row's short last chunk
-// goes through decode_wide.
-template <int R, int T, bool kPacked = false>
+// goes through decode_wide. kPrefetch: the inline prefetch (prefetch_ahead.h), for the one-row tiles.
+template <int R, int T, bool kPrefetch = false, bool kPacked = false>
 inline void fused_wide_tile(const Matrix& w, int64_t r0, int64_t chunk0, const WideChunk* a, int64_t a_stride,
                             int64_t n_chunks, float (&out)[R][T]) {
   __m256 acc[R][T];
@@ -863,6 +867,7 @@ inline void fused_wide_tile(const Matrix& w, int64_t r0, int64_t chunk0, const W
   for (int64_t c = 0; c < n_chunks; ++c) {
 #pragma GCC unroll 4  // as fused_int_tile (in-cache q8_0 GEMV 11.3 -> 10.6 us)
     for (int r = 0; r < R; ++r) {
+      if constexpr (kPrefetch) prefetch_chunks_ahead<DType::kQ8_0>(w, r0 + r, chunk0 + c);
       int count;
       const auto* x = chunk_blocks<BlockQ8_0>(w, r0 + r, chunk0 + c, &count);
       // Rearranged: whole halves (a row's last chunk may hold 4 blocks); the missing half is zero, as the
@@ -902,10 +907,10 @@ inline void fused_wide_tile(const Matrix& w, int64_t r0, int64_t chunk0, const W
   }
 }
 
-template <int R, int T>
-inline void fused_wide_tile_packed(const Matrix& w, int64_t r0, int64_t chunk0, const WideChunk* a, int64_t a_stride,
-                                   int64_t n_chunks, float (&out)[R][T]) {
-  fused_wide_tile<R, T, true>(w, r0, chunk0, a, a_stride, n_chunks, out);
+template <int R, int T, bool kPrefetch = false>
+inline void fused_wide_tile_packed(const Matrix& w, int64_t r0, int64_t chunk0, const WideChunk* a,
+                                   int64_t a_stride, int64_t n_chunks, float (&out)[R][T]) {
+  fused_wide_tile<R, T, kPrefetch, true>(w, r0, chunk0, a, a_stride, n_chunks, out);
 }
 
 }  // namespace sinan::cpu::SINAN_CPU_ISA

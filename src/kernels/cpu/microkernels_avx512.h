@@ -13,6 +13,7 @@
 #include <cstdint>
 
 #include "kernels/cpu/panels.h"
+#include "kernels/cpu/prefetch_ahead.h"
 #include "kernels/matrix.h"
 #include "quant/block_layouts.h"
 
@@ -487,10 +488,15 @@ __attribute__((always_inline)) inline void add_int_chunk(const GroupedChunk& wc,
   }
 }
 
-// One chunk of fused_int_tile: a points at the chunk's activations.
-template <int R, int T, DType kType, bool kWhole>
-__attribute__((always_inline)) inline void fused_int_step(const Matrix& w, int64_t r0, int64_t chunk, const ActChunk* a,
-                                                          int64_t a_stride, __m512 (&acc)[R][T]) {
+// One chunk of fused_int_tile: a points at the chunk's activations. kPrefetch: each row's inline prefetch
+// (prefetch_ahead.h).
+template <int R, int T, DType kType, bool kWhole, bool kPrefetch = false>
+__attribute__((always_inline)) inline void fused_int_step(const Matrix& w, int64_t r0, int64_t chunk,
+                                                          const ActChunk* a, int64_t a_stride,
+                                                          __m512 (&acc)[R][T]) {
+  if constexpr (kPrefetch) {
+    for (int r = 0; r < R; ++r) prefetch_chunks_ahead<kType>(w, r0 + r, chunk);
+  }
   __m512 as[T], sums[T];
   for (int t = 0; t < T; ++t) {
     as[t] = _mm512_load_ps(a[t * a_stride].group_scale);
@@ -507,12 +513,14 @@ __attribute__((always_inline)) inline void fused_int_step(const Matrix& w, int64
 // (decode_q4_K_pair_regs); each chunk's arithmetic as fused_int_step's. Returns the chunks done (even).
 // Zen 5, 1.5B Q4_K_M tg, per-token alternation in one run (2026-12-07): 2-4% less time per token on top of
 // the GFNI levels.
+template <bool kPrefetch>
 __attribute__((always_inline)) inline int64_t fused_q4_K_pairs(const Matrix& w, int64_t r, int64_t chunk0,
                                                                const ActChunk* a, int64_t n_whole,
                                                                __m512 (&acc)[1]) {
   const auto* x = reinterpret_cast<const BlockQ4_K*>(w.row(r)) + chunk0;
   int64_t c = 0;
   for (; c + 2 <= n_whole; c += 2) {
+    if constexpr (kPrefetch) prefetch_ahead<2 * kChunkBytes<DType::kQ4_K>>(x + c);  // both chunks
     GroupedChunk wc[2];
     decode_q4_K_pair_regs(x + c, wc);
     for (int k = 0; k < 2; ++k) {
@@ -526,7 +534,8 @@ __attribute__((always_inline)) inline int64_t fused_q4_K_pairs(const Matrix& w, 
 
 // The whole chunks run a body without the short-chunk test, so its loops unroll and the accumulators
 // stay in registers; a row's short last chunk, if the range reaches it, runs once after them.
-template <int R, int T, DType kType>
+// kPrefetch: the inline prefetch (prefetch_ahead.h), for the one-row tiles.
+template <int R, int T, DType kType, bool kPrefetch = false>
 inline void fused_int_tile(const Matrix& w, int64_t r0, int64_t chunk0, const ActChunk* a, int64_t a_stride,
                            int64_t n_chunks, float (&out)[R][T]) {
   static_assert(kFusedIntAvailable<kType>);
@@ -537,9 +546,12 @@ inline void fused_int_tile(const Matrix& w, int64_t r0, int64_t chunk0, const Ac
   const int64_t whole = w.cols / kChunk - chunk0 < n_chunks ? w.cols / kChunk - chunk0 : n_chunks;
   int64_t c = 0;
   if constexpr (kType == DType::kQ4_K && R == 1 && T == 1)
-    c = fused_q4_K_pairs(w, r0, chunk0, a, whole, acc[0]);
-  for (; c < whole; ++c) fused_int_step<R, T, kType, true>(w, r0, chunk0 + c, a + c, a_stride, acc);
-  if (whole < n_chunks) fused_int_step<R, T, kType, false>(w, r0, chunk0 + whole, a + whole, a_stride, acc);
+    c = fused_q4_K_pairs<kPrefetch>(w, r0, chunk0, a, whole, acc[0]);
+  for (; c < whole; ++c)
+    fused_int_step<R, T, kType, true, kPrefetch>(w, r0, chunk0 + c, a + c, a_stride, acc);
+  if (whole < n_chunks) {
+    fused_int_step<R, T, kType, false, kPrefetch>(w, r0, chunk0 + whole, a + whole, a_stride, acc);
+  }
   store_sums(acc, out);
 }
 
@@ -596,6 +608,7 @@ inline int64_t fused_half_row_pairs(const Matrix& w, const ActChunk& a, float* y
 // masked multiply-adds; its lanes 8..15, which the short step adds exact zeros to, are left as they are.
 // So each row's sum has the one-row tile's bits (a -0.0 lane aside, which the zero makes +0.0).
 // out[i]: the sum over chunks [chunk0, chunk0 + n_chunks) of row r + i, the last of them the half one.
+// Every step prefetches inline (prefetch_ahead.h), as the one-row tiles around it do.
 template <DType kType>
 inline void fused_tail_pair(const Matrix& w, int64_t r, int64_t chunk0, const ActChunk* a, int64_t n_chunks,
                             float (&out)[2]) {
@@ -606,11 +619,13 @@ inline void fused_tail_pair(const Matrix& w, int64_t r, int64_t chunk0, const Ac
   for (int i = 0; i < 2; ++i) {  // each row's whole chunks, as its one-row tile takes them
     __m512 row_acc[1][1] = {{_mm512_setzero_ps()}};
     for (int64_t c = 0; c < whole; ++c) {
-      fused_int_step<1, 1, kType, true>(w, r + i, chunk0 + c, a + c, 0, row_acc);
+      fused_int_step<1, 1, kType, true, true>(w, r + i, chunk0 + c, a + c, 0, row_acc);
     }
     acc[i] = row_acc[0][0];
   }
   const int64_t tail = chunk0 + whole;
+  for (int i = 0; i < 2; ++i)
+    prefetch_ahead<kChunkBytes<kType> / 2>(w.row(r + i) + tail * kChunkBytes<kType>);
   GroupedChunk wc;
   block32_two_halves_regs<kType>(reinterpret_cast<const Block*>(w.row(r)) + 8 * tail,
                                  reinterpret_cast<const Block*>(w.row(r + 1)) + 8 * tail, &wc);
@@ -729,11 +744,15 @@ __attribute__((always_inline)) inline void decode_wide_regs(const Matrix& w, int
 constexpr bool kFusedWideAvailable = true;
 constexpr int kFusedWideTokens = kWideTokens;
 
-// One chunk of fused_wide_tile: a points at the chunk's activations.
-template <int R, int T>
+// One chunk of fused_wide_tile: a points at the chunk's activations. kPrefetch: each row's inline
+// prefetch (prefetch_ahead.h).
+template <int R, int T, bool kPrefetch = false>
 __attribute__((always_inline)) inline void fused_wide_step(const Matrix& w, int64_t r0, int64_t chunk,
                                                            const WideChunk* a, int64_t a_stride,
                                                            __m512 (&acc)[R][T]) {
+  if constexpr (kPrefetch) {
+    for (int r = 0; r < R; ++r) prefetch_chunks_ahead<DType::kQ8_0>(w, r0 + r, chunk);
+  }
   __m512 as[T];
   for (int t = 0; t < T; ++t) as[t] = _mm512_load_ps(a[t * a_stride].group_scale);
 #pragma GCC unroll 4  // GCC 12 left this loop rolled, its accumulators on the stack (1.5B Q8_0 tg -9%)
@@ -754,21 +773,25 @@ __attribute__((always_inline)) inline void fused_wide_step(const Matrix& w, int6
   }
 }
 
-// wide_tile for a few tokens, each weight chunk decoded into registers (as fused_int_tile).
-template <int R, int T>
+// wide_tile for a few tokens, each weight chunk decoded into registers (as fused_int_tile). kPrefetch: the
+// inline prefetch (prefetch_ahead.h), for the one-row tiles.
+template <int R, int T, bool kPrefetch = false>
 inline void fused_wide_tile(const Matrix& w, int64_t r0, int64_t chunk0, const WideChunk* a, int64_t a_stride,
                             int64_t n_chunks, float (&out)[R][T]) {
   __m512 acc[R][T];
   for (int r = 0; r < R; ++r) {
     for (int t = 0; t < T; ++t) acc[r][t] = _mm512_setzero_ps();
   }
-  for (int64_t c = 0; c < n_chunks; ++c) fused_wide_step<R, T>(w, r0, chunk0 + c, a + c, a_stride, acc);
+  for (int64_t c = 0; c < n_chunks; ++c) {
+    fused_wide_step<R, T, kPrefetch>(w, r0, chunk0 + c, a + c, a_stride, acc);
+  }
   store_sums(acc, out);
 }
 
 // fused_tail_pair for q8_0 (the wide lane order also has block g / 2 in lane g): V2-Lite's q8_0 expert down
 // projections, whose half last chunk cost 1.6 whole ones through decode_wide (Zen 5, one thread, in cache),
-// and 128-column rows (MLA's W_UK in a q8_0 file; whole = 0).
+// and 128-column rows (MLA's W_UK in a q8_0 file; whole = 0). Every step prefetches inline, as
+// fused_tail_pair.
 constexpr bool kWideTailPairsAvailable = true;
 inline void fused_wide_tail_pair(const Matrix& w, int64_t r, int64_t chunk0, const WideChunk* a,
                                  int64_t n_chunks, float (&out)[2]) {
@@ -776,10 +799,12 @@ inline void fused_wide_tail_pair(const Matrix& w, int64_t r, int64_t chunk0, con
   __m512 acc[2];
   for (int i = 0; i < 2; ++i) {  // each row's whole chunks, as its one-row tile takes them
     __m512 row_acc[1][1] = {{_mm512_setzero_ps()}};
-    for (int64_t c = 0; c < whole; ++c) fused_wide_step<1, 1>(w, r + i, chunk0 + c, a + c, 0, row_acc);
+    for (int64_t c = 0; c < whole; ++c) fused_wide_step<1, 1, true>(w, r + i, chunk0 + c, a + c, 0, row_acc);
     acc[i] = row_acc[0][0];
   }
   const int64_t tail = chunk0 + whole;
+  constexpr int64_t kBytes = kChunkBytes<DType::kQ8_0>;
+  for (int i = 0; i < 2; ++i) prefetch_ahead<kBytes / 2>(w.row(r + i) + tail * kBytes);
   WideRegs wc;
   decode_q8_0_wide_regs(reinterpret_cast<const BlockQ8_0*>(w.row(r)) + 8 * tail,
                         reinterpret_cast<const BlockQ8_0*>(w.row(r + 1)) + 8 * tail, &wc);
