@@ -25,7 +25,7 @@ namespace sinan::cpu {
 // How far ahead of the bytes in hand the decode prefetch reaches. Measured on the 1.5B q4_K_M file (tg,
 // 2 threads, per-panel bursts): the next panel only 30.4 tokens/s, 4 KiB ahead 34, 8 KiB 37-40. Inline
 // (per-token alternation, 1.5B Q4_K_M / V2-Lite / 1.5B Q8_0): 4, 6, 12 and 16 KiB and the T0 hint all
-// within 2% of 8 KiB NTA, none better in every run.
+// within 4% of 8 KiB NTA, none better in every run.
 constexpr int64_t kPrefetchAheadBytes = 8192;
 
 // Bytes of one 256-value chunk: one k-quant super-block, or eight 32-value blocks (0: not a block format
