@@ -63,7 +63,7 @@ constexpr int64_t chunk_bytes_of(DType type) {
 template <DType kType>
 inline constexpr int64_t kChunkBytes = chunk_bytes_of(kType);
 
-// Asks for the `bytes` bytes kPrefetchAheadBytes after `at`: one prefetch per 64 bytes from its first,
+// Asks for the kBytes bytes kPrefetchAheadBytes after `at`: one prefetch per 64 bytes from its first,
 // so a range that does not start on a line may leave its last line to the next range's first prefetch
 // (consecutive ranges, as a row's chunks are, cover every line). NTA: the bytes are read once.
 template <int64_t kBytes>
@@ -71,12 +71,8 @@ __attribute__((always_inline)) inline void prefetch_ahead(const void* at) {
   const char* ahead = static_cast<const char*>(at) + kPrefetchAheadBytes;
   for (int64_t line = 0; line < kBytes; line += 64) __builtin_prefetch(ahead + line, 0, 0);
 }
-inline void prefetch_ahead(const void* at, int64_t bytes) {
-  const char* ahead = static_cast<const char*>(at) + kPrefetchAheadBytes;
-  for (int64_t line = 0; line < bytes; line += 64) __builtin_prefetch(ahead + line, 0, 0);
-}
 
-// The inline prefetch of `chunks` consecutive chunks from (row, chunk) on.
+// The inline prefetch of kChunks consecutive chunks from (row, chunk) on.
 template <DType kType, int kChunks = 1>
 __attribute__((always_inline)) inline void prefetch_chunks_ahead(const Matrix& w, int64_t row,
                                                                  int64_t chunk) {
