@@ -17,8 +17,8 @@
 #include <cstdint>
 
 #include "core/dtype.h"
+#include "kernels/cpu/panels.h"
 #include "kernels/matrix.h"
-#include "quant/block_layouts.h"
 
 namespace sinan::cpu {
 
@@ -28,40 +28,11 @@ namespace sinan::cpu {
 // within 4% of 8 KiB NTA, none better in every run.
 constexpr int64_t kPrefetchAheadBytes = 8192;
 
-// Bytes of one 256-value chunk: one k-quant super-block, or eight 32-value blocks (0: not a block format
-// with a fused tile).
-constexpr int64_t chunk_bytes_of(DType type) {
-  switch (type) {
-    case DType::kQ4_0:
-      return 8 * sizeof(BlockQ4_0);
-    case DType::kQ4_1:
-      return 8 * sizeof(BlockQ4_1);
-    case DType::kQ5_0:
-      return 8 * sizeof(BlockQ5_0);
-    case DType::kQ5_1:
-      return 8 * sizeof(BlockQ5_1);
-    case DType::kQ8_0:
-      return 8 * sizeof(BlockQ8_0);
-    case DType::kIQ4_NL:
-      return 8 * sizeof(BlockIQ4_NL);
-    case DType::kQ2_K:
-      return sizeof(BlockQ2_K);
-    case DType::kQ3_K:
-      return sizeof(BlockQ3_K);
-    case DType::kQ4_K:
-      return sizeof(BlockQ4_K);
-    case DType::kQ5_K:
-      return sizeof(BlockQ5_K);
-    case DType::kQ6_K:
-      return sizeof(BlockQ6_K);
-    case DType::kIQ4_XS:
-      return sizeof(BlockIQ4_XS);
-    default:
-      return 0;
-  }
-}
+// Bytes of one 256-value chunk: one k-quant super-block, or eight 32-value blocks (as chunk_bytes(w) in
+// matmul_driver.h, at compile time).
 template <DType kType>
-inline constexpr int64_t kChunkBytes = chunk_bytes_of(kType);
+inline constexpr int64_t kChunkBytes = (kChunk / dtype_info_constexpr(kType).block_elems) *
+                                       dtype_info_constexpr(kType).block_bytes;
 
 // Asks for the kBytes bytes kPrefetchAheadBytes after `at`: one prefetch per 64 bytes from its first,
 // so a range that does not start on a line may leave its last line to the next range's first prefetch
@@ -76,7 +47,7 @@ __attribute__((always_inline)) inline void prefetch_ahead(const void* at) {
 template <DType kType, int kChunks = 1>
 __attribute__((always_inline)) inline void prefetch_chunks_ahead(const Matrix& w, int64_t row,
                                                                  int64_t chunk) {
-  static_assert(kChunkBytes<kType> > 0, "a block format with a fused tile");
+  static_assert(dtype_info_constexpr(kType).block_elems > 1, "a block format");
   prefetch_ahead<kChunks * kChunkBytes<kType>>(w.row(row) + chunk * kChunkBytes<kType>);
 }
 
