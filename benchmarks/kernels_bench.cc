@@ -126,6 +126,23 @@ void run_attention(benchmark::State& state, const AttentionShape& shape, int64_t
   state.counters["GFLOP"] = benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
+// One token's activations quantized for the integer tiles (what a decode matmul does on its calling thread
+// before the threads start): Qwen 1.5B's hidden width and FFN width.
+void run_quantize_act(benchmark::State& state, const cpu::MatmulKernels& kernels, int64_t cols) {
+  std::mt19937 rng(5);
+  std::normal_distribution<float> normal;
+  std::vector<float> x(static_cast<size_t>(cols));
+  for (auto& v : x) v = normal(rng);
+  const int64_t n_chunks = cpu::chunks_for(cols);
+  std::vector<cpu::ActChunk> out(static_cast<size_t>(n_chunks));
+  for (auto _ : state) {
+    kernels.quantize_act(x.data(), cols, 0, n_chunks, out.data());
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.counters["values/s"] =
+      benchmark::Counter(static_cast<double>(cols), benchmark::Counter::kIsIterationInvariantRate);
+}
+
 }  // namespace
 }  // namespace sinan
 
@@ -188,6 +205,15 @@ int main(int argc, char** argv) {
           }
         }
       }
+    }
+  }
+  for (cpu::CpuTier tier : tiers) {
+    for (int64_t cols : {int64_t{1536}, int64_t{8960}}) {
+      const std::string name =
+          "quantize_act/" + std::to_string(cols) + "/" + std::string(cpu::cpu_tier_name(tier));
+      benchmark::RegisterBenchmark(name.c_str(), [tier, cols](benchmark::State& s) {
+        run_quantize_act(s, cpu::matmul_kernels(tier), cols);
+      })->Unit(benchmark::kMicrosecond);
     }
   }
   for (const AttentionShape& shape : kAttentionShapes) {

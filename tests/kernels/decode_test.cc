@@ -189,6 +189,15 @@ std::vector<float> activation_pattern(int pattern, int64_t cols, std::mt19937& r
       case 4: x[i] = normal(rng) * 3e37f; break;
       case 5: x[i] = i % 17 == 0 ? std::numeric_limits<float>::quiet_NaN() : normal(rng); break;
       case 6: x[i] = -std::abs(normal(rng)); break;
+      case 7:
+        x[i] = i % 23 == 0 ? (i % 2 ? -1.0f : 1.0f) * std::numeric_limits<float>::infinity() : normal(rng);
+        break;
+      case 8: {  // d = 1: levels just below, at and just above the half-integers, both signs
+        const float half_integer = 0.5f + static_cast<float>(rng() % 126), sign = i % 2 ? -1.0f : 1.0f;
+        const float toward[3] = {0.0f, half_integer, 200.0f};
+        x[i] = i % 32 == 0 ? 127.0f : sign * std::nextafter(half_integer, toward[rng() % 3]);
+        break;
+      }
       default: x[i] = normal(rng) * static_cast<float>(1 + i % 5); break;
     }
   }
@@ -197,25 +206,32 @@ std::vector<float> activation_pattern(int pattern, int64_t cols, std::mt19937& r
 
 TEST(Decode, ActivationQuantizerMatchesTheReferenceOnEveryTier) {
   std::mt19937 rng(14);
-  const int64_t cols = 32 * 21 + 13;  // a ragged last block and chunk
-  for (int pattern = 0; pattern < 8; ++pattern) {
-    const std::vector<float> x = activation_pattern(pattern, cols, rng);
-    const int64_t n_chunks = cpu::chunks_for(cols);
-    std::vector<cpu::ActChunk> want(static_cast<size_t>(n_chunks));
-    for (int64_t c = 0; c < n_chunks; ++c) cpu::quantize_act_chunk_reference(x.data(), cols, c, &want[c]);
-    for (CpuTier tier : test::reachable_tiers()) {
-      const auto quantize = cpu::matmul_kernels(tier).quantize_act;
-      const cpu::LaneOrder order = cpu::matmul_kernels(tier).lane_order;
-      ASSERT_NE(quantize, nullptr);
-      std::vector<cpu::ActChunk> got(static_cast<size_t>(n_chunks));
-      quantize(x.data(), cols, 1, n_chunks - 1, got.data() + 1);
-      quantize(x.data(), cols, 0, 1, got.data());
-      for (int64_t c = 0; c < n_chunks; ++c) {
-        const std::string where = fmt::format("{} pattern {} chunk {}", cpu::cpu_tier_name(tier), pattern, c);
-        ASSERT_EQ(std::memcmp(in_value_order(got[c].q, order).data(), want[c].q, sizeof(want[c].q)), 0) << where;
-        for (int i = 0; i < cpu::kGroupsPerChunk; ++i) ASSERT_TRUE(same_float(got[c].group_scale[i], want[c].group_scale[i])) << where;
-        for (int i = 0; i < cpu::kGroupsPerChunk; ++i) ASSERT_TRUE(same_float(got[c].group_sum[i], want[c].group_sum[i])) << where;
-        for (int b = 0; b < 8; ++b) ASSERT_TRUE(same_float(got[c].block_sum[b], want[c].block_sum[b])) << where;
+  // A ragged last block and chunk, and whole chunks only (the 512-bit tiers quantize those 8 blocks at once).
+  for (const int64_t cols : {int64_t{32 * 21 + 13}, int64_t{cpu::kChunk * 9}}) {
+    for (int pattern = 0; pattern < 10; ++pattern) {
+      const std::vector<float> x = activation_pattern(pattern, cols, rng);
+      const int64_t n_chunks = cpu::chunks_for(cols);
+      std::vector<cpu::ActChunk> want(static_cast<size_t>(n_chunks));
+      for (int64_t c = 0; c < n_chunks; ++c) cpu::quantize_act_chunk_reference(x.data(), cols, c, &want[c]);
+      for (CpuTier tier : test::reachable_tiers()) {
+        const auto quantize = cpu::matmul_kernels(tier).quantize_act;
+        const cpu::LaneOrder order = cpu::matmul_kernels(tier).lane_order;
+        ASSERT_NE(quantize, nullptr);
+        std::vector<cpu::ActChunk> got(static_cast<size_t>(n_chunks));
+        quantize(x.data(), cols, 1, n_chunks - 1, got.data() + 1);
+        quantize(x.data(), cols, 0, 1, got.data());
+        for (int64_t c = 0; c < n_chunks; ++c) {
+          const std::string where =
+              fmt::format("{} cols {} pattern {} chunk {}", cpu::cpu_tier_name(tier), cols, pattern, c);
+          ASSERT_EQ(std::memcmp(in_value_order(got[c].q, order).data(), want[c].q, sizeof(want[c].q)), 0)
+              << where;
+          for (int i = 0; i < cpu::kGroupsPerChunk; ++i) {
+            ASSERT_TRUE(same_float(got[c].group_scale[i], want[c].group_scale[i])) << where;
+            ASSERT_TRUE(same_float(got[c].group_sum[i], want[c].group_sum[i])) << where;
+          }
+          for (int b = 0; b < 8; ++b)
+            ASSERT_TRUE(same_float(got[c].block_sum[b], want[c].block_sum[b])) << where;
+        }
       }
     }
   }
