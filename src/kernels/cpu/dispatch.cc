@@ -94,7 +94,22 @@ class PreparedActivations {
 // split.
 constexpr int64_t kDynamicSplitTokens = 16;
 
-constexpr int64_t kRowUnit = 16;  // rows are split in units of 16, so no two threads write one cache line of y
+// Rows are handed out in units of up to 16 rows (one cache line of y, so two threads seldom write one) and
+// of about kUnitBytes of weights, so a thread left without work at the end of a call waits for at most a
+// short piece of the other's: the threads finish one or two units apart, and a unit of 16 rows of an FFN
+// down matrix (8960 columns, 80-118 KB) took 3-4 us, what a decode call's calling thread waited for its
+// worker on average. A row never splits.
+constexpr int64_t kMaxUnitRows = 16;
+constexpr size_t kUnitBytes = 16 * 1024;
+
+int64_t unit_rows(const Matrix& w) {
+  return std::clamp<int64_t>(static_cast<int64_t>(kUnitBytes / std::max<size_t>(w.row_bytes, 1)), 1,
+                             kMaxUnitRows);
+}
+int64_t units_of(const Matrix& w) {
+  const int64_t rows_per_unit = unit_rows(w);
+  return (w.rows + rows_per_unit - 1) / rows_per_unit;
+}
 constexpr int kMaxJobs = 96;
 
 void parallel_over_units(ThreadPool* pool, int64_t units, int64_t n_tokens,
@@ -144,8 +159,9 @@ std::array<MatmulKernels, kCpuTierCount> build_tables() {
   const void* act = acts.add(kernels, w, x, x_stride, n_tokens);
   if (act == nullptr) return false;
   const PreparedRowsFn rows_fn = kernels.prepared_for(w);
+  const int64_t rows_per_unit = unit_rows(w);
   parallel_over_units(pool, units, n_tokens, [&](int64_t begin, int64_t end) {
-    rows_fn(w, act, n_tokens, y, y_stride, begin * kRowUnit, min_of(end * kRowUnit, w.rows));
+    rows_fn(w, act, n_tokens, y, y_stride, begin * rows_per_unit, min_of(end * rows_per_unit, w.rows));
   });
   return true;
 }
@@ -158,7 +174,8 @@ void run_job_units(const MatmulKernels& kernels, std::span<const MatmulJob> jobs
     const int64_t e = std::min(end, first_unit[j + 1]) - first_unit[j];
     if (b >= e) continue;
     const MatmulJob& job = jobs[j];
-    const int64_t row_begin = b * kRowUnit, row_end = std::min(e * kRowUnit, job.w->rows);
+    const int64_t rows_per_unit = unit_rows(*job.w);
+    const int64_t row_begin = b * rows_per_unit, row_end = std::min(e * rows_per_unit, job.w->rows);
     if (acts != nullptr && acts[j] != nullptr) {
       kernels.prepared_for(*job.w)(*job.w, acts[j], job.n_tokens, job.y, job.y_stride, row_begin, row_end);
     } else {
@@ -198,17 +215,18 @@ void matmul_with(const MatmulKernels& kernels, const Matrix& w, const float* x, 
   const MatmulRowsFn rows_fn = kernels.for_matrix(w);
   SINAN_CHECK_MSG(rows_fn != nullptr, "no matmul kernel for {}", dtype_name(w.dtype));
   if (n_tokens <= 0 || w.rows <= 0) return;
-  if (pool == nullptr || pool->size() == 1 || w.rows < 4 * kRowUnit) {
+  if (pool == nullptr || pool->size() == 1 || w.rows < 4 * kMaxUnitRows) {
     rows_fn(w, x, x_stride, n_tokens, y, y_stride, 0, w.rows);
     return;
   }
-  const int64_t units = (w.rows + kRowUnit - 1) / kRowUnit;
+  const int64_t units = units_of(w), rows_per_unit = unit_rows(w);
   if (n_tokens <= kDynamicSplitTokens && kernels.prepared_for(w) != nullptr &&
       prepared_matmul(kernels, w, x, x_stride, n_tokens, y, y_stride, pool, units)) {
     return;
   }
   parallel_over_units(pool, units, n_tokens, [&](int64_t begin, int64_t end) {
-    rows_fn(w, x, x_stride, n_tokens, y, y_stride, begin * kRowUnit, min_of(end * kRowUnit, w.rows));
+    rows_fn(w, x, x_stride, n_tokens, y, y_stride, begin * rows_per_unit,
+            min_of(end * rows_per_unit, w.rows));
   });
 }
 
@@ -220,7 +238,7 @@ void matmul_jobs_with(const MatmulKernels& kernels, std::span<const MatmulJob> j
   for (size_t j = 0; j < jobs.size(); ++j) {
     fns[j] = kernels.for_matrix(*jobs[j].w);
     SINAN_CHECK_MSG(fns[j] != nullptr, "no matmul kernel for {}", dtype_name(jobs[j].w->dtype));
-    const int64_t units = jobs[j].n_tokens > 0 ? (jobs[j].w->rows + kRowUnit - 1) / kRowUnit : 0;
+    const int64_t units = jobs[j].n_tokens > 0 ? units_of(*jobs[j].w) : 0;
     first_unit[j + 1] = first_unit[j] + units;
   }
   const int64_t total = first_unit[jobs.size()];
