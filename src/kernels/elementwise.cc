@@ -7,15 +7,38 @@
 
 namespace sinan {
 
+namespace {
+
+// sum of x[i]^2 in double, in 8 interleaved partial sums added in a fixed order: the same value from every
+// clone (each square is exact in double, so a fused multiply-add rounds as the add alone), and no chain of
+// dependent adds (one add per value in sequence took ~1 us per 1536-value row, 0.45% of a 1.5B decode token).
+__attribute__((target_clones("avx512f", "avx2", "default"))) double sum_of_squares(const float* x,
+                                                                                   int64_t n) {
+  double partial[8] = {};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (int j = 0; j < 8; ++j) partial[j] += static_cast<double>(x[i + j]) * x[i + j];
+  }
+  for (int j = 0; i + j < n; ++j) partial[j] += static_cast<double>(x[i + j]) * x[i + j];
+  return ((partial[0] + partial[4]) + (partial[1] + partial[5])) +
+         ((partial[2] + partial[6]) + (partial[3] + partial[7]));
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default"))) void scale_by_weight(const float* x,
+                                                                                  const float* weight,
+                                                                                  float inv_rms, int64_t n,
+                                                                                  float* y) {
+  for (int64_t i = 0; i < n; ++i) y[i] = weight[i] * (x[i] * inv_rms);
+}
+
+}  // namespace
+
 void rms_norm(const float* x, int64_t x_stride, const float* weight, float eps, int64_t n_rows, int64_t n, float* y,
               int64_t y_stride) {
   for (int64_t row = 0; row < n_rows; ++row) {
-    const float* xr = x + row * x_stride;
-    float* yr = y + row * y_stride;
-    double sum_squares = 0;
-    for (int64_t i = 0; i < n; ++i) sum_squares += static_cast<double>(xr[i]) * xr[i];
-    const float inv_rms = static_cast<float>(1.0 / std::sqrt(sum_squares / static_cast<double>(n) + eps));
-    for (int64_t i = 0; i < n; ++i) yr[i] = weight[i] * (xr[i] * inv_rms);
+    const double sum_squares = sum_of_squares(x + row * x_stride, n);
+    const auto inv_rms = static_cast<float>(1.0 / std::sqrt(sum_squares / static_cast<double>(n) + eps));
+    scale_by_weight(x + row * x_stride, weight, inv_rms, n, y + row * y_stride);
   }
 }
 

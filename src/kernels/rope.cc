@@ -82,16 +82,23 @@ std::vector<float> rope_inverse_frequencies(const RopeParams& p) {
   return inv_freq;
 }
 
-void apply_rope(float* x, int64_t n_heads, int64_t head_stride, int64_t offset, const std::vector<float>& inv_freq,
-                RopeLayout layout, float attention_factor, int64_t position) {
+void rope_cos_sin(const std::vector<float>& inv_freq, float attention_factor, int64_t position,
+                  float* cos_sin) {
   const auto half = static_cast<int64_t>(inv_freq.size());
   const auto pos = static_cast<float>(position);
   for (int64_t i = 0; i < half; ++i) {
     const float angle = pos * inv_freq[i];  // float32, as transformers computes it
-    const auto c = static_cast<float>(std::cos(static_cast<double>(angle)) * attention_factor);
-    const auto s = static_cast<float>(std::sin(static_cast<double>(angle)) * attention_factor);
-    for (int64_t h = 0; h < n_heads; ++h) {
-      float* v = x + h * head_stride + offset;
+    cos_sin[i] = static_cast<float>(std::cos(static_cast<double>(angle)) * attention_factor);
+    cos_sin[half + i] = static_cast<float>(std::sin(static_cast<double>(angle)) * attention_factor);
+  }
+}
+
+void apply_rope_cos_sin(float* x, int64_t n_heads, int64_t head_stride, int64_t offset, int64_t half,
+                        RopeLayout layout, const float* cos_sin) {
+  for (int64_t h = 0; h < n_heads; ++h) {
+    float* v = x + h * head_stride + offset;
+    for (int64_t i = 0; i < half; ++i) {
+      const float c = cos_sin[i], s = cos_sin[half + i];
       const int64_t a = layout == RopeLayout::kNeox ? i : 2 * i;
       const int64_t b = layout == RopeLayout::kNeox ? i + half : 2 * i + 1;
       const float x0 = v[a], x1 = v[b];
@@ -99,6 +106,15 @@ void apply_rope(float* x, int64_t n_heads, int64_t head_stride, int64_t offset, 
       v[b] = x1 * c + x0 * s;
     }
   }
+}
+
+void apply_rope(float* x, int64_t n_heads, int64_t head_stride, int64_t offset,
+                const std::vector<float>& inv_freq, RopeLayout layout, float attention_factor,
+                int64_t position) {
+  std::vector<float> cos_sin(2 * inv_freq.size());
+  rope_cos_sin(inv_freq, attention_factor, position, cos_sin.data());
+  apply_rope_cos_sin(x, n_heads, head_stride, offset, static_cast<int64_t>(inv_freq.size()), layout,
+                     cos_sin.data());
 }
 
 }  // namespace sinan

@@ -27,6 +27,7 @@ struct Deepseek2Scratch : ForwardScratch {
   // The few-token path (grouped_experts): every routed slot's FFN at once.
   std::vector<float> slot_gate, slot_up, slot_out;
   std::vector<MatmulJob> jobs;
+  std::vector<float> rope;  // [T, rope]: each token's cos and sin, for every layer
 };
 
 // Up to this many routed (token, expert) slots, all experts of a step run in two parallel loops (gate and
@@ -79,6 +80,7 @@ class Deepseek2Model : public Model {
     s->slot_up.resize(slots * c.moe_intermediate_size);       // [slots, moe_ffn]
     s->slot_out.resize(slots * c.hidden_size);                // [slots, hidden]
     s->jobs.reserve(2 * (slots + 2));
+    s->rope.resize(T * rope_row());  // [T, rope]
     return s;
   }
 
@@ -86,6 +88,11 @@ class Deepseek2Model : public Model {
                Tracer* tracer) const override {
     auto& s = static_cast<Deepseek2Scratch&>(scratch_base);
     const int64_t T = batch.size();
+    const auto attention_factor = static_cast<float>(config_.rope.attention_factor);
+    for (int64_t t = 0; t < T; ++t) {
+      rope_cos_sin(inv_freq_, attention_factor, batch.positions[t],
+                   s.rope.data() + t * rope_row());  // [rope]
+    }
     const DecoderBuffers buffers{s.x.data(), s.h.data(), s.normed.data(), s.gathered.data()};
     run_decoder(
         config_, weights_, batch, buffers, [&](int l) { attention(l, weights_.layers[l].mla, batch, cache, s, pool); },
@@ -102,6 +109,7 @@ class Deepseek2Model : public Model {
 
  private:
   void prepare() override { inv_freq_ = rope_inverse_frequencies(config_.rope); }
+  int64_t rope_row() const { return 2 * static_cast<int64_t>(inv_freq_.size()); }
 
   // MLA on s.h ([T, hidden]); writes the attention output back into s.h.
   void attention(int l, const MlaWeights& w, const Batch& batch, PagedKvCache& cache, Deepseek2Scratch& s,
@@ -130,12 +138,13 @@ class Deepseek2Model : public Model {
     // Normalize the latent in place; the rope key stays as projected.
     rms_norm(s.kv_a.data(), latent_row, w.kv_a_norm.data(), c.rms_norm_eps, T, kv_lora, s.kv_a.data(), latent_row);
 
-    const auto attention_factor = static_cast<float>(c.rope.attention_factor);
+    const auto half = static_cast<int64_t>(inv_freq_.size());
     for (int64_t t = 0; t < T; ++t) {
       const int64_t position = batch.positions[t];
-      apply_rope(s.q.data() + t * q_stride, nh, qk_head, nope, inv_freq_, c.rope.layout, attention_factor, position);
-      apply_rope(s.kv_a.data() + t * latent_row, 1, latent_row, kv_lora, inv_freq_, c.rope.layout, attention_factor,
-                 position);
+      const float* cos_sin = s.rope.data() + t * rope_row();  // computed in forward()
+      apply_rope_cos_sin(s.q.data() + t * q_stride, nh, qk_head, nope, half, c.rope.layout, cos_sin);
+      apply_rope_cos_sin(s.kv_a.data() + t * latent_row, 1, latent_row, kv_lora, half, c.rope.layout,
+                         cos_sin);
       float* row = cache.row(l, batch.seq_ids[t], position);  // [kv_lora + rope]
       std::copy(s.kv_a.data() + t * latent_row, s.kv_a.data() + (t + 1) * latent_row, row);
     }

@@ -14,6 +14,7 @@ namespace {
 
 struct LlamaScratch : ForwardScratch {
   std::vector<float> x, h, q, k, v, attn, gate, up, normed, gathered;
+  std::vector<float> rope;  // [T, rope_dim]: each token's cos and sin, for every layer
 };
 
 class LlamaModel : public Model {
@@ -33,12 +34,18 @@ class LlamaModel : public Model {
     s->up.resize(T * c.intermediate_size);             // [T, ffn]
     s->normed.resize(T * c.hidden_size);               // [T, hidden]
     s->gathered.resize(T * c.hidden_size);             // [T, hidden]
+    s->rope.resize(T * inv_freq_.size() * 2);          // [T, rope_dim]
     return s;
   }
 
   void forward(const Batch& batch, PagedKvCache& cache, ForwardScratch& scratch_base, ThreadPool& pool, float* logits,
                Tracer* tracer) const override {
     auto& s = static_cast<LlamaScratch&>(scratch_base);
+    const auto attention_factor = static_cast<float>(config_.rope.attention_factor);
+    for (int64_t t = 0; t < batch.size(); ++t) {
+      rope_cos_sin(inv_freq_, attention_factor, batch.positions[t],
+                   s.rope.data() + t * rope_row());  // [rope_dim]
+    }
     const DecoderBuffers buffers{s.x.data(), s.h.data(), s.normed.data(), s.gathered.data()};
     run_decoder(
         config_, weights_, batch, buffers, [&](int l) { attention(l, weights_.layers[l].gqa, batch, cache, s, pool); },
@@ -61,15 +68,14 @@ class LlamaModel : public Model {
                              {&w.k, s.h.data(), hidden, T, s.k.data(), kv_width},   // [T, n_kv_heads * hd]
                              {&w.v, s.h.data(), hidden, T, s.v.data(), kv_width}};  // [T, n_kv_heads * hd]
     matmul_jobs(qkv, &pool);
-    const auto attention_factor = static_cast<float>(c.rope.attention_factor);
+    const auto half = static_cast<int64_t>(inv_freq_.size());
     for (int64_t t = 0; t < T; ++t) {
       if (!w.q_bias.empty()) add_scaled(w.q_bias.data(), 1.0f, q_width, s.q.data() + t * q_width);
       if (!w.k_bias.empty()) add_scaled(w.k_bias.data(), 1.0f, kv_width, s.k.data() + t * kv_width);
       if (!w.v_bias.empty()) add_scaled(w.v_bias.data(), 1.0f, kv_width, s.v.data() + t * kv_width);
-      apply_rope(s.q.data() + t * q_width, c.n_heads, hd, 0, inv_freq_, c.rope.layout, attention_factor,
-                 batch.positions[t]);
-      apply_rope(s.k.data() + t * kv_width, c.n_kv_heads, hd, 0, inv_freq_, c.rope.layout, attention_factor,
-                 batch.positions[t]);
+      const float* cos_sin = s.rope.data() + t * rope_row();  // computed in forward()
+      apply_rope_cos_sin(s.q.data() + t * q_width, c.n_heads, hd, 0, half, c.rope.layout, cos_sin);
+      apply_rope_cos_sin(s.k.data() + t * kv_width, c.n_kv_heads, hd, 0, half, c.rope.layout, cos_sin);
       float* row = cache.row(l, batch.seq_ids[t], batch.positions[t]);  // [2 * kv_width]: K then V
       std::copy(s.k.data() + t * kv_width, s.k.data() + (t + 1) * kv_width, row);
       std::copy(s.v.data() + t * kv_width, s.v.data() + (t + 1) * kv_width, row + kv_width);
@@ -95,6 +101,7 @@ class LlamaModel : public Model {
   }
 
   void prepare() override { inv_freq_ = rope_inverse_frequencies(config_.rope); }
+  int64_t rope_row() const { return 2 * static_cast<int64_t>(inv_freq_.size()); }
 
   std::vector<float> inv_freq_;
 };
