@@ -206,8 +206,9 @@ std::vector<float> activation_pattern(int pattern, int64_t cols, std::mt19937& r
 
 TEST(Decode, ActivationQuantizerMatchesTheReferenceOnEveryTier) {
   std::mt19937 rng(14);
-  // A ragged last block and chunk, and whole chunks only (the 512-bit tiers quantize those 8 blocks at once).
-  for (const int64_t cols : {int64_t{32 * 21 + 13}, int64_t{cpu::kChunk * 9}}) {
+  // A ragged last block and chunk (the 512-bit tiers load it masked), half a last chunk (V2-Lite's expert
+  // width) and whole chunks only.
+  for (const int64_t cols : {int64_t{32 * 21 + 13}, int64_t{1408}, int64_t{cpu::kChunk * 9}}) {
     for (int pattern = 0; pattern < 10; ++pattern) {
       const std::vector<float> x = activation_pattern(pattern, cols, rng);
       const int64_t n_chunks = cpu::chunks_for(cols);

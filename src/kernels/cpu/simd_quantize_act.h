@@ -63,9 +63,9 @@ inline void quantize_block32(const float* x, int8_t* q, float* group_scale, floa
 }
 
 #if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512DQ__)
-// A whole chunk in 512-bit vectors: the 8 blocks' maxima and the 16 groups' level sums each come out of one
+// A chunk in 512-bit vectors: the 8 blocks' maxima and the 16 groups' level sums each come out of one
 // reduction tree instead of a horizontal reduction per block, and the levels round by one add and a
-// truncation. The same values as quantize_block32 (below) bit for bit: the maxima and the integer sums are
+// truncation. The same values as quantize_block32 (above) bit for bit: the maxima and the integer sums are
 // exact in any order, d = amax / 127 and 1 / d are single divisions as there, and for |y| < 2^23
 // trunc(y + copysign(0.5 - 2^-25, y)) is y rounded half away from zero (the add rounds up to the next
 // integer exactly when the fraction is at least one half); larger |y| are integers, which the add keeps.
@@ -94,12 +94,18 @@ __attribute__((always_inline)) inline __m512 reduce_tree(const __m512 (&v)[kCoun
             _mm512_shuffle_ps(eighth[0], eighth[1], _MM_SHUFFLE(3, 1, 3, 1)));
 }
 
-__attribute__((always_inline)) inline void quantize_whole_chunk(const float* x, ActChunk& a) {
+// The chunk's first `count` values (at most kChunk), zeros past them: a zero block quantizes to zero levels
+// with d = 0, which is what quantize_act_chunk_reference writes for blocks past the row's end.
+__attribute__((always_inline)) inline void quantize_chunk_512(const float* x, int64_t count, ActChunk& a) {
   const __m512 abs_mask = _mm512_castsi512_ps(_mm512_set1_epi32(0x7fffffff));
   __m512 v[16], block_max[8];
+  for (int j = 0; j < 16; ++j) {  // nothing at or past x + count is read
+    const int64_t left = count - 16 * j;
+    v[j] = left >= 16
+               ? _mm512_loadu_ps(x + 16 * j)
+               : _mm512_maskz_loadu_ps(left > 0 ? static_cast<__mmask16>((1u << left) - 1) : 0, x + 16 * j);
+  }
   for (int b = 0; b < 8; ++b) {
-    v[2 * b] = _mm512_loadu_ps(x + 32 * b);
-    v[2 * b + 1] = _mm512_loadu_ps(x + 32 * b + 16);
     // max_ps returns its second operand where either is NaN: a NaN value is skipped, as std::max does.
     block_max[b] = _mm512_max_ps(_mm512_and_ps(v[2 * b], abs_mask), _mm512_setzero_ps());
     block_max[b] = _mm512_max_ps(_mm512_and_ps(v[2 * b + 1], abs_mask), block_max[b]);
@@ -158,11 +164,8 @@ inline void quantize_act_chunks(const float* x, int64_t cols, int64_t chunk_begi
     ActChunk& a = out[c];
     const int64_t begin = (chunk_begin + c) * kChunk;
 #if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512DQ__)
-    if (begin + kChunk <= cols) {
-      quantize_whole_chunk(x + begin, a);
-      continue;
-    }
-#endif
+    quantize_chunk_512(x + begin, std::min<int64_t>(kChunk, cols - begin), a);
+#else
     for (int b = 0; b < 8; ++b) {
       const int64_t start = begin + 32 * b;
       if (start + 32 <= cols) {
@@ -177,6 +180,7 @@ inline void quantize_act_chunks(const float* x, int64_t cols, int64_t chunk_begi
         a.group_sum[2 * b] = a.group_sum[2 * b + 1] = a.block_sum[b] = 0.0f;
       }
     }
+#endif
   }
 }
 
