@@ -7,6 +7,7 @@
 // value is ever materialized, so the cache is DeepSeek's size, not a decompressed copy.
 #include <algorithm>
 
+#include "core/check.h"
 #include "kernels/attention.h"
 #include "kernels/elementwise.h"
 #include "kernels/matmul.h"
@@ -76,8 +77,12 @@ class Deepseek2Model : public Model {
     s->moe_out.resize(T * c.hidden_size);                    // [T, hidden]
     const auto slots = static_cast<size_t>(std::min<int64_t>(T * static_cast<int64_t>(k), kGroupedSlots));
     s->gathered_in.resize(std::max(T, slots) * c.hidden_size);  // [tokens of one expert or slots, hidden]
-    s->slot_gate.resize(slots * c.moe_intermediate_size);     // [slots, moe_ffn]
-    s->slot_up.resize(slots * c.moe_intermediate_size);       // [slots, moe_ffn]
+    // The routed slots' FFN values, then the shared experts' for the same tokens (at most `slots` of them),
+    // so one SiLU call covers both.
+    const auto slot_ffn = slots * static_cast<size_t>(c.moe_intermediate_size) +
+                          slots * static_cast<size_t>(c.n_shared_experts * c.moe_intermediate_size);
+    s->slot_gate.resize(slot_ffn);                            // [slots, moe_ffn] then [tokens, shared_ffn]
+    s->slot_up.resize(slot_ffn);                              // [slots, moe_ffn] then [tokens, shared_ffn]
     s->slot_out.resize(slots * c.hidden_size);                // [slots, hidden]
     s->jobs.reserve(2 * (slots + 2));
     s->rope.resize(T * rope_row());  // [T, rope]
@@ -268,13 +273,17 @@ class Deepseek2Model : public Model {
       s.jobs.push_back({&w.experts[e].gate, in, hidden, n, s.slot_gate.data() + begin * ffn, ffn});  // [n, ffn]
       s.jobs.push_back({&w.experts[e].up, in, hidden, n, s.slot_up.data() + begin * ffn, ffn});      // [n, ffn]
     }
+    // The shared experts' values follow the routed slots', so one SiLU call takes both.
+    SINAN_CHECK(static_cast<size_t>(slots * ffn + T * shared_ffn) <= s.slot_gate.size());
+    float* shared_gate = s.slot_gate.data() + slots * ffn;  // [T, shared_ffn]
+    float* shared_up = s.slot_up.data() + slots * ffn;      // [T, shared_ffn]
     if (shared) {
-      s.jobs.push_back({&w.shared.gate, s.h.data(), hidden, T, s.gate.data(), shared_ffn});  // [T, shared_ffn]
-      s.jobs.push_back({&w.shared.up, s.h.data(), hidden, T, s.up.data(), shared_ffn});      // [T, shared_ffn]
+      s.jobs.push_back({&w.shared.gate, s.h.data(), hidden, T, shared_gate, shared_ffn});  // [T, shared_ffn]
+      s.jobs.push_back({&w.shared.up, s.h.data(), hidden, T, shared_up, shared_ffn});      // [T, shared_ffn]
     }
     matmul_jobs(s.jobs, &pool);
-    silu_mul(s.slot_gate.data(), s.slot_up.data(), slots * ffn, s.slot_gate.data(), pool);  // [slots, ffn]
-    if (shared) silu_mul(s.gate.data(), s.up.data(), T * shared_ffn, s.gate.data(), pool);   // [T, shared_ffn]
+    silu_mul(s.slot_gate.data(), s.slot_up.data(), slots * ffn + T * shared_ffn, s.slot_gate.data(),
+             pool);  // [slots, ffn] then [T, shared_ffn]
     s.jobs.clear();
     for (int64_t e = 0; e < n_experts; ++e) {
       const int32_t begin = s.expert_offset[e], n = s.expert_offset[e + 1] - begin;
@@ -283,7 +292,8 @@ class Deepseek2Model : public Model {
                         hidden});  // [n, hidden]
     }
     if (shared) {
-      s.jobs.push_back({&w.shared.down, s.gate.data(), shared_ffn, T, s.expert_out.data(), hidden});  // [T, hidden]
+      s.jobs.push_back(
+          {&w.shared.down, shared_gate, shared_ffn, T, s.expert_out.data(), hidden});  // [T, hidden]
     }
     matmul_jobs(s.jobs, &pool);
     for (int64_t i = 0; i < slots; ++i) {
