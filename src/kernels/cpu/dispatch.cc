@@ -167,28 +167,36 @@ std::array<MatmulKernels, kCpuTierCount> build_tables() {
   return true;
 }
 
+// A matmul_jobs call's split, worked out once per call: each job's kernel, the prefix sums of the jobs' row
+// units (job j's units are [first_unit[j], first_unit[j + 1]) of the call's) and its rows per unit.
+struct JobUnits {
+  std::array<MatmulRowsFn, kMaxJobs> fns;
+  std::array<int64_t, kMaxJobs + 1> first_unit;
+  std::array<int64_t, kMaxJobs> rows_per_unit;
+};
+
 // matmul_jobs' row units [begin, end); a job with prepared activations (acts[j] set) takes its prepared rows.
-void run_job_units(const MatmulKernels& kernels, std::span<const MatmulJob> jobs, const MatmulRowsFn* fns,
-                   const void* const* acts, const int64_t* first_unit, int64_t begin, int64_t end) {
+void run_job_units(const MatmulKernels& kernels, std::span<const MatmulJob> jobs, const JobUnits& units,
+                   const void* const* acts, int64_t begin, int64_t end) {
   for (size_t j = 0; j < jobs.size(); ++j) {
-    const int64_t b = std::max(begin, first_unit[j]) - first_unit[j];
-    const int64_t e = std::min(end, first_unit[j + 1]) - first_unit[j];
+    const int64_t b = std::max(begin, units.first_unit[j]) - units.first_unit[j];
+    const int64_t e = std::min(end, units.first_unit[j + 1]) - units.first_unit[j];
     if (b >= e) continue;
     const MatmulJob& job = jobs[j];
-    const int64_t rows_per_unit = unit_rows(*job.w);
-    const int64_t row_begin = b * rows_per_unit, row_end = std::min(e * rows_per_unit, job.w->rows);
+    const int64_t row_begin = b * units.rows_per_unit[j];
+    const int64_t row_end = std::min(e * units.rows_per_unit[j], job.w->rows);
     if (acts != nullptr && acts[j] != nullptr) {
       kernels.prepared_for(*job.w)(*job.w, acts[j], job.n_tokens, job.y, job.y_stride, row_begin, row_end);
     } else {
-      fns[j](*job.w, job.x, job.x_stride, job.n_tokens, job.y, job.y_stride, row_begin, row_end);
+      units.fns[j](*job.w, job.x, job.x_stride, job.n_tokens, job.y, job.y_stride, row_begin, row_end);
     }
   }
 }
 
 // matmul_jobs for a few tokens each, with activations quantized once per distinct input (as prepared_matmul).
 [[gnu::noinline]] void prepared_jobs(const MatmulKernels& kernels, std::span<const MatmulJob> jobs,
-                                     const MatmulRowsFn* fns, const int64_t* first_unit, int64_t total,
-                                     int64_t most_tokens, ThreadPool* pool) {
+                                     const JobUnits& units, int64_t total, int64_t most_tokens,
+                                     ThreadPool* pool) {
   PreparedActivations prepared;
   const void* acts[kMaxJobs] = {};
   for (size_t j = 0; j < jobs.size(); ++j) {
@@ -198,7 +206,7 @@ void run_job_units(const MatmulKernels& kernels, std::span<const MatmulJob> jobs
     }
   }
   parallel_over_units(pool, total, most_tokens, [&](int64_t begin, int64_t end) {
-    run_job_units(kernels, jobs, fns, acts, first_unit, begin, end);
+    run_job_units(kernels, jobs, units, acts, begin, end);
   });
 }
 
@@ -233,28 +241,27 @@ void matmul_with(const MatmulKernels& kernels, const Matrix& w, const float* x, 
 
 void matmul_jobs_with(const MatmulKernels& kernels, std::span<const MatmulJob> jobs, ThreadPool* pool) {
   SINAN_CHECK(jobs.size() <= kMaxJobs);
-  std::array<MatmulRowsFn, kMaxJobs> fns;
-  std::array<int64_t, kMaxJobs + 1> first_unit;  // prefix sums of each job's row units
-  first_unit[0] = 0;
+  JobUnits units;
+  units.first_unit[0] = 0;
   for (size_t j = 0; j < jobs.size(); ++j) {
-    fns[j] = kernels.for_matrix(*jobs[j].w);
-    SINAN_CHECK_MSG(fns[j] != nullptr, "no matmul kernel for {}", dtype_name(jobs[j].w->dtype));
-    const int64_t units = jobs[j].n_tokens > 0 ? units_of(*jobs[j].w) : 0;
-    first_unit[j + 1] = first_unit[j] + units;
+    units.fns[j] = kernels.for_matrix(*jobs[j].w);
+    SINAN_CHECK_MSG(units.fns[j] != nullptr, "no matmul kernel for {}", dtype_name(jobs[j].w->dtype));
+    units.rows_per_unit[j] = unit_rows(*jobs[j].w);
+    units.first_unit[j + 1] = units.first_unit[j] + (jobs[j].n_tokens > 0 ? units_of(*jobs[j].w) : 0);
   }
-  const int64_t total = first_unit[jobs.size()];
+  const int64_t total = units.first_unit[jobs.size()];
   if (pool == nullptr || pool->size() == 1 || total < 4) {
-    run_job_units(kernels, jobs, fns.data(), nullptr, first_unit.data(), 0, total);
+    run_job_units(kernels, jobs, units, nullptr, 0, total);
     return;
   }
   int64_t most_tokens = 0;
   for (const MatmulJob& job : jobs) most_tokens = std::max(most_tokens, job.n_tokens);
   if (most_tokens <= kDynamicSplitTokens) {
-    prepared_jobs(kernels, jobs, fns.data(), first_unit.data(), total, most_tokens, pool);
+    prepared_jobs(kernels, jobs, units, total, most_tokens, pool);
     return;
   }
   parallel_over_units(pool, total, most_tokens, [&](int64_t begin, int64_t end) {
-    run_job_units(kernels, jobs, fns.data(), nullptr, first_unit.data(), begin, end);
+    run_job_units(kernels, jobs, units, nullptr, begin, end);
   });
 }
 

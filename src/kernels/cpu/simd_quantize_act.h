@@ -132,18 +132,19 @@ __attribute__((always_inline)) inline void quantize_chunk_512(const float* x, in
       level_floats[2 * b + h] = _mm512_cvtepi32_ps(levels[2 * b + h]);
     }
   }
+  // Dword i of the result takes dword 4 (i % 4) + i / 4: the 4 x 4 transpose both the packed bytes and the
+  // tree's group sums need.
+  const __m512i transpose_4x4 = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
   for (int j = 0; j < 4; ++j) {  // 64 levels to bytes in value order
     const __m512i words = _mm512_packs_epi32(levels[4 * j], levels[4 * j + 1]);
     const __m512i words_2 = _mm512_packs_epi32(levels[4 * j + 2], levels[4 * j + 3]);
     // 128-bit lane k: 4 levels of each of levels[4 j .. 4 j + 3] in turn
     const __m512i bytes = _mm512_packs_epi16(words, words_2);
-    const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-    _mm512_store_si512(a.q + 64 * j, _mm512_permutexvar_epi32(order, bytes));
+    _mm512_store_si512(a.q + 64 * j, _mm512_permutexvar_epi32(transpose_4x4, bytes));
   }
   // Group g's sum (exact: at most 16 * 127 in magnitude) lands in lane 4 (g % 4) + g / 4; back to g order.
   const __m512 tree_sums = reduce_tree(level_floats, [](__m512 p, __m512 q) { return _mm512_add_ps(p, q); });
-  const __m512i group_order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-  const __m512 group_sums = _mm512_permutexvar_ps(group_order, tree_sums);
+  const __m512 group_sums = _mm512_permutexvar_ps(transpose_4x4, tree_sums);
   const __m512i block_of_group = _mm512_setr_epi32(0, 0, 4, 4, 8, 8, 12, 12, 1, 1, 5, 5, 9, 9, 13, 13);
   const __m512 group_scale = _mm512_permutexvar_ps(block_of_group, d);
   _mm512_store_ps(a.group_scale, group_scale);
